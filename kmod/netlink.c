@@ -1,0 +1,548 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "vmmig" generic netlink family.
+ *
+ * Attribute types and ranges are checked by the per-operation policies that
+ * YNL generates from uapi/netlink/vmmig.yaml (netlink_gen.c).  What a policy
+ * cannot express (required attributes, counts, values that must be checked
+ * against each other) is checked by each request's *_precheck(), and every
+ * -EINVAL carries an extack message naming the attribute.
+ *
+ * All operations run in parallel (no genl_mutex) and need CAP_NET_ADMIN in
+ * the user namespace of the caller's network namespace.  Sessions are only
+ * visible from the network namespace they were created in.
+ */
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <net/genetlink.h>
+#include <net/netlink.h>
+#include <net/sock.h>
+
+#include "netlink.h"
+#include "netlink_gen.h"
+#include "session.h"
+#include "state.h"
+#include "wire.h"
+
+enum vmmig_nlgrp {
+	VMMIG_NLGRP_EVENTS,
+};
+
+static const struct genl_multicast_group vmmig_nl_mcgrps[] = {
+	[VMMIG_NLGRP_EVENTS] = {
+		.name	= VMMIG_MCGRP_EVENTS,
+		.flags	= GENL_MCAST_CAP_NET_ADMIN,
+	},
+};
+
+static struct genl_family vmmig_nl_family __ro_after_init = {
+	.name		= VMMIG_GENL_NAME,
+	.version	= VMMIG_GENL_VERSION,
+	.netnsok	= true,
+	.parallel_ops	= true,
+	.module		= THIS_MODULE,
+	.ops		= vmmig_nl_ops,
+	.n_ops		= ARRAY_SIZE(vmmig_nl_ops),
+	.resv_start_op	= VMMIG_CMD_HOST_GET + 1,
+	.mcgrps		= vmmig_nl_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(vmmig_nl_mcgrps),
+};
+
+/*
+ * Set a static extack message chosen at run time (NL_SET_ERR_MSG() takes
+ * literals only).
+ */
+static void vmmig_nl_set_msg(struct netlink_ext_ack *extack, const char *msg)
+{
+	if (extack)
+		extack->_msg = msg;
+}
+
+/* Report a required attribute that is missing, by name. */
+static bool vmmig_nl_missing(struct genl_info *info, int attr,
+			     const char *msg)
+{
+	if (info->attrs[attr])
+		return false;
+	vmmig_nl_set_msg(info->extack, msg);
+	NL_SET_ERR_ATTR_MISS(info->extack, NULL, attr);
+	return true;
+}
+
+static int vmmig_nl_put_params(struct sk_buff *skb,
+			       const struct vmmig_params *p)
+{
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, VMMIG_A_SESSION_PARAMS);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, VMMIG_A_PARAMS_DOWNTIME_MS, p->downtime_ms) ||
+	    nla_put_u32(skb, VMMIG_A_PARAMS_MAX_ROUNDS, p->max_rounds) ||
+	    nla_put_u32(skb, VMMIG_A_PARAMS_MAX_TIME_MS, p->max_time_ms) ||
+	    nla_put_u64_64bit(skb, VMMIG_A_PARAMS_MAX_BANDWIDTH,
+			      p->max_bandwidth, VMMIG_A_PARAMS_UNSPEC) ||
+	    nla_put_u32(skb, VMMIG_A_PARAMS_ON_LIMIT, p->on_limit) ||
+	    nla_put_u32(skb, VMMIG_A_PARAMS_THROTTLE_MAX_MS,
+			p->throttle_max_ms)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static u64 vmmig_elapsed_ms(ktime_t started, ktime_t ended)
+{
+	if (!started)
+		return 0;
+	return ktime_ms_delta(ended ? ended : ktime_get(), started);
+}
+
+static int vmmig_nl_put_stats(struct sk_buff *skb, struct vmmig_session *s,
+			      u64 elapsed_ms)
+{
+	const struct vmmig_stats *st = &s->stats;
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, VMMIG_A_SESSION_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(skb, VMMIG_A_STATS_ELAPSED_MS, elapsed_ms,
+			      VMMIG_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, VMMIG_A_STATS_BYTES,
+			      atomic64_read(&st->bytes), VMMIG_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, VMMIG_A_STATS_PAGES,
+			      atomic64_read(&st->pages), VMMIG_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, VMMIG_A_STATS_ZERO_PAGES,
+			      atomic64_read(&st->zero_pages),
+			      VMMIG_A_STATS_PAD) ||
+	    nla_put_u32(skb, VMMIG_A_STATS_ROUND, atomic_read(&st->round))) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* One session-get message for @s. */
+static int vmmig_nl_fill_session(struct sk_buff *skb, struct vmmig_session *s,
+				 u32 portid, u32 seq, int flags)
+{
+	u32 state, reason;
+	u64 elapsed_ms;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &vmmig_nl_family, flags,
+			  VMMIG_CMD_SESSION_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+
+	mutex_lock(&s->lock);
+	state = s->state;
+	reason = s->reason;
+	elapsed_ms = vmmig_elapsed_ms(s->started, s->ended);
+	mutex_unlock(&s->lock);
+
+	if (nla_put_u32(skb, VMMIG_A_SESSION_ID, s->id) ||
+	    nla_put_u32(skb, VMMIG_A_SESSION_ROLE, s->role) ||
+	    nla_put_u32(skb, VMMIG_A_SESSION_STATE, state) ||
+	    nla_put_u32(skb, VMMIG_A_SESSION_REASON, reason) ||
+	    nla_put_u32(skb, VMMIG_A_SESSION_VMM_PID, pid_vnr(s->vmm_pid)) ||
+	    nla_put_u32(skb, VMMIG_A_SESSION_CHANNELS, s->nr_channels) ||
+	    vmmig_nl_put_params(skb, &s->params) ||
+	    vmmig_nl_put_stats(skb, s, elapsed_ms)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/* Look up the session named by VMMIG_A_SESSION_ID in the caller's netns. */
+static struct vmmig_session *vmmig_nl_session_from_info(struct genl_info *info)
+{
+	struct vmmig_session *s;
+	u32 id;
+
+	if (vmmig_nl_missing(info, VMMIG_A_SESSION_ID, "missing session id"))
+		return ERR_PTR(-EINVAL);
+	id = nla_get_u32(info->attrs[VMMIG_A_SESSION_ID]);
+	s = vmmig_session_lookup(genl_info_net(info), id);
+	if (!s) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[VMMIG_A_SESSION_ID],
+				    "no session with this id in this network namespace");
+		return ERR_PTR(-ENOENT);
+	}
+	return s;
+}
+
+/* session-new checks that the policy cannot express; fills @params. */
+static int vmmig_nl_session_new_precheck(struct genl_info *info,
+					 struct vmmig_params *params)
+{
+	struct nlattr *tb[VMMIG_A_PARAMS_MAX + 1];
+	struct netlink_ext_ack *extack = info->extack;
+	const struct nlattr *attr;
+	unsigned int nr_socks = 0;
+	const char *why;
+	int rem, bad, err;
+
+	if (vmmig_nl_missing(info, VMMIG_A_SESSION_ROLE, "missing role") ||
+	    vmmig_nl_missing(info, VMMIG_A_SESSION_VM_FD, "missing vm-fd"))
+		return -EINVAL;
+
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(attr) != VMMIG_A_SESSION_SOCK_FD)
+			continue;
+		if (++nr_socks > VMMIG_MAX_CHANNELS) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "too many sock-fd (max-channels is 16)");
+			return -EINVAL;
+		}
+	}
+	if (!nr_socks) {
+		NL_SET_ERR_MSG(extack, "missing sock-fd (at least one socket)");
+		NL_SET_ERR_ATTR_MISS(extack, NULL, VMMIG_A_SESSION_SOCK_FD);
+		return -EINVAL;
+	}
+
+	vmmig_params_init(params);
+	if (info->attrs[VMMIG_A_SESSION_PARAMS]) {
+		err = nla_parse_nested(tb, VMMIG_A_PARAMS_MAX,
+				       info->attrs[VMMIG_A_SESSION_PARAMS],
+				       vmmig_params_nl_policy, extack);
+		if (err)
+			return err;
+		if (tb[VMMIG_A_PARAMS_DOWNTIME_MS])
+			params->downtime_ms =
+				nla_get_u32(tb[VMMIG_A_PARAMS_DOWNTIME_MS]);
+		if (tb[VMMIG_A_PARAMS_MAX_ROUNDS])
+			params->max_rounds =
+				nla_get_u32(tb[VMMIG_A_PARAMS_MAX_ROUNDS]);
+		if (tb[VMMIG_A_PARAMS_MAX_TIME_MS])
+			params->max_time_ms =
+				nla_get_u32(tb[VMMIG_A_PARAMS_MAX_TIME_MS]);
+		if (tb[VMMIG_A_PARAMS_MAX_BANDWIDTH])
+			params->max_bandwidth =
+				nla_get_u64(tb[VMMIG_A_PARAMS_MAX_BANDWIDTH]);
+		if (tb[VMMIG_A_PARAMS_ON_LIMIT])
+			params->on_limit =
+				nla_get_u32(tb[VMMIG_A_PARAMS_ON_LIMIT]);
+		if (tb[VMMIG_A_PARAMS_THROTTLE_MAX_MS])
+			params->throttle_max_ms =
+				nla_get_u32(tb[VMMIG_A_PARAMS_THROTTLE_MAX_MS]);
+	}
+	why = vmmig_params_check(params, &bad);
+	if (why) {
+		vmmig_nl_set_msg(extack, why);
+		NL_SET_BAD_ATTR(extack, tb[bad] ? tb[bad] :
+				info->attrs[VMMIG_A_SESSION_PARAMS]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Resolve and hold every sock-fd of the request, in order. */
+static int vmmig_nl_add_channels(struct vmmig_session *s,
+				 struct genl_info *info)
+{
+	const struct nlattr *attr;
+	unsigned int i;
+	int rem, err;
+
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+		struct vmmig_channel *ch = &s->channels[s->nr_channels];
+
+		if (nla_type(attr) != VMMIG_A_SESSION_SOCK_FD)
+			continue;
+		err = vmmig_channel_init(ch, nla_get_s32(attr), attr,
+					 info->extack);
+		if (err)
+			return err;
+		s->nr_channels++;
+		for (i = 0; i + 1 < s->nr_channels; i++) {
+			if (s->channels[i].file == ch->file) {
+				NL_SET_ERR_MSG_ATTR(info->extack, attr,
+						    "sock-fd names the same socket twice");
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+int vmmig_nl_session_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vmmig_params params;
+	struct vmmig_session *s;
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	err = vmmig_nl_session_new_precheck(info, &params);
+	if (err)
+		return err;
+
+	s = vmmig_session_alloc(nla_get_u32(info->attrs[VMMIG_A_SESSION_ROLE]));
+	if (!s)
+		return -ENOMEM;
+	s->params = params;
+
+	err = vmmig_vm_init(&s->vm,
+			    nla_get_s32(info->attrs[VMMIG_A_SESSION_VM_FD]),
+			    info->attrs[VMMIG_A_SESSION_VM_FD], info->extack);
+	if (err)
+		goto out_put;
+	err = vmmig_nl_add_channels(s, info);
+	if (err)
+		goto out_put;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg) {
+		err = -ENOMEM;
+		goto out_put;
+	}
+	err = vmmig_session_register(s, genl_info_net(info), info->snd_portid,
+				     info->extack);
+	if (err)
+		goto out_free_msg;
+
+	hdr = genlmsg_put_reply(msg, info, &vmmig_nl_family, 0,
+				info->genlhdr->cmd);
+	if (!hdr || nla_put_u32(msg, VMMIG_A_SESSION_ID, s->id)) {
+		/* Cannot happen with a fresh NLMSG_GOODSIZE message. */
+		vmmig_session_destroy(s);
+		err = -EMSGSIZE;
+		goto out_free_msg;
+	}
+	genlmsg_end(msg, hdr);
+	vmmig_session_put(s);
+	return genlmsg_reply(msg, info);
+
+out_free_msg:
+	nlmsg_free(msg);
+out_put:
+	vmmig_session_put(s);
+	return err;
+}
+
+int vmmig_nl_session_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vmmig_session *s;
+	struct sk_buff *msg;
+	int err;
+
+	s = vmmig_nl_session_from_info(info);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg) {
+		err = -ENOMEM;
+		goto out_put;
+	}
+	err = vmmig_nl_fill_session(msg, s, info->snd_portid, info->snd_seq, 0);
+	if (err) {
+		nlmsg_free(msg);
+		goto out_put;
+	}
+	err = genlmsg_reply(msg, info);
+out_put:
+	vmmig_session_put(s);
+	return err;
+}
+
+/* cb->args[0]: the next session id to dump. */
+int vmmig_nl_session_get_dumpit(struct sk_buff *skb,
+				struct netlink_callback *cb)
+{
+	struct net *net = sock_net(skb->sk);
+	unsigned long id = cb->args[0];
+	struct vmmig_session *s;
+	int err = 0;
+
+	while ((s = vmmig_session_next(net, &id))) {
+		err = vmmig_nl_fill_session(skb, s,
+					    NETLINK_CB(cb->skb).portid,
+					    cb->nlh->nlmsg_seq, NLM_F_MULTI);
+		vmmig_session_put(s);
+		if (err)
+			break;
+		id++;
+	}
+	cb->args[0] = id;
+	/* A full skb ends this round; the dump resumes at @id. */
+	return err == -EMSGSIZE ? skb->len : err;
+}
+
+int vmmig_nl_session_start_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vmmig_session *s;
+	int err;
+
+	s = vmmig_nl_session_from_info(info);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	err = vmmig_session_start(s, info->extack);
+	vmmig_session_put(s);
+	return err;
+}
+
+int vmmig_nl_session_cancel_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vmmig_session *s;
+	int err;
+
+	s = vmmig_nl_session_from_info(info);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	err = vmmig_session_cancel(s, info->extack);
+	vmmig_session_put(s);
+	return err;
+}
+
+int vmmig_nl_session_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vmmig_session *s;
+
+	s = vmmig_nl_session_from_info(info);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	vmmig_session_destroy(s);
+	vmmig_session_put(s);
+	return 0;
+}
+
+int vmmig_nl_host_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	u32 wire = VMMIG_WIRE_VERSION;
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (info->attrs[VMMIG_A_HOST_WIRE_VERSION])
+		wire = min_t(u32, wire,
+			     nla_get_u32(info->attrs[VMMIG_A_HOST_WIRE_VERSION]));
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &vmmig_nl_family, 0,
+				info->genlhdr->cmd);
+	if (!hdr ||
+	    nla_put_u32(msg, VMMIG_A_HOST_MAX_SESSIONS,
+			READ_ONCE(vmmig_max_sessions)) ||
+	    nla_put_u32(msg, VMMIG_A_HOST_SESSIONS, vmmig_sessions_count()) ||
+	    nla_put_u32(msg, VMMIG_A_HOST_WIRE_VERSION, wire)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static void vmmig_nl_multicast(struct vmmig_session *s, struct sk_buff *msg)
+{
+	struct net *net = vmmig_session_net(s);
+
+	/* Nobody can listen in a namespace that is being dismantled. */
+	if (!check_net(net)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_multicast_netns(&vmmig_nl_family, net, msg, 0,
+				VMMIG_NLGRP_EVENTS, GFP_KERNEL);
+}
+
+/**
+ * vmmig_nl_notify_state() - announce that @s entered its current state.
+ * @s: the session; its lock is held so events leave in order (for the
+ *     first, "new", the registry lock: nobody else sees @s yet).
+ * @old_state: the state it left, 0 for a new session.
+ */
+void vmmig_nl_notify_state(struct vmmig_session *s, u32 old_state)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &vmmig_nl_family, 0,
+			  VMMIG_CMD_SESSION_STATE_NTF);
+	if (!hdr ||
+	    nla_put_u32(msg, VMMIG_A_SESSION_ID, s->id) ||
+	    nla_put_u32(msg, VMMIG_A_SESSION_ROLE, s->role) ||
+	    nla_put_u32(msg, VMMIG_A_SESSION_STATE, READ_ONCE(s->state)) ||
+	    (old_state &&
+	     nla_put_u32(msg, VMMIG_A_SESSION_OLD_STATE, old_state)) ||
+	    nla_put_u32(msg, VMMIG_A_SESSION_REASON, READ_ONCE(s->reason))) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	vmmig_nl_multicast(s, msg);
+}
+
+/**
+ * vmmig_nl_notify_del() - announce that @s was destroyed.
+ * @s: the session (already unlinked).
+ * @reason: why it was destroyed.
+ */
+void vmmig_nl_notify_del(struct vmmig_session *s, u32 reason)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &vmmig_nl_family, 0,
+			  VMMIG_CMD_SESSION_DEL_NTF);
+	if (!hdr ||
+	    nla_put_u32(msg, VMMIG_A_SESSION_ID, s->id) ||
+	    nla_put_u32(msg, VMMIG_A_SESSION_REASON, reason)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	vmmig_nl_multicast(s, msg);
+}
+
+/* The creating socket of a session is its owner: its release ends it. */
+static int vmmig_nl_release(struct notifier_block *nb, unsigned long event,
+			    void *ptr)
+{
+	struct netlink_notify *n = ptr;
+
+	if (event == NETLINK_URELEASE && n->protocol == NETLINK_GENERIC)
+		vmmig_sessions_owner_gone(n->net, n->portid);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block vmmig_nl_notifier = {
+	.notifier_call = vmmig_nl_release,
+};
+
+int vmmig_nl_init(void)
+{
+	int err;
+
+	err = netlink_register_notifier(&vmmig_nl_notifier);
+	if (err)
+		return err;
+	err = genl_register_family(&vmmig_nl_family);
+	if (err)
+		goto err_notifier;
+	return 0;
+
+err_notifier:
+	netlink_unregister_notifier(&vmmig_nl_notifier);
+	return err;
+}
+
+void vmmig_nl_exit(void)
+{
+	genl_unregister_family(&vmmig_nl_family);
+	netlink_unregister_notifier(&vmmig_nl_notifier);
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Do not edit directly, auto-generated from: */
+/*	uapi/netlink/vmmig.yaml */
+/* YNL-GEN kernel header */
+/* To regenerate run: scripts/ynl-gen.sh KSRC */
+
+#ifndef _LINUX_VMMIG_GEN_H
+#define _LINUX_VMMIG_GEN_H
+
+#include <net/netlink.h>
+#include <net/genetlink.h>
+
+#include <uapi/linux/vmmig.h>
+
+/* Common nested types */
+extern const struct nla_policy vmmig_params_nl_policy[VMMIG_A_PARAMS_THROTTLE_MAX_MS + 1];
+
+extern const struct nla_policy vmmig_session_new_nl_policy[VMMIG_A_SESSION_PARAMS + 1];
+
+extern const struct nla_policy vmmig_session_get_nl_policy[VMMIG_A_SESSION_ID + 1];
+
+extern const struct nla_policy vmmig_session_start_nl_policy[VMMIG_A_SESSION_ID + 1];
+
+extern const struct nla_policy vmmig_session_cancel_nl_policy[VMMIG_A_SESSION_ID + 1];
+
+extern const struct nla_policy vmmig_session_del_nl_policy[VMMIG_A_SESSION_ID + 1];
+
+extern const struct nla_policy vmmig_host_get_nl_policy[VMMIG_A_HOST_WIRE_VERSION + 1];
+
+/* Ops table for vmmig */
+extern const struct genl_ops vmmig_nl_ops[6];
+
+int vmmig_nl_session_new_doit(struct sk_buff *skb, struct genl_info *info);
+int vmmig_nl_session_get_doit(struct sk_buff *skb, struct genl_info *info);
+int vmmig_nl_session_get_dumpit(struct sk_buff *skb,
+				struct netlink_callback *cb);
+int vmmig_nl_session_start_doit(struct sk_buff *skb, struct genl_info *info);
+int vmmig_nl_session_cancel_doit(struct sk_buff *skb, struct genl_info *info);
+int vmmig_nl_session_del_doit(struct sk_buff *skb, struct genl_info *info);
+int vmmig_nl_host_get_doit(struct sk_buff *skb, struct genl_info *info);
+
+#endif /* _LINUX_VMMIG_GEN_H */

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Session parameters.  The defaults follow QEMU where it has an equivalent
+ * (downtime-limit 300 ms); a pre-copy that reaches its round or time limit
+ * fails by default, which leaves the source VM running.
+ */
+#include <linux/errno.h>
+
+#include "params.h"
+
+/**
+ * vmmig_params_init() - fill @p with the defaults.
+ * @p: parameters to initialise.
+ */
+void vmmig_params_init(struct vmmig_params *p)
+{
+	*p = (struct vmmig_params) {
+		.downtime_ms		= VMMIG_DEFAULT_DOWNTIME_MS,
+		.max_rounds		= VMMIG_DEFAULT_MAX_ROUNDS,
+		.max_time_ms		= 0,
+		.max_bandwidth		= 0,
+		.on_limit		= VMMIG_ON_LIMIT_FAIL,
+		.throttle_max_ms	= VMMIG_DEFAULT_THROTTLE_MAX_MS,
+	};
+}
+
+/**
+ * vmmig_params_check() - check what the per-attribute policy cannot.
+ * @p: parameters after defaults and the caller's values are merged.
+ * @bad_attr: set to the VMMIG_A_PARAMS_* attribute at fault.
+ *
+ * Return: NULL if @p is consistent, else a static message naming the
+ * attribute.
+ */
+const char *vmmig_params_check(const struct vmmig_params *p, int *bad_attr)
+{
+	if (p->max_time_ms && p->max_time_ms < p->downtime_ms) {
+		*bad_attr = VMMIG_A_PARAMS_MAX_TIME_MS;
+		return "params max-time-ms is shorter than downtime-ms";
+	}
+	if (p->on_limit != VMMIG_ON_LIMIT_FAIL &&
+	    p->on_limit != VMMIG_ON_LIMIT_SWITCHOVER) {
+		*bad_attr = VMMIG_A_PARAMS_ON_LIMIT;
+		return "params on-limit is not a known policy";
+	}
+	if (!p->downtime_ms) {
+		*bad_attr = VMMIG_A_PARAMS_DOWNTIME_MS;
+		return "params downtime-ms must be at least 1";
+	}
+	if (!p->max_rounds) {
+		*bad_attr = VMMIG_A_PARAMS_MAX_ROUNDS;
+		return "params max-rounds must be at least 1";
+	}
+	return NULL;
+}

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of session parameter defaults and cross-checks (params.c).
+ */
+#include <kunit/test.h>
+
+#include "params.h"
+
+static void vmmig_params_test_defaults(struct kunit *test)
+{
+	struct vmmig_params p;
+	int bad = -1;
+
+	vmmig_params_init(&p);
+	KUNIT_EXPECT_EQ(test, p.downtime_ms, VMMIG_DEFAULT_DOWNTIME_MS);
+	KUNIT_EXPECT_EQ(test, p.max_rounds, VMMIG_DEFAULT_MAX_ROUNDS);
+	KUNIT_EXPECT_EQ(test, p.max_time_ms, 0U);
+	KUNIT_EXPECT_EQ(test, p.max_bandwidth, 0ULL);
+	KUNIT_EXPECT_EQ(test, p.on_limit, (u32)VMMIG_ON_LIMIT_FAIL);
+	KUNIT_EXPECT_NULL(test, vmmig_params_check(&p, &bad));
+	KUNIT_EXPECT_EQ(test, bad, -1);
+}
+
+static void vmmig_params_test_time_vs_downtime(struct kunit *test)
+{
+	struct vmmig_params p;
+	int bad = -1;
+
+	vmmig_params_init(&p);
+	p.downtime_ms = 500;
+	p.max_time_ms = 499;
+	KUNIT_EXPECT_NOT_NULL(test, vmmig_params_check(&p, &bad));
+	KUNIT_EXPECT_EQ(test, bad, VMMIG_A_PARAMS_MAX_TIME_MS);
+
+	p.max_time_ms = 500;
+	KUNIT_EXPECT_NULL(test, vmmig_params_check(&p, &bad));
+	p.max_time_ms = 0;	/* no limit */
+	KUNIT_EXPECT_NULL(test, vmmig_params_check(&p, &bad));
+}
+
+static void vmmig_params_test_values(struct kunit *test)
+{
+	struct vmmig_params p;
+	int bad = -1;
+
+	vmmig_params_init(&p);
+	p.on_limit = VMMIG_ON_LIMIT_SWITCHOVER;
+	KUNIT_EXPECT_NULL(test, vmmig_params_check(&p, &bad));
+	p.on_limit = 0;
+	KUNIT_EXPECT_NOT_NULL(test, vmmig_params_check(&p, &bad));
+	KUNIT_EXPECT_EQ(test, bad, VMMIG_A_PARAMS_ON_LIMIT);
+
+	vmmig_params_init(&p);
+	p.downtime_ms = 0;
+	KUNIT_EXPECT_NOT_NULL(test, vmmig_params_check(&p, &bad));
+	KUNIT_EXPECT_EQ(test, bad, VMMIG_A_PARAMS_DOWNTIME_MS);
+
+	vmmig_params_init(&p);
+	p.max_rounds = 0;
+	KUNIT_EXPECT_NOT_NULL(test, vmmig_params_check(&p, &bad));
+	KUNIT_EXPECT_EQ(test, bad, VMMIG_A_PARAMS_MAX_ROUNDS);
+}
+
+static struct kunit_case vmmig_params_cases[] = {
+	KUNIT_CASE(vmmig_params_test_defaults),
+	KUNIT_CASE(vmmig_params_test_time_vs_downtime),
+	KUNIT_CASE(vmmig_params_test_values),
+	{}
+};
+
+static struct kunit_suite vmmig_params_suite = {
+	.name = "vmmig-params",
+	.test_cases = vmmig_params_cases,
+};
+
+kunit_test_suite(vmmig_params_suite);

@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Migration sessions.  Lifetime and locking rules are in session.h.
+ */
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/wait_bit.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+#include <net/netlink.h>
+
+#include "compat.h"
+#include "netlink.h"
+#include "session.h"
+#include "state.h"
+
+unsigned int vmmig_max_sessions = 2;
+
+static DEFINE_MUTEX(vmmig_registry_lock);
+static DEFINE_XARRAY_ALLOC1(vmmig_registry);
+static u32 vmmig_next_id;		/* under vmmig_registry_lock */
+static unsigned int vmmig_nr_linked;	/* under vmmig_registry_lock */
+static bool vmmig_unloading;		/* under vmmig_registry_lock */
+static atomic_t vmmig_nr_alive = ATOMIC_INIT(0);
+
+#define VMMIG_WATCHDOG_PERIOD	HZ
+static void vmmig_watchdog(struct work_struct *work);
+static DECLARE_DELAYED_WORK(vmmig_watchdog_work, vmmig_watchdog);
+
+/**
+ * vmmig_session_alloc() - a new, unregistered session in state new.
+ * @role: VMMIG_ROLE_SOURCE or VMMIG_ROLE_DESTINATION.
+ *
+ * The caller fills the VM, channels and parameters, then registers it; on
+ * any failure it just puts it.
+ *
+ * Return: the session with one reference, or NULL.
+ */
+struct vmmig_session *vmmig_session_alloc(u32 role)
+{
+	struct vmmig_session *s;
+
+	s = kzalloc_obj(*s, GFP_KERNEL_ACCOUNT);
+	if (!s)
+		return NULL;
+	s->role = role;
+	s->state = VMMIG_STATE_NEW;
+	s->vmm_pid = get_task_pid(current, PIDTYPE_TGID);
+	kref_init(&s->ref);
+	mutex_init(&s->lock);
+	INIT_LIST_HEAD(&s->reap_node);
+	vmmig_params_init(&s->params);
+	atomic_inc(&vmmig_nr_alive);
+	return s;
+}
+
+static void vmmig_session_free(struct kref *ref)
+{
+	struct vmmig_session *s = container_of(ref, struct vmmig_session, ref);
+	unsigned int i;
+
+	for (i = 0; i < s->nr_channels; i++)
+		vmmig_channel_release(&s->channels[i]);
+	vmmig_vm_release(&s->vm);
+	put_pid(s->vmm_pid);
+	mutex_destroy(&s->lock);
+	kfree(s);
+	if (atomic_dec_and_test(&vmmig_nr_alive))
+		wake_up_var(&vmmig_nr_alive);
+}
+
+void vmmig_session_put(struct vmmig_session *s)
+{
+	if (s)
+		kref_put(&s->ref, vmmig_session_free);
+}
+
+/* Is @kvm already in a session?  Caller holds vmmig_registry_lock. */
+static struct vmmig_session *vmmig_find_vm(const struct kvm *kvm)
+{
+	struct vmmig_session *s;
+	unsigned long id;
+
+	lockdep_assert_held(&vmmig_registry_lock);
+	xa_for_each(&vmmig_registry, id, s)
+		if (s->vm.kvm == kvm)
+			return s;
+	return NULL;
+}
+
+/**
+ * vmmig_session_register() - give a filled session an id and publish it.
+ * @s: from vmmig_session_alloc(), with VM and channels set.
+ * @net: namespace the session lives in (of the creating netlink socket).
+ * @owner_portid: netlink port of the creating socket.
+ * @extack: error report.
+ *
+ * On success the registry holds its own reference; the caller keeps and
+ * must put its own.
+ *
+ * Return: 0, -EBUSY (session limit or VM taken), -ESHUTDOWN (unloading) or
+ * an xarray error.
+ */
+int vmmig_session_register(struct vmmig_session *s, struct net *net,
+			   u32 owner_portid, struct netlink_ext_ack *extack)
+{
+	unsigned int max = READ_ONCE(vmmig_max_sessions);
+	int err;
+
+	write_pnet(&s->net, net);
+	s->owner_portid = owner_portid;
+
+	mutex_lock(&vmmig_registry_lock);
+	if (vmmig_unloading) {
+		NL_SET_ERR_MSG(extack, "vmmig is being unloaded");
+		err = -ESHUTDOWN;
+		goto out_unlock;
+	}
+	if (vmmig_nr_linked >= max) {
+		NL_SET_ERR_MSG(extack,
+			       "session limit reached (module parameter max_sessions)");
+		err = -EBUSY;
+		goto out_unlock;
+	}
+	if (vmmig_find_vm(s->vm.kvm)) {
+		NL_SET_ERR_MSG(extack, "vm-fd: this VM already has a session");
+		err = -EBUSY;
+		goto out_unlock;
+	}
+	err = xa_alloc_cyclic(&vmmig_registry, &s->id, s, xa_limit_31b,
+			      &vmmig_next_id, GFP_KERNEL);
+	if (err < 0)
+		goto out_unlock;
+	err = 0;
+	kref_get(&s->ref);
+	vmmig_nr_linked++;
+	/* Nobody else can see @s before the registry lock is dropped. */
+	vmmig_nl_notify_state(s, 0);
+	queue_delayed_work(system_wq, &vmmig_watchdog_work,
+			   VMMIG_WATCHDOG_PERIOD);
+out_unlock:
+	mutex_unlock(&vmmig_registry_lock);
+	return err;
+}
+
+/**
+ * vmmig_session_lookup() - find session @id in @net and take a reference.
+ * @net: the caller's namespace; sessions of other namespaces are invisible.
+ * @id: session id.
+ *
+ * Return: the session (put it when done) or NULL.
+ */
+struct vmmig_session *vmmig_session_lookup(struct net *net, u32 id)
+{
+	struct vmmig_session *s;
+
+	mutex_lock(&vmmig_registry_lock);
+	s = xa_load(&vmmig_registry, id);
+	if (s && net_eq(vmmig_session_net(s), net))
+		kref_get(&s->ref);
+	else
+		s = NULL;
+	mutex_unlock(&vmmig_registry_lock);
+	return s;
+}
+
+/**
+ * vmmig_session_next() - the first session of @net with id >= *@id.
+ * @net: namespace to walk.
+ * @id: where to start; set to the found session's id.
+ *
+ * Return: the session with a reference, or NULL at the end.
+ */
+struct vmmig_session *vmmig_session_next(struct net *net, unsigned long *id)
+{
+	struct vmmig_session *s;
+
+	mutex_lock(&vmmig_registry_lock);
+	xa_for_each_start(&vmmig_registry, *id, s, *id) {
+		if (net_eq(vmmig_session_net(s), net)) {
+			kref_get(&s->ref);
+			goto out;
+		}
+	}
+	s = NULL;
+out:
+	mutex_unlock(&vmmig_registry_lock);
+	return s;
+}
+
+unsigned int vmmig_sessions_count(void)
+{
+	unsigned int n;
+
+	mutex_lock(&vmmig_registry_lock);
+	n = vmmig_nr_linked;
+	mutex_unlock(&vmmig_registry_lock);
+	return n;
+}
+
+/* Move @s to @to, recording @reason, and announce it. */
+static int vmmig_session_move(struct vmmig_session *s, u32 to, u32 reason)
+{
+	u32 from = s->state;
+	int err;
+
+	lockdep_assert_held(&s->lock);
+	err = vmmig_state_check_move(from, to, reason);
+	if (WARN_ON_ONCE(err))
+		return err;
+	s->state = to;
+	s->reason = reason;
+	if (to == VMMIG_STATE_ACTIVE && !s->started)
+		s->started = ktime_get();
+	if (vmmig_state_is_final(to))
+		s->ended = ktime_get();
+	vmmig_nl_notify_state(s, from);
+	return 0;
+}
+
+/**
+ * vmmig_session_start() - start a new session.
+ * @s: the session.
+ * @extack: error report.
+ *
+ * Return: 0 or -EALREADY if it was started (or ended) before.
+ */
+int vmmig_session_start(struct vmmig_session *s,
+			struct netlink_ext_ack *extack)
+{
+	int err;
+
+	mutex_lock(&s->lock);
+	if (s->state != VMMIG_STATE_NEW) {
+		NL_SET_ERR_MSG(extack, "session was already started");
+		err = -EALREADY;
+	} else {
+		err = vmmig_session_move(s, VMMIG_STATE_ACTIVE,
+					 VMMIG_REASON_NONE);
+	}
+	mutex_unlock(&s->lock);
+	return err;
+}
+
+/* End @s as cancelled with @reason unless it already ended. */
+static void vmmig_session_end(struct vmmig_session *s, u32 reason)
+{
+	mutex_lock(&s->lock);
+	if (!vmmig_state_is_final(s->state))
+		vmmig_session_move(s, VMMIG_STATE_CANCELLED, reason);
+	mutex_unlock(&s->lock);
+}
+
+/**
+ * vmmig_session_cancel() - cancel a session that has not ended.
+ * @s: the session.
+ * @extack: error report.
+ *
+ * Return: 0 or -EALREADY if it has ended.
+ */
+int vmmig_session_cancel(struct vmmig_session *s,
+			 struct netlink_ext_ack *extack)
+{
+	int err = 0;
+
+	mutex_lock(&s->lock);
+	if (vmmig_state_is_final(s->state)) {
+		NL_SET_ERR_MSG(extack, "session has already ended");
+		err = -EALREADY;
+	} else {
+		vmmig_session_move(s, VMMIG_STATE_CANCELLED,
+				   VMMIG_REASON_CANCEL);
+	}
+	mutex_unlock(&s->lock);
+	return err;
+}
+
+/* Take @s out of the registry; its reference passes to the caller. */
+static bool vmmig_session_unlink(struct vmmig_session *s)
+{
+	lockdep_assert_held(&vmmig_registry_lock);
+	if (xa_load(&vmmig_registry, s->id) != s)
+		return false;
+	xa_erase(&vmmig_registry, s->id);
+	vmmig_nr_linked--;
+	return true;
+}
+
+/* Finish an unlinked session and drop the registry's reference. */
+static void vmmig_session_reap(struct vmmig_session *s, u32 reason)
+{
+	vmmig_session_end(s, reason);
+	vmmig_nl_notify_del(s, reason);
+	vmmig_session_put(s);
+}
+
+/**
+ * vmmig_session_destroy() - session-del: unlink, cancel, announce, put.
+ * @s: a session the caller holds a reference on (kept by the caller).
+ */
+void vmmig_session_destroy(struct vmmig_session *s)
+{
+	bool unlinked;
+
+	mutex_lock(&vmmig_registry_lock);
+	unlinked = vmmig_session_unlink(s);
+	mutex_unlock(&vmmig_registry_lock);
+	if (unlinked)
+		vmmig_session_reap(s, VMMIG_REASON_DESTROYED);
+}
+
+/* Unlink every session @match() selects and reap them with @reason. */
+static void vmmig_sessions_reap(bool (*match)(struct vmmig_session *s,
+					      const void *arg),
+				const void *arg, u32 reason)
+{
+	struct vmmig_session *s, *tmp;
+	unsigned long id;
+	LIST_HEAD(reap);
+
+	mutex_lock(&vmmig_registry_lock);
+	xa_for_each(&vmmig_registry, id, s) {
+		if (match(s, arg) && vmmig_session_unlink(s))
+			list_add_tail(&s->reap_node, &reap);
+	}
+	mutex_unlock(&vmmig_registry_lock);
+
+	list_for_each_entry_safe(s, tmp, &reap, reap_node) {
+		list_del_init(&s->reap_node);
+		vmmig_session_reap(s, reason);
+	}
+}
+
+struct vmmig_owner {
+	struct net *net;
+	u32 portid;
+};
+
+static bool vmmig_match_owner(struct vmmig_session *s, const void *arg)
+{
+	const struct vmmig_owner *o = arg;
+
+	return s->owner_portid == o->portid &&
+	       net_eq(vmmig_session_net(s), o->net);
+}
+
+/**
+ * vmmig_sessions_owner_gone() - the netlink socket @portid in @net closed.
+ * @net: its namespace.
+ * @portid: its port.
+ */
+void vmmig_sessions_owner_gone(struct net *net, u32 portid)
+{
+	struct vmmig_owner o = { .net = net, .portid = portid };
+
+	vmmig_sessions_reap(vmmig_match_owner, &o, VMMIG_REASON_OWNER_GONE);
+}
+
+static bool vmmig_match_net(struct vmmig_session *s, const void *arg)
+{
+	return net_eq(vmmig_session_net(s), arg);
+}
+
+/**
+ * vmmig_sessions_net_gone() - @net is being dismantled.
+ * @net: the namespace.
+ */
+void vmmig_sessions_net_gone(struct net *net)
+{
+	vmmig_sessions_reap(vmmig_match_net, net, VMMIG_REASON_NETNS_GONE);
+}
+
+static bool vmmig_match_orphan(struct vmmig_session *s, const void *arg)
+{
+	return vmmig_vm_orphaned(&s->vm);
+}
+
+static bool vmmig_match_all(struct vmmig_session *s, const void *arg)
+{
+	return true;
+}
+
+static void vmmig_watchdog(struct work_struct *work)
+{
+	bool again;
+
+	vmmig_sessions_reap(vmmig_match_orphan, NULL, VMMIG_REASON_VM_GONE);
+
+	mutex_lock(&vmmig_registry_lock);
+	again = vmmig_nr_linked && !vmmig_unloading;
+	if (again)
+		queue_delayed_work(system_wq, &vmmig_watchdog_work,
+				   VMMIG_WATCHDOG_PERIOD);
+	mutex_unlock(&vmmig_registry_lock);
+}
+
+int vmmig_sessions_init(void)
+{
+	mutex_lock(&vmmig_registry_lock);
+	vmmig_unloading = false;
+	mutex_unlock(&vmmig_registry_lock);
+	return 0;
+}
+
+/**
+ * vmmig_sessions_shutdown() - module unload: refuse new sessions, destroy
+ * every session (announcing it while the family is still registered) and
+ * stop the watchdog.
+ */
+void vmmig_sessions_shutdown(void)
+{
+	mutex_lock(&vmmig_registry_lock);
+	vmmig_unloading = true;
+	mutex_unlock(&vmmig_registry_lock);
+
+	vmmig_sessions_reap(vmmig_match_all, NULL, VMMIG_REASON_UNLOAD);
+	cancel_delayed_work_sync(&vmmig_watchdog_work);
+}
+
+/**
+ * vmmig_sessions_wait_freed() - wait until every session object is freed
+ * (the last netlink handler has dropped its reference).
+ */
+void vmmig_sessions_wait_freed(void)
+{
+	wait_var_event(&vmmig_nr_alive, !atomic_read(&vmmig_nr_alive));
+}

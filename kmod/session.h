@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Migration sessions: creation, lookup, state, teardown.
+ *
+ * Lifetime
+ * --------
+ * A session is reference counted (@ref).  The registry (an xarray of every
+ * session on the host, keyed by id) holds one reference from
+ * vmmig_session_register() until the session is unlinked; netlink handlers
+ * hold one for the length of a request.  The last vmmig_session_put() drops
+ * the VM and socket files and frees the session.
+ *
+ * A session is unlinked, cancelled if it has not ended, and announced as
+ * destroyed when any of these happens:
+ *  - session-del;
+ *  - the netlink socket that created it is released (the VMM exited or
+ *    closed its libvmmig handle): reason owner-gone;
+ *  - every file descriptor of the VM but vmmig's own is closed (found by a
+ *    once-a-second watchdog): reason vm-gone;
+ *  - its network namespace is dismantled: reason netns-gone;
+ *  - the module is unloaded: reason unload.
+ *
+ * Locking
+ * -------
+ * vmmig_registry_lock (mutex) protects the registry, the session count and
+ * the unloading flag.  session->lock (mutex) protects state, reason and the
+ * timestamps, and serialises state events so they leave in order.  Order:
+ * vmmig_registry_lock, then session->lock; never the other way round.
+ */
+#ifndef _VMMIG_SESSION_H
+#define _VMMIG_SESSION_H
+
+#include <linux/atomic.h>
+#include <linux/kref.h>
+#include <linux/ktime.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/vmmig.h>
+#include <net/net_namespace.h>
+
+#include "channel.h"
+#include "params.h"
+#include "vm.h"
+
+struct netlink_ext_ack;
+struct pid;
+
+/* Counters; written by the data path, read without locks. */
+struct vmmig_stats {
+	atomic64_t bytes;
+	atomic64_t pages;
+	atomic64_t zero_pages;
+	atomic_t round;
+};
+
+struct vmmig_session {
+	/* Set before registration, constant afterwards. */
+	u32 id;
+	u32 role;
+	possible_net_t net;
+	u32 owner_portid;
+	struct pid *vmm_pid;
+	struct vmmig_params params;
+	struct vmmig_vm vm;
+	unsigned int nr_channels;
+	struct vmmig_channel channels[VMMIG_MAX_CHANNELS];
+
+	struct kref ref;
+	struct list_head reap_node;	/* private to one teardown pass */
+
+	struct mutex lock;		/* see Locking above */
+	u32 state;			/* enum vmmig_state, under @lock */
+	u32 reason;			/* enum vmmig_reason, under @lock */
+	ktime_t started;		/* under @lock; 0 until started */
+	ktime_t ended;			/* under @lock; 0 until final */
+
+	struct vmmig_stats stats;
+};
+
+extern unsigned int vmmig_max_sessions;
+
+struct vmmig_session *vmmig_session_alloc(u32 role);
+void vmmig_session_put(struct vmmig_session *s);
+int vmmig_session_register(struct vmmig_session *s, struct net *net,
+			   u32 owner_portid, struct netlink_ext_ack *extack);
+
+struct vmmig_session *vmmig_session_lookup(struct net *net, u32 id);
+struct vmmig_session *vmmig_session_next(struct net *net, unsigned long *id);
+
+int vmmig_session_start(struct vmmig_session *s,
+			struct netlink_ext_ack *extack);
+int vmmig_session_cancel(struct vmmig_session *s,
+			 struct netlink_ext_ack *extack);
+void vmmig_session_destroy(struct vmmig_session *s);
+
+void vmmig_sessions_owner_gone(struct net *net, u32 portid);
+void vmmig_sessions_net_gone(struct net *net);
+unsigned int vmmig_sessions_count(void);
+
+int vmmig_sessions_init(void);
+void vmmig_sessions_shutdown(void);
+void vmmig_sessions_wait_freed(void);
+
+static inline struct net *vmmig_session_net(const struct vmmig_session *s)
+{
+	return read_pnet(&s->net);
+}
+
+#endif /* _VMMIG_SESSION_H */

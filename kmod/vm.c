@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Resolving and holding the KVM VM a session works on.
+ */
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/kvm_host.h>
+#include <net/netlink.h>
+
+#include "compat.h"
+#include "vm.h"
+
+/**
+ * vmmig_vm_init() - resolve @fd in the calling task to a KVM VM and hold it.
+ * @vm: filled on success.
+ * @fd: the VMM's file descriptor from KVM_CREATE_VM.
+ * @attr: the netlink attribute @fd came from, for error reports.
+ * @extack: error report.
+ *
+ * Must run in the VMM's context (a netlink handler does).
+ *
+ * Return: 0, -EBADF if @fd is not open, -EINVAL if it is not a KVM VM.
+ */
+int vmmig_vm_init(struct vmmig_vm *vm, int fd, const struct nlattr *attr,
+		  struct netlink_ext_ack *extack)
+{
+	struct file *file;
+
+	file = fget(fd);
+	if (!file) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "vm-fd is not an open file descriptor");
+		return -EBADF;
+	}
+	if (!vmmig_file_is_kvm_vm(file)) {
+		fput(file);
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "vm-fd is not a KVM VM (from KVM_CREATE_VM)");
+		return -EINVAL;
+	}
+	vm->file = file;
+	vm->kvm = file->private_data;
+	return 0;
+}
+
+void vmmig_vm_release(struct vmmig_vm *vm)
+{
+	if (vm->file)
+		fput(vm->file);
+	vm->file = NULL;
+	vm->kvm = NULL;
+}
+
+/**
+ * vmmig_vm_orphaned() - has everyone but vmmig closed the VM's file?
+ * @vm: a held VM.
+ *
+ * Every fd table slot (dup, fork, SCM_RIGHTS in flight) holds its own file
+ * reference, so a count of one is vmmig's alone: the VMM let the VM go.
+ */
+bool vmmig_vm_orphaned(const struct vmmig_vm *vm)
+{
+	return file_count(vm->file) <= 1;
+}

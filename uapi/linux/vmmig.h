@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/* Do not edit directly, auto-generated from: */
+/*	uapi/netlink/vmmig.yaml */
+/* YNL-GEN uapi header */
+/* To regenerate run: scripts/ynl-gen.sh KSRC */
+
+#ifndef _UAPI_LINUX_VMMIG_H
+#define _UAPI_LINUX_VMMIG_H
+
+#define VMMIG_GENL_NAME		"vmmig"
+#define VMMIG_GENL_VERSION	1
+
+#define VMMIG_MAX_CHANNELS	16
+#define VMMIG_MCGRP_EVENTS	"events"
+
+/**
+ * enum vmmig_role - Which end of a migration a session is.
+ * @VMMIG_ROLE_SOURCE: Sends the VM's memory.
+ * @VMMIG_ROLE_DESTINATION: Receives memory into a VM created for it.
+ */
+enum vmmig_role {
+	VMMIG_ROLE_SOURCE = 1,
+	VMMIG_ROLE_DESTINATION,
+};
+
+/**
+ * enum vmmig_state - Session state. Sessions move forward only; completed,
+ *   failed and cancelled are final.
+ * @VMMIG_STATE_NEW: Created, not started yet.
+ * @VMMIG_STATE_ACTIVE: Started; moving memory.
+ * @VMMIG_STATE_READY: Live migration converged; waiting for the VMM to switch
+ *   over.
+ * @VMMIG_STATE_SWITCHOVER: Final round with the guest paused.
+ * @VMMIG_STATE_COMPLETED: The destination acknowledged the whole stream.
+ * @VMMIG_STATE_FAILED: Ended by an error; the reason attribute says which.
+ * @VMMIG_STATE_CANCELLED: Ended on request or because what it depends on went
+ *   away.
+ */
+enum vmmig_state {
+	VMMIG_STATE_NEW = 1,
+	VMMIG_STATE_ACTIVE,
+	VMMIG_STATE_READY,
+	VMMIG_STATE_SWITCHOVER,
+	VMMIG_STATE_COMPLETED,
+	VMMIG_STATE_FAILED,
+	VMMIG_STATE_CANCELLED,
+};
+
+/**
+ * enum vmmig_reason - Why a session left the normal path (set together with a
+ *   final state).
+ * @VMMIG_REASON_CANCEL: Cancelled through the session-cancel command.
+ * @VMMIG_REASON_OWNER_GONE: The netlink socket that created the session was
+ *   closed.
+ * @VMMIG_REASON_VM_GONE: Every file descriptor of the VM other than vmmig's
+ *   was closed.
+ * @VMMIG_REASON_NETNS_GONE: The session's network namespace was removed.
+ * @VMMIG_REASON_UNLOAD: The vmmig module was unloaded.
+ * @VMMIG_REASON_DESTROYED: Destroyed through the session-del command before it
+ *   ended.
+ */
+enum vmmig_reason {
+	VMMIG_REASON_NONE,
+	VMMIG_REASON_CANCEL,
+	VMMIG_REASON_OWNER_GONE,
+	VMMIG_REASON_VM_GONE,
+	VMMIG_REASON_NETNS_GONE,
+	VMMIG_REASON_UNLOAD,
+	VMMIG_REASON_DESTROYED,
+};
+
+/**
+ * enum vmmig_on_limit - What a live migration does when it reaches max-rounds
+ *   or max-time-ms.
+ * @VMMIG_ON_LIMIT_FAIL: End the session as failed; the source VM keeps
+ *   running.
+ * @VMMIG_ON_LIMIT_SWITCHOVER: Announce ready anyway and let the VMM switch
+ *   over.
+ */
+enum vmmig_on_limit {
+	VMMIG_ON_LIMIT_FAIL = 1,
+	VMMIG_ON_LIMIT_SWITCHOVER,
+};
+
+enum {
+	VMMIG_A_PARAMS_UNSPEC,
+	VMMIG_A_PARAMS_DOWNTIME_MS,
+	VMMIG_A_PARAMS_MAX_ROUNDS,
+	VMMIG_A_PARAMS_MAX_TIME_MS,
+	VMMIG_A_PARAMS_MAX_BANDWIDTH,
+	VMMIG_A_PARAMS_ON_LIMIT,
+	VMMIG_A_PARAMS_THROTTLE_MAX_MS,
+
+	__VMMIG_A_PARAMS_MAX,
+	VMMIG_A_PARAMS_MAX = (__VMMIG_A_PARAMS_MAX - 1)
+};
+
+enum {
+	VMMIG_A_STATS_UNSPEC,
+	VMMIG_A_STATS_PAD,
+	VMMIG_A_STATS_ELAPSED_MS,
+	VMMIG_A_STATS_BYTES,
+	VMMIG_A_STATS_PAGES,
+	VMMIG_A_STATS_ZERO_PAGES,
+	VMMIG_A_STATS_ROUND,
+
+	__VMMIG_A_STATS_MAX,
+	VMMIG_A_STATS_MAX = (__VMMIG_A_STATS_MAX - 1)
+};
+
+enum {
+	VMMIG_A_SESSION_UNSPEC,
+	VMMIG_A_SESSION_ID,
+	VMMIG_A_SESSION_ROLE,
+	VMMIG_A_SESSION_VM_FD,
+	VMMIG_A_SESSION_SOCK_FD,
+	VMMIG_A_SESSION_PARAMS,
+	VMMIG_A_SESSION_STATE,
+	VMMIG_A_SESSION_REASON,
+	VMMIG_A_SESSION_STATS,
+	VMMIG_A_SESSION_VMM_PID,
+	VMMIG_A_SESSION_CHANNELS,
+	VMMIG_A_SESSION_OLD_STATE,
+
+	__VMMIG_A_SESSION_MAX,
+	VMMIG_A_SESSION_MAX = (__VMMIG_A_SESSION_MAX - 1)
+};
+
+enum {
+	VMMIG_A_HOST_UNSPEC,
+	VMMIG_A_HOST_MAX_SESSIONS,
+	VMMIG_A_HOST_SESSIONS,
+	VMMIG_A_HOST_WIRE_VERSION,
+
+	__VMMIG_A_HOST_MAX,
+	VMMIG_A_HOST_MAX = (__VMMIG_A_HOST_MAX - 1)
+};
+
+enum {
+	VMMIG_CMD_UNSPEC,
+	VMMIG_CMD_SESSION_NEW,
+	VMMIG_CMD_SESSION_GET,
+	VMMIG_CMD_SESSION_START,
+	VMMIG_CMD_SESSION_CANCEL,
+	VMMIG_CMD_SESSION_DEL,
+	VMMIG_CMD_HOST_GET,
+	VMMIG_CMD_SESSION_STATE_NTF,
+	VMMIG_CMD_SESSION_DEL_NTF,
+
+	__VMMIG_CMD_MAX,
+	VMMIG_CMD_MAX = (__VMMIG_CMD_MAX - 1)
+};
+
+#endif /* _UAPI_LINUX_VMMIG_H */
