@@ -1,0 +1,732 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Control-plane selftests of the vmmig generic netlink family, run in the
+ * test host with real KVM VMs and real sockets.
+ *
+ * Happy paths go through libvmmig, as a VMM would; malformed requests are
+ * built by hand (nlraw.c) so that every attribute can be sent with a wrong
+ * type, out of range, missing or unknown, and the kernel's extended ack is
+ * checked: -EINVAL (-ERANGE, the netlink policy's own errno, for a value
+ * out of range), a message, and the offset (or missing type) of exactly the
+ * attribute at fault.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <linux/kvm.h>
+#include <linux/vmmig.h>
+
+#include "kselftest_harness.h"
+#include "libvmmig.h"
+#include "nlraw.h"
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static int kvm_fd = -1;
+
+/* A fresh KVM VM; the test host must have KVM, so no VM is a failure. */
+static int vm_create(struct __test_metadata *_metadata)
+{
+	int fd;
+
+	if (kvm_fd < 0)
+		kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, kvm_fd) TH_LOG("open /dev/kvm: %s", strerror(errno));
+	fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
+	ASSERT_LE(0, fd) TH_LOG("KVM_CREATE_VM: %s", strerror(errno));
+	return fd;
+}
+
+static unsigned int read_max_sessions(void)
+{
+	unsigned int v = 0;
+	FILE *f = fopen("/sys/module/vmmig/parameters/max_sessions", "r");
+
+	if (f) {
+		if (fscanf(f, "%u", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
+static int write_max_sessions(unsigned int v)
+{
+	FILE *f = fopen("/sys/module/vmmig/parameters/max_sessions", "w");
+	int ok;
+
+	if (!f)
+		return -errno;
+	ok = fprintf(f, "%u\n", v) > 0;
+	return fclose(f) == 0 && ok ? 0 : -EIO;
+}
+
+static unsigned int host_sessions(struct __test_metadata *_metadata,
+				  struct vmmig *h)
+{
+	struct vmmig_host_info hi;
+
+	ASSERT_EQ(0, vmmig_host_get(h, 0, &hi)) TH_LOG("%s", vmmig_errmsg(h));
+	return hi.sessions;
+}
+
+/* Wait (bounded) for an event matching @cmd and @id. */
+static int wait_event(struct vmmig *ev, uint8_t cmd, uint32_t id,
+		      struct vmmig_event *out, int timeout_ms)
+{
+	int waited = 0, r;
+
+	while (waited < timeout_ms) {
+		r = vmmig_event_next(ev, out, 100);
+		if (r < 0)
+			return r;
+		if (r == 1 && out->cmd == cmd && out->id == id)
+			return 0;
+		if (r == 0)
+			waited += 100;
+	}
+	return -ETIMEDOUT;
+}
+
+/* ---- fixture: a libvmmig handle, a VM and a connected socket pair ------ */
+
+FIXTURE(vmmig) {
+	struct vmmig *h;
+	struct vmmig *ev;
+	struct nlraw raw;
+	int vm;
+	int sp[2];
+};
+
+FIXTURE_SETUP(vmmig)
+{
+	int err;
+
+	err = vmmig_open(&self->h);
+	ASSERT_EQ(0, err) TH_LOG("vmmig_open: %s", strerror(-err));
+	err = vmmig_events_open(&self->ev);
+	ASSERT_EQ(0, err) TH_LOG("vmmig_events_open: %s", strerror(-err));
+	ASSERT_EQ(0, nlraw_open(&self->raw));
+	self->vm = vm_create(_metadata);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+				self->sp));
+}
+
+FIXTURE_TEARDOWN(vmmig)
+{
+	nlraw_close(&self->raw);
+	vmmig_close(self->ev);
+	vmmig_close(self->h);	/* destroys what the test left */
+	close(self->vm);
+	close(self->sp[0]);
+	close(self->sp[1]);
+}
+
+static uint32_t create_source(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(vmmig) *self)
+{
+	uint32_t id = 0;
+	int err;
+
+	err = vmmig_session_create(self->h, VMMIG_ROLE_SOURCE, self->vm,
+				   &self->sp[0], 1, NULL, &id);
+	ASSERT_EQ(0, err) TH_LOG("create: %s", vmmig_errmsg(self->h));
+	ASSERT_NE(0, id);
+	return id;
+}
+
+/* ---- happy paths ------------------------------------------------------- */
+
+TEST_F(vmmig, lifecycle)
+{
+	struct vmmig_session_info si;
+	struct vmmig_event e;
+	uint32_t id;
+
+	id = create_source(_metadata, self);
+	ASSERT_EQ(0, wait_event(self->ev, VMMIG_CMD_SESSION_STATE_NTF, id,
+				&e, 2000));
+	EXPECT_EQ(VMMIG_STATE_NEW, e.state);
+	EXPECT_EQ(VMMIG_ROLE_SOURCE, e.role);
+
+	ASSERT_EQ(0, vmmig_session_get(self->h, id, &si));
+	EXPECT_EQ(id, si.id);
+	EXPECT_EQ(VMMIG_ROLE_SOURCE, si.role);
+	EXPECT_EQ(VMMIG_STATE_NEW, si.state);
+	EXPECT_EQ(VMMIG_REASON_NONE, si.reason);
+	EXPECT_EQ(1, si.channels);
+	EXPECT_EQ((uint32_t)getpid(), si.vmm_pid);
+	EXPECT_EQ(300, si.params.downtime_ms);
+	EXPECT_EQ(VMMIG_ON_LIMIT_FAIL, si.params.on_limit);
+	EXPECT_EQ(0, si.stats.elapsed_ms);
+
+	ASSERT_EQ(0, vmmig_session_start(self->h, id));
+	ASSERT_EQ(0, wait_event(self->ev, VMMIG_CMD_SESSION_STATE_NTF, id,
+				&e, 2000));
+	EXPECT_EQ(VMMIG_STATE_ACTIVE, e.state);
+	EXPECT_EQ(VMMIG_STATE_NEW, e.old_state);
+	EXPECT_EQ(-EALREADY, vmmig_session_start(self->h, id));
+	EXPECT_NE(NULL, strstr(vmmig_errmsg(self->h), "already started"));
+
+	ASSERT_EQ(0, vmmig_session_cancel(self->h, id));
+	ASSERT_EQ(0, wait_event(self->ev, VMMIG_CMD_SESSION_STATE_NTF, id,
+				&e, 2000));
+	EXPECT_EQ(VMMIG_STATE_CANCELLED, e.state);
+	EXPECT_EQ(VMMIG_STATE_ACTIVE, e.old_state);
+	EXPECT_EQ(VMMIG_REASON_CANCEL, e.reason);
+	ASSERT_EQ(0, vmmig_session_get(self->h, id, &si));
+	EXPECT_EQ(VMMIG_STATE_CANCELLED, si.state);
+	EXPECT_EQ(VMMIG_REASON_CANCEL, si.reason);
+	EXPECT_EQ(-EALREADY, vmmig_session_cancel(self->h, id));
+
+	ASSERT_EQ(0, vmmig_session_destroy(self->h, id));
+	ASSERT_EQ(0, wait_event(self->ev, VMMIG_CMD_SESSION_DEL_NTF, id,
+				&e, 2000));
+	EXPECT_EQ(VMMIG_REASON_DESTROYED, e.reason);
+	EXPECT_EQ(-ENOENT, vmmig_session_get(self->h, id, &si));
+	EXPECT_EQ(-ENOENT, vmmig_session_destroy(self->h, id));
+}
+
+TEST_F(vmmig, destroy_cancels_running)
+{
+	struct vmmig_event e;
+	uint32_t id;
+
+	id = create_source(_metadata, self);
+	ASSERT_EQ(0, vmmig_session_start(self->h, id));
+	ASSERT_EQ(0, vmmig_session_destroy(self->h, id));
+	do {
+		ASSERT_EQ(0, wait_event(self->ev, VMMIG_CMD_SESSION_STATE_NTF,
+					id, &e, 2000));
+	} while (e.state != VMMIG_STATE_CANCELLED);
+	EXPECT_EQ(VMMIG_REASON_DESTROYED, e.reason);
+}
+
+TEST_F(vmmig, params_and_channels)
+{
+	struct vmmig_params p = {
+		.downtime_ms = 50, .max_rounds = 7, .max_time_ms = 60000,
+		.max_bandwidth = 1ULL << 33, .on_limit = VMMIG_ON_LIMIT_SWITCHOVER,
+		.throttle_max_ms = 250,
+	};
+	struct vmmig_session_info si;
+	int socks[VMMIG_MAX_CHANNELS], i, tmp[2];
+	uint32_t id;
+
+	for (i = 0; i < VMMIG_MAX_CHANNELS; i++) {
+		ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, tmp));
+		socks[i] = tmp[0];
+		close(tmp[1]);	/* vmmig does not care that the peer left */
+	}
+	ASSERT_EQ(0, vmmig_session_create(self->h, VMMIG_ROLE_DESTINATION,
+					  self->vm, socks, VMMIG_MAX_CHANNELS,
+					  &p, &id)) TH_LOG("%s", vmmig_errmsg(self->h));
+	for (i = 0; i < VMMIG_MAX_CHANNELS; i++)
+		close(socks[i]);	/* the session holds its own reference */
+	ASSERT_EQ(0, vmmig_session_get(self->h, id, &si));
+	EXPECT_EQ(VMMIG_ROLE_DESTINATION, si.role);
+	EXPECT_EQ(VMMIG_MAX_CHANNELS, si.channels);
+	EXPECT_EQ(50, si.params.downtime_ms);
+	EXPECT_EQ(7, si.params.max_rounds);
+	EXPECT_EQ(60000, si.params.max_time_ms);
+	EXPECT_EQ(1ULL << 33, si.params.max_bandwidth);
+	EXPECT_EQ(VMMIG_ON_LIMIT_SWITCHOVER, si.params.on_limit);
+	EXPECT_EQ(250, si.params.throttle_max_ms);
+}
+
+TEST_F(vmmig, dump_and_host)
+{
+	struct vmmig_session_info *list = NULL;
+	struct vmmig_host_info hi;
+	unsigned int n = 0, i, found = 0, before;
+	int vm2 = vm_create(_metadata);
+	uint32_t id1, id2;
+
+	before = host_sessions(_metadata, self->h);
+	id1 = create_source(_metadata, self);
+	ASSERT_EQ(0, vmmig_session_create(self->h, VMMIG_ROLE_DESTINATION, vm2,
+					  &self->sp[1], 1, NULL, &id2))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+	ASSERT_EQ(0, vmmig_session_list(self->h, &list, &n));
+	for (i = 0; i < n; i++)
+		found += list[i].id == id1 || list[i].id == id2;
+	free(list);
+	EXPECT_EQ(2, found);
+
+	ASSERT_EQ(0, vmmig_host_get(self->h, 0, &hi));
+	EXPECT_EQ(before + 2, hi.sessions);
+	EXPECT_EQ(read_max_sessions(), hi.max_sessions);
+	EXPECT_LE(1, hi.wire_version);
+	ASSERT_EQ(0, vmmig_host_get(self->h, 1, &hi));
+	EXPECT_EQ(1, hi.wire_version);
+	ASSERT_EQ(0, vmmig_host_get(self->h, 1000, &hi));
+	EXPECT_LE(1, hi.wire_version);
+	close(vm2);
+}
+
+/* ---- bad file descriptors ---------------------------------------------- */
+
+static int create_raw(FIXTURE_DATA(vmmig) *self, int vm, int sock,
+		      struct nlraw_reply *rep)
+{
+	struct nl_msg *m = nlraw_msg(&self->raw, VMMIG_CMD_SESSION_NEW);
+
+	nlraw_put_u32(m, VMMIG_A_SESSION_ROLE, VMMIG_ROLE_SOURCE);
+	nlraw_put_u32(m, VMMIG_A_SESSION_VM_FD, vm);
+	nlraw_put_u32(m, VMMIG_A_SESSION_SOCK_FD, sock);
+	return nlraw_send(&self->raw, m, rep);
+}
+
+TEST_F(vmmig, bad_fds)
+{
+	int devnull = open("/dev/null", O_RDWR);
+	int udp = socket(AF_INET, SOCK_DGRAM, 0);
+	int tcp = socket(AF_INET, SOCK_STREAM, 0);
+	struct nlraw_reply rep;
+
+	ASSERT_LE(0, devnull);
+	ASSERT_LE(0, udp);
+	ASSERT_LE(0, tcp);
+
+	EXPECT_EQ(-EINVAL, create_raw(self, devnull, self->sp[0], &rep));
+	EXPECT_NE(NULL, strstr(rep.msg, "vm-fd")) TH_LOG("%s", rep.msg);
+	EXPECT_EQ(-EINVAL, create_raw(self, self->sp[0], self->sp[0], &rep));
+	EXPECT_NE(NULL, strstr(rep.msg, "not a KVM VM")) TH_LOG("%s", rep.msg);
+	EXPECT_EQ(-EINVAL, create_raw(self, kvm_fd, self->sp[0], &rep));
+	EXPECT_NE(NULL, strstr(rep.msg, "vm-fd")) TH_LOG("%s", rep.msg);
+	EXPECT_EQ(-EBADF, create_raw(self, 1000, self->sp[0], &rep));
+	EXPECT_NE(NULL, strstr(rep.msg, "vm-fd")) TH_LOG("%s", rep.msg);
+
+	EXPECT_EQ(-ENOTSOCK, create_raw(self, self->vm, devnull, &rep));
+	EXPECT_NE(NULL, strstr(rep.msg, "sock-fd")) TH_LOG("%s", rep.msg);
+	EXPECT_EQ(-EINVAL, create_raw(self, self->vm, udp, &rep));
+	EXPECT_NE(NULL, strstr(rep.msg, "stream")) TH_LOG("%s", rep.msg);
+	EXPECT_EQ(-ENOTCONN, create_raw(self, self->vm, tcp, &rep));
+	EXPECT_NE(NULL, strstr(rep.msg, "connected")) TH_LOG("%s", rep.msg);
+	EXPECT_EQ(-EBADF, create_raw(self, self->vm, 1001, &rep));
+	EXPECT_NE(NULL, strstr(rep.msg, "sock-fd")) TH_LOG("%s", rep.msg);
+
+	/* The same socket twice, and the same VM in two sessions. */
+	{
+		struct nl_msg *m = nlraw_msg(&self->raw, VMMIG_CMD_SESSION_NEW);
+		int off;
+
+		nlraw_put_u32(m, VMMIG_A_SESSION_ROLE, VMMIG_ROLE_SOURCE);
+		nlraw_put_u32(m, VMMIG_A_SESSION_VM_FD, self->vm);
+		nlraw_put_u32(m, VMMIG_A_SESSION_SOCK_FD, self->sp[0]);
+		off = nlraw_put_u32(m, VMMIG_A_SESSION_SOCK_FD, self->sp[0]);
+		EXPECT_EQ(-EINVAL, nlraw_send(&self->raw, m, &rep));
+		EXPECT_EQ(off, rep.off);
+		EXPECT_NE(NULL, strstr(rep.msg, "twice")) TH_LOG("%s", rep.msg);
+	}
+	EXPECT_EQ(0, create_raw(self, self->vm, self->sp[0], &rep));
+	EXPECT_EQ(-EBUSY, create_raw(self, self->vm, self->sp[1], &rep));
+	EXPECT_NE(NULL, strstr(rep.msg, "already has a session"))
+		TH_LOG("%s", rep.msg);
+
+	close(devnull);
+	close(udp);
+	close(tcp);
+}
+
+/* ---- every attribute: wrong type, out of range, missing, unknown ------- */
+
+struct bad_attr {
+	const char *what;
+	uint8_t cmd;
+	int type;		/* attribute to corrupt (top level) */
+	int nested;		/* >0: corrupt this attribute inside params */
+	int len;		/* payload length to send */
+	uint64_t value;
+	int err;		/* expected errno: -EINVAL, or -ERANGE for a
+				 * value the policy's range rejects
+				 */
+};
+
+/* Each row is sent alongside a valid rest of the request. */
+static const struct bad_attr bad_attrs[] = {
+	{ "role short",      VMMIG_CMD_SESSION_NEW, VMMIG_A_SESSION_ROLE, 0, 1, 1, -EINVAL },
+	{ "role 0",          VMMIG_CMD_SESSION_NEW, VMMIG_A_SESSION_ROLE, 0, 4, 0, -ERANGE },
+	{ "role 3",          VMMIG_CMD_SESSION_NEW, VMMIG_A_SESSION_ROLE, 0, 4, 3, -ERANGE },
+	{ "vm-fd short",     VMMIG_CMD_SESSION_NEW, VMMIG_A_SESSION_VM_FD, 0, 2, 3, -EINVAL },
+	{ "vm-fd -1",        VMMIG_CMD_SESSION_NEW, VMMIG_A_SESSION_VM_FD, 0, 4, 0xffffffff, -ERANGE },
+	{ "sock-fd short",   VMMIG_CMD_SESSION_NEW, VMMIG_A_SESSION_SOCK_FD, 0, 2, 3, -EINVAL },
+	{ "sock-fd -5",      VMMIG_CMD_SESSION_NEW, VMMIG_A_SESSION_SOCK_FD, 0, 4, 0xfffffffb, -ERANGE },
+	{ "params not nest", VMMIG_CMD_SESSION_NEW, VMMIG_A_SESSION_PARAMS, 0, 2, 1, -EINVAL },
+	{ "unknown attr",    VMMIG_CMD_SESSION_NEW, 200, 0, 4, 1, -EINVAL },
+	{ "state in new",    VMMIG_CMD_SESSION_NEW, VMMIG_A_SESSION_STATE, 0, 4, 1, -EINVAL },
+	{ "downtime short",  VMMIG_CMD_SESSION_NEW, 0, VMMIG_A_PARAMS_DOWNTIME_MS, 2, 1, -EINVAL },
+	{ "downtime 0",      VMMIG_CMD_SESSION_NEW, 0, VMMIG_A_PARAMS_DOWNTIME_MS, 4, 0, -ERANGE },
+	{ "downtime 30001",  VMMIG_CMD_SESSION_NEW, 0, VMMIG_A_PARAMS_DOWNTIME_MS, 4, 30001, -ERANGE },
+	{ "rounds 0",        VMMIG_CMD_SESSION_NEW, 0, VMMIG_A_PARAMS_MAX_ROUNDS, 4, 0, -ERANGE },
+	{ "rounds 10001",    VMMIG_CMD_SESSION_NEW, 0, VMMIG_A_PARAMS_MAX_ROUNDS, 4, 10001, -ERANGE },
+	{ "rounds short",    VMMIG_CMD_SESSION_NEW, 0, VMMIG_A_PARAMS_MAX_ROUNDS, 1, 1, -EINVAL },
+	{ "max-time short",  VMMIG_CMD_SESSION_NEW, 0, VMMIG_A_PARAMS_MAX_TIME_MS, 2, 1, -EINVAL },
+	{ "bandwidth u32",   VMMIG_CMD_SESSION_NEW, 0, VMMIG_A_PARAMS_MAX_BANDWIDTH, 4, 1, -EINVAL },
+	{ "on-limit 0",      VMMIG_CMD_SESSION_NEW, 0, VMMIG_A_PARAMS_ON_LIMIT, 4, 0, -ERANGE },
+	{ "on-limit 3",      VMMIG_CMD_SESSION_NEW, 0, VMMIG_A_PARAMS_ON_LIMIT, 4, 3, -ERANGE },
+	{ "on-limit short",  VMMIG_CMD_SESSION_NEW, 0, VMMIG_A_PARAMS_ON_LIMIT, 2, 1, -EINVAL },
+	{ "throttle 30001",  VMMIG_CMD_SESSION_NEW, 0, VMMIG_A_PARAMS_THROTTLE_MAX_MS, 4, 30001, -ERANGE },
+	{ "throttle short",  VMMIG_CMD_SESSION_NEW, 0, VMMIG_A_PARAMS_THROTTLE_MAX_MS, 2, 1, -EINVAL },
+	{ "params unknown",  VMMIG_CMD_SESSION_NEW, 0, 100, 4, 1, -EINVAL },
+	{ "get id short",    VMMIG_CMD_SESSION_GET, VMMIG_A_SESSION_ID, 0, 2, 1, -EINVAL },
+	{ "get id 0",        VMMIG_CMD_SESSION_GET, VMMIG_A_SESSION_ID, 0, 4, 0, -ERANGE },
+	{ "get unknown",     VMMIG_CMD_SESSION_GET, 200, 0, 4, 1, -EINVAL },
+	{ "get role",        VMMIG_CMD_SESSION_GET, VMMIG_A_SESSION_ROLE, 0, 4, 1, -EINVAL },
+	{ "start id short",  VMMIG_CMD_SESSION_START, VMMIG_A_SESSION_ID, 0, 2, 1, -EINVAL },
+	{ "start id 0",      VMMIG_CMD_SESSION_START, VMMIG_A_SESSION_ID, 0, 4, 0, -ERANGE },
+	{ "start unknown",   VMMIG_CMD_SESSION_START, 200, 0, 4, 1, -EINVAL },
+	{ "cancel id short", VMMIG_CMD_SESSION_CANCEL, VMMIG_A_SESSION_ID, 0, 2, 1, -EINVAL },
+	{ "cancel id 0",     VMMIG_CMD_SESSION_CANCEL, VMMIG_A_SESSION_ID, 0, 4, 0, -ERANGE },
+	{ "cancel unknown",  VMMIG_CMD_SESSION_CANCEL, 200, 0, 4, 1, -EINVAL },
+	{ "del id short",    VMMIG_CMD_SESSION_DEL, VMMIG_A_SESSION_ID, 0, 2, 1, -EINVAL },
+	{ "del id 0",        VMMIG_CMD_SESSION_DEL, VMMIG_A_SESSION_ID, 0, 4, 0, -ERANGE },
+	{ "del unknown",     VMMIG_CMD_SESSION_DEL, 200, 0, 4, 1, -EINVAL },
+	{ "host wire short", VMMIG_CMD_HOST_GET, VMMIG_A_HOST_WIRE_VERSION, 0, 2, 1, -EINVAL },
+	{ "host wire 0",     VMMIG_CMD_HOST_GET, VMMIG_A_HOST_WIRE_VERSION, 0, 4, 0, -ERANGE },
+	{ "host unknown",    VMMIG_CMD_HOST_GET, 200, 0, 4, 1, -EINVAL },
+};
+
+TEST_F(vmmig, bad_attributes)
+{
+	unsigned int i, before = host_sessions(_metadata, self->h);
+	uint32_t id = create_source(_metadata, self);
+	int vm2 = vm_create(_metadata);
+
+	for (i = 0; i < sizeof(bad_attrs) / sizeof(bad_attrs[0]); i++) {
+		const struct bad_attr *b = &bad_attrs[i];
+		struct nl_msg *m = nlraw_msg(&self->raw, b->cmd);
+		struct nlraw_reply rep;
+		struct nlattr *nest;
+		int off = -1, err;
+
+		if (b->cmd == VMMIG_CMD_SESSION_NEW) {
+			if (b->type != VMMIG_A_SESSION_ROLE)
+				nlraw_put_u32(m, VMMIG_A_SESSION_ROLE, 1);
+			if (b->type != VMMIG_A_SESSION_VM_FD)
+				nlraw_put_u32(m, VMMIG_A_SESSION_VM_FD, vm2);
+			if (b->type != VMMIG_A_SESSION_SOCK_FD)
+				nlraw_put_u32(m, VMMIG_A_SESSION_SOCK_FD,
+					      self->sp[1]);
+		} else if (b->cmd != VMMIG_CMD_HOST_GET &&
+			   b->type != VMMIG_A_SESSION_ID) {
+			nlraw_put_u32(m, VMMIG_A_SESSION_ID, id);
+		}
+		if (b->nested) {
+			nlraw_nest_start(m, VMMIG_A_SESSION_PARAMS, &nest);
+			off = nlraw_put(m, b->nested, &b->value, b->len);
+			nlraw_nest_end(m, nest);
+		} else {
+			off = nlraw_put(m, b->type, &b->value, b->len);
+		}
+		err = nlraw_send(&self->raw, m, &rep);
+		EXPECT_EQ(b->err, err) TH_LOG("%s: got %d", b->what, err);
+		EXPECT_NE(0, rep.msg[0]) TH_LOG("%s: no extack message", b->what);
+		EXPECT_EQ(off, rep.off)
+			TH_LOG("%s: extack offset %d, attribute at %d (%s)",
+			       b->what, rep.off, off, rep.msg);
+	}
+	/* Nothing was created by any of them. */
+	EXPECT_EQ(before + 1, host_sessions(_metadata, self->h));
+	close(vm2);
+}
+
+struct missing_attr {
+	uint8_t cmd;
+	int missing;
+	const char *name;
+};
+
+TEST_F(vmmig, missing_attributes)
+{
+	static const struct missing_attr cases[] = {
+		{ VMMIG_CMD_SESSION_NEW, VMMIG_A_SESSION_ROLE, "role" },
+		{ VMMIG_CMD_SESSION_NEW, VMMIG_A_SESSION_VM_FD, "vm-fd" },
+		{ VMMIG_CMD_SESSION_NEW, VMMIG_A_SESSION_SOCK_FD, "sock-fd" },
+		{ VMMIG_CMD_SESSION_GET, VMMIG_A_SESSION_ID, "id" },
+		{ VMMIG_CMD_SESSION_START, VMMIG_A_SESSION_ID, "id" },
+		{ VMMIG_CMD_SESSION_CANCEL, VMMIG_A_SESSION_ID, "id" },
+		{ VMMIG_CMD_SESSION_DEL, VMMIG_A_SESSION_ID, "id" },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct missing_attr *c = &cases[i];
+		struct nl_msg *m = nlraw_msg(&self->raw, c->cmd);
+		struct nlraw_reply rep;
+
+		if (c->cmd == VMMIG_CMD_SESSION_NEW) {
+			if (c->missing != VMMIG_A_SESSION_ROLE)
+				nlraw_put_u32(m, VMMIG_A_SESSION_ROLE, 1);
+			if (c->missing != VMMIG_A_SESSION_VM_FD)
+				nlraw_put_u32(m, VMMIG_A_SESSION_VM_FD, self->vm);
+			if (c->missing != VMMIG_A_SESSION_SOCK_FD)
+				nlraw_put_u32(m, VMMIG_A_SESSION_SOCK_FD,
+					      self->sp[0]);
+		}
+		EXPECT_EQ(-EINVAL, nlraw_send(&self->raw, m, &rep));
+		EXPECT_EQ(c->missing, rep.miss_type) TH_LOG("cmd %d", c->cmd);
+		EXPECT_NE(NULL, strstr(rep.msg, c->name))
+			TH_LOG("cmd %d: '%s' does not name %s", c->cmd, rep.msg,
+			       c->name);
+	}
+}
+
+TEST_F(vmmig, inconsistent_params_and_too_many_channels)
+{
+	struct nlraw_reply rep;
+	struct nlattr *nest;
+	struct nl_msg *m;
+	int off, i;
+
+	m = nlraw_msg(&self->raw, VMMIG_CMD_SESSION_NEW);
+	nlraw_put_u32(m, VMMIG_A_SESSION_ROLE, 1);
+	nlraw_put_u32(m, VMMIG_A_SESSION_VM_FD, self->vm);
+	nlraw_put_u32(m, VMMIG_A_SESSION_SOCK_FD, self->sp[0]);
+	nlraw_nest_start(m, VMMIG_A_SESSION_PARAMS, &nest);
+	nlraw_put_u32(m, VMMIG_A_PARAMS_DOWNTIME_MS, 1000);
+	off = nlraw_put_u32(m, VMMIG_A_PARAMS_MAX_TIME_MS, 999);
+	nlraw_nest_end(m, nest);
+	EXPECT_EQ(-EINVAL, nlraw_send(&self->raw, m, &rep));
+	EXPECT_EQ(off, rep.off);
+	EXPECT_NE(NULL, strstr(rep.msg, "max-time-ms")) TH_LOG("%s", rep.msg);
+
+	m = nlraw_msg(&self->raw, VMMIG_CMD_SESSION_NEW);
+	nlraw_put_u32(m, VMMIG_A_SESSION_ROLE, 1);
+	nlraw_put_u32(m, VMMIG_A_SESSION_VM_FD, self->vm);
+	for (i = 0; i <= VMMIG_MAX_CHANNELS; i++)
+		off = nlraw_put_u32(m, VMMIG_A_SESSION_SOCK_FD, self->sp[0]);
+	EXPECT_EQ(-EINVAL, nlraw_send(&self->raw, m, &rep));
+	EXPECT_EQ(off, rep.off);
+	EXPECT_NE(NULL, strstr(rep.msg, "sock-fd")) TH_LOG("%s", rep.msg);
+}
+
+/* ---- limits, permissions, namespaces, owners --------------------------- */
+
+TEST_F(vmmig, session_limit)
+{
+	unsigned int max = read_max_sessions(), before, i;
+	int vms[8];
+	uint32_t id;
+	int err;
+
+	ASSERT_LT(0, max);
+	before = host_sessions(_metadata, self->h);
+	ASSERT_EQ(0, before) TH_LOG("another test left sessions behind");
+	ASSERT_EQ(0, write_max_sessions(3));
+	for (i = 0; i < 4; i++) {
+		vms[i] = vm_create(_metadata);
+		err = vmmig_session_create(self->h, VMMIG_ROLE_SOURCE, vms[i],
+					   &self->sp[0], 1, NULL, &id);
+		if (i < 3) {
+			EXPECT_EQ(0, err) TH_LOG("%s", vmmig_errmsg(self->h));
+		} else {
+			EXPECT_EQ(-EBUSY, err);
+			EXPECT_NE(NULL, strstr(vmmig_errmsg(self->h),
+					       "max_sessions"))
+				TH_LOG("%s", vmmig_errmsg(self->h));
+		}
+	}
+	EXPECT_EQ(3, host_sessions(_metadata, self->h));
+	/* 0 puts the host in maintenance: nothing new. */
+	ASSERT_EQ(0, write_max_sessions(0));
+	EXPECT_EQ(-EBUSY, vmmig_session_create(self->h, VMMIG_ROLE_SOURCE,
+					       self->vm, &self->sp[0], 1,
+					       NULL, &id));
+	EXPECT_EQ(0, write_max_sessions(max));
+	for (i = 0; i < 4; i++)
+		close(vms[i]);
+}
+
+/* In a child: every command and the events group must be refused. */
+static int expect_eperm_everywhere(int vm, int sock)
+{
+	struct vmmig *h, *ev;
+	struct vmmig_host_info hi;
+	struct vmmig_session_info si;
+	uint32_t id;
+	int bad = 0;
+
+	if (vmmig_open(&h))
+		return 100;
+	bad += vmmig_session_create(h, 1, vm, &sock, 1, NULL, &id) != -EPERM;
+	bad += vmmig_session_get(h, 1, &si) != -EPERM;
+	bad += vmmig_session_start(h, 1) != -EPERM;
+	bad += vmmig_session_cancel(h, 1) != -EPERM;
+	bad += vmmig_session_destroy(h, 1) != -EPERM;
+	bad += vmmig_host_get(h, 0, &hi) != -EPERM;
+	bad += vmmig_events_open(&ev) != -EPERM;
+	vmmig_close(h);
+	return bad;
+}
+
+static int run_child(int (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(fn(arg));
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 200;
+}
+
+struct child_arg {
+	int vm, sock;
+	uint32_t id;
+};
+
+static int child_no_caps(void *p)
+{
+	struct child_arg *a = p;
+
+	if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+		return 101;
+	return expect_eperm_everywhere(a->vm, a->sock);
+}
+
+static int child_userns(void *p)
+{
+	struct child_arg *a = p;
+
+	/* All capabilities, but in a user namespace that does not own the
+	 * network namespace.
+	 */
+	if (unshare(CLONE_NEWUSER))
+		return 102;
+	return expect_eperm_everywhere(a->vm, a->sock);
+}
+
+TEST_F(vmmig, unprivileged)
+{
+	struct child_arg a = { .vm = self->vm, .sock = self->sp[0] };
+
+	EXPECT_EQ(0, run_child(child_no_caps, &a));
+	EXPECT_EQ(0, run_child(child_userns, &a));
+	EXPECT_EQ(0, host_sessions(_metadata, self->h));
+}
+
+static int child_other_netns(void *p)
+{
+	struct child_arg *a = p;
+	struct vmmig_session_info si, *list = NULL;
+	struct vmmig_host_info hi;
+	unsigned int n = 99;
+	struct vmmig *h;
+	uint32_t id;
+	int bad = 0;
+
+	if (unshare(CLONE_NEWNET))
+		return 103;
+	if (vmmig_open(&h))
+		return 104;
+	bad += vmmig_session_list(h, &list, &n) != 0 || n != 0;
+	free(list);
+	bad += vmmig_session_get(h, a->id, &si) != -ENOENT;
+	bad += vmmig_session_start(h, a->id) != -ENOENT;
+	bad += vmmig_session_cancel(h, a->id) != -ENOENT;
+	bad += vmmig_session_destroy(h, a->id) != -ENOENT;
+	/* The limit is per host: our session counts here too. */
+	bad += vmmig_host_get(h, 0, &hi) != 0 || hi.sessions != 1;
+	/* A VM is in one session at most, whatever the namespace. */
+	bad += vmmig_session_create(h, 2, a->vm, &a->sock, 1, NULL,
+				    &id) != -EBUSY;
+	vmmig_close(h);
+	return bad;
+}
+
+TEST_F(vmmig, netns_isolation)
+{
+	struct vmmig_session_info si;
+	struct child_arg a = { .vm = self->vm, .sock = self->sp[1] };
+
+	a.id = create_source(_metadata, self);
+	EXPECT_EQ(0, run_child(child_other_netns, &a));
+	ASSERT_EQ(0, vmmig_session_get(self->h, a.id, &si));
+	EXPECT_EQ(VMMIG_STATE_NEW, si.state);
+}
+
+/* A VMM that creates sessions and is killed: they all go away. */
+static int child_killed_vmm(void *p)
+{
+	struct child_arg *a = p;
+	struct vmmig *h;
+	uint32_t id;
+	int vm2;
+
+	if (vmmig_open(&h))
+		return 105;
+	vm2 = ioctl(kvm_fd, KVM_CREATE_VM, 0);
+	if (vmmig_session_create(h, 1, a->vm, &a->sock, 1, NULL, &id) ||
+	    vmmig_session_create(h, 2, vm2, &a->sock, 1, NULL, &id) ||
+	    vmmig_session_start(h, id))
+		return 106;
+	kill(getpid(), SIGKILL);
+	return 107;
+}
+
+TEST_F(vmmig, vmm_killed)
+{
+	struct child_arg a = { .vm = self->vm, .sock = self->sp[0] };
+	struct vmmig_event e;
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, host_sessions(_metadata, self->h));
+	pid = fork();
+	if (pid == 0)
+		_exit(child_killed_vmm(&a));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSIGNALED(status)) TH_LOG("child exit %d",
+						 WEXITSTATUS(status));
+	/* Release of the killed VMM's socket destroys synchronously. */
+	EXPECT_EQ(0, host_sessions(_metadata, self->h));
+	ASSERT_EQ(1, vmmig_event_next(self->ev, &e, 2000));
+	do {
+		if (e.cmd == VMMIG_CMD_SESSION_DEL_NTF)
+			EXPECT_EQ(VMMIG_REASON_OWNER_GONE, e.reason);
+	} while (vmmig_event_next(self->ev, &e, 200) == 1);
+}
+
+TEST_F(vmmig, handle_closed)
+{
+	struct vmmig *h2;
+	uint32_t id;
+
+	ASSERT_EQ(0, vmmig_open(&h2));
+	ASSERT_EQ(0, vmmig_session_create(h2, 1, self->vm, &self->sp[0], 1,
+					  NULL, &id));
+	EXPECT_EQ(1, host_sessions(_metadata, self->h));
+	vmmig_close(h2);
+	EXPECT_EQ(0, host_sessions(_metadata, self->h));
+}
+
+TEST_F(vmmig, vm_fd_closed)
+{
+	struct vmmig_event e;
+	int vm2 = vm_create(_metadata);
+	uint32_t id;
+
+	ASSERT_EQ(0, vmmig_session_create(self->h, 1, vm2, &self->sp[0], 1,
+					  NULL, &id));
+	close(vm2);
+	/* The watchdog looks once a second; allow a generous bound. */
+	ASSERT_EQ(0, wait_event(self->ev, VMMIG_CMD_SESSION_DEL_NTF, id, &e,
+				10000));
+	EXPECT_EQ(VMMIG_REASON_VM_GONE, e.reason);
+	EXPECT_EQ(0, host_sessions(_metadata, self->h));
+}
+
+TEST_HARNESS_MAIN

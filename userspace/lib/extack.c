@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Extended-ack decoding: turn the NLMSGERR_ATTR_* of an error into the
+ * handle's message, naming the offending attribute of the request when the
+ * kernel points at one (NLMSGERR_ATTR_OFFS or NLMSGERR_ATTR_MISS_TYPE).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <netlink/genl/genl.h>
+
+#include "internal.h"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+struct attr_set {
+	const char *const *names;
+	size_t n;
+};
+
+static const char *const session_names[] = {
+	[VMMIG_A_SESSION_ID]		= "id",
+	[VMMIG_A_SESSION_ROLE]		= "role",
+	[VMMIG_A_SESSION_VM_FD]		= "vm-fd",
+	[VMMIG_A_SESSION_SOCK_FD]	= "sock-fd",
+	[VMMIG_A_SESSION_PARAMS]	= "params",
+	[VMMIG_A_SESSION_STATE]		= "state",
+	[VMMIG_A_SESSION_REASON]	= "reason",
+	[VMMIG_A_SESSION_STATS]		= "stats",
+	[VMMIG_A_SESSION_VMM_PID]	= "vmm-pid",
+	[VMMIG_A_SESSION_CHANNELS]	= "channels",
+	[VMMIG_A_SESSION_OLD_STATE]	= "old-state",
+};
+
+static const char *const params_names[] = {
+	[VMMIG_A_PARAMS_DOWNTIME_MS]	 = "downtime-ms",
+	[VMMIG_A_PARAMS_MAX_ROUNDS]	 = "max-rounds",
+	[VMMIG_A_PARAMS_MAX_TIME_MS]	 = "max-time-ms",
+	[VMMIG_A_PARAMS_MAX_BANDWIDTH]	 = "max-bandwidth",
+	[VMMIG_A_PARAMS_ON_LIMIT]	 = "on-limit",
+	[VMMIG_A_PARAMS_THROTTLE_MAX_MS] = "throttle-max-ms",
+};
+
+static const char *const host_names[] = {
+	[VMMIG_A_HOST_MAX_SESSIONS]	= "max-sessions",
+	[VMMIG_A_HOST_SESSIONS]		= "sessions",
+	[VMMIG_A_HOST_WIRE_VERSION]	= "wire-version",
+};
+
+static const struct attr_set session_set = { session_names, ARRAY_SIZE(session_names) };
+static const struct attr_set params_set = { params_names, ARRAY_SIZE(params_names) };
+static const struct attr_set host_set = { host_names, ARRAY_SIZE(host_names) };
+
+/* Name of attribute @type of a @cmd request; @nested: inside params. */
+static const char *attr_name(uint8_t cmd, bool nested, uint32_t type)
+{
+	const struct attr_set *set = &session_set;
+
+	if (nested)
+		set = &params_set;
+	else if (cmd == VMMIG_CMD_HOST_GET)
+		set = &host_set;
+	return type < set->n ? set->names[type] : NULL;
+}
+
+static uint32_t offset_in(const struct nlmsghdr *nlh, const struct nlattr *nla)
+{
+	return (const char *)nla - (const char *)nlh;
+}
+
+/* Name of the attribute at byte @off of request @nlh (params: one level). */
+static const char *attr_at(struct nlmsghdr *nlh, uint32_t off)
+{
+	struct genlmsghdr *gnlh = nlmsg_data(nlh);
+	struct nlattr *nla, *pos;
+	int rem, prem;
+
+	nla_for_each_attr(nla, genlmsg_attrdata(gnlh, 0),
+			  genlmsg_attrlen(gnlh, 0), rem) {
+		if (offset_in(nlh, nla) == off)
+			return attr_name(gnlh->cmd, false, nla_type(nla));
+		if (gnlh->cmd != VMMIG_CMD_SESSION_NEW ||
+		    nla_type(nla) != VMMIG_A_SESSION_PARAMS)
+			continue;
+		nla_for_each_nested(pos, nla, prem) {
+			if (offset_in(nlh, pos) == off)
+				return attr_name(gnlh->cmd, true, nla_type(pos));
+		}
+	}
+	return NULL;
+}
+
+static const char *bad_attr(struct nlmsghdr *req, struct nlattr **tb)
+{
+	const struct genlmsghdr *gnlh = nlmsg_data(req);
+
+	if (tb[NLMSGERR_ATTR_MISS_TYPE])
+		return attr_name(gnlh->cmd, tb[NLMSGERR_ATTR_MISS_NEST] != NULL,
+				 nla_get_u32(tb[NLMSGERR_ATTR_MISS_TYPE]));
+	if (tb[NLMSGERR_ATTR_OFFS])
+		return attr_at(req, nla_get_u32(tb[NLMSGERR_ATTR_OFFS]));
+	return NULL;
+}
+
+static bool is_word_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '-' || c == '_';
+}
+
+/* Does @text already name attribute @name (as a whole word)? */
+static bool mentions(const char *text, const char *name)
+{
+	size_t len = strlen(name);
+	const char *p;
+
+	for (p = strstr(text, name); p; p = strstr(p + 1, name)) {
+		if ((p == text || !is_word_char(p[-1])) && !is_word_char(p[len]))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Describe req->err from the extended-ack attributes of @nlh (an
+ * NLMSG_ERROR or NLMSG_DONE), which start @off bytes into its payload.
+ * Leaves the message alone when the kernel sent no such attributes.
+ */
+void vmmig__extack(struct vmmig *h, struct vmmig_req *req,
+		   struct nlmsghdr *nlh, size_t off)
+{
+	static const struct nla_policy policy[NLMSGERR_ATTR_MAX + 1] = {
+		[NLMSGERR_ATTR_MSG]		= { .type = NLA_STRING },
+		[NLMSGERR_ATTR_OFFS]		= { .type = NLA_U32 },
+		[NLMSGERR_ATTR_MISS_TYPE]	= { .type = NLA_U32 },
+		[NLMSGERR_ATTR_MISS_NEST]	= { .type = NLA_U32 },
+	};
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	int len = nlmsg_datalen(nlh);
+	const char *text, *name;
+
+	off = NLMSG_ALIGN(off);
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || off > (size_t)len ||
+	    nla_parse(tb, NLMSGERR_ATTR_MAX,
+		      (struct nlattr *)((char *)nlmsg_data(nlh) + off),
+		      len - off, policy) < 0)
+		return;
+
+	name = bad_attr(nlmsg_hdr(req->msg), tb);
+	text = tb[NLMSGERR_ATTR_MSG] ? nla_data(tb[NLMSGERR_ATTR_MSG]) : NULL;
+	if (!text && !name)
+		return;
+	if (!text) {
+		char buf[64];
+
+		vmmig__errf(h, req->err, "%s: %s", name,
+			    strerror_r(-req->err, buf, sizeof(buf)));
+	} else if (name && !mentions(text, name)) {
+		vmmig__errf(h, req->err, "%s: %s", name, text);
+	} else {
+		vmmig__errf(h, req->err, "%s", text);
+	}
+	req->have_msg = true;
+}

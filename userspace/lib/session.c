@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libvmmig requests: session-new/get/start/cancel/del and host-get.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netlink/genl/genl.h>
+
+#include "internal.h"
+
+#define DUMP_TRIES	4	/* attempts at a dump the kernel calls inconsistent */
+
+const struct nla_policy vmmig__session_policy[VMMIG_A_SESSION_MAX + 1] = {
+	[VMMIG_A_SESSION_ID]		= { .type = NLA_U32 },
+	[VMMIG_A_SESSION_ROLE]		= { .type = NLA_U32 },
+	[VMMIG_A_SESSION_PARAMS]	= { .type = NLA_NESTED },
+	[VMMIG_A_SESSION_STATE]		= { .type = NLA_U32 },
+	[VMMIG_A_SESSION_REASON]	= { .type = NLA_U32 },
+	[VMMIG_A_SESSION_STATS]		= { .type = NLA_NESTED },
+	[VMMIG_A_SESSION_VMM_PID]	= { .type = NLA_U32 },
+	[VMMIG_A_SESSION_CHANNELS]	= { .type = NLA_U32 },
+	[VMMIG_A_SESSION_OLD_STATE]	= { .type = NLA_U32 },
+};
+
+static const struct nla_policy params_policy[VMMIG_A_PARAMS_MAX + 1] = {
+	[VMMIG_A_PARAMS_DOWNTIME_MS]	 = { .type = NLA_U32 },
+	[VMMIG_A_PARAMS_MAX_ROUNDS]	 = { .type = NLA_U32 },
+	[VMMIG_A_PARAMS_MAX_TIME_MS]	 = { .type = NLA_U32 },
+	[VMMIG_A_PARAMS_MAX_BANDWIDTH]	 = { .type = NLA_U64 },
+	[VMMIG_A_PARAMS_ON_LIMIT]	 = { .type = NLA_U32 },
+	[VMMIG_A_PARAMS_THROTTLE_MAX_MS] = { .type = NLA_U32 },
+};
+
+static const struct nla_policy stats_policy[VMMIG_A_STATS_MAX + 1] = {
+	[VMMIG_A_STATS_ELAPSED_MS]	= { .type = NLA_U64 },
+	[VMMIG_A_STATS_BYTES]		= { .type = NLA_U64 },
+	[VMMIG_A_STATS_PAGES]		= { .type = NLA_U64 },
+	[VMMIG_A_STATS_ZERO_PAGES]	= { .type = NLA_U64 },
+	[VMMIG_A_STATS_ROUND]		= { .type = NLA_U32 },
+};
+
+static const struct nla_policy host_policy[VMMIG_A_HOST_MAX + 1] = {
+	[VMMIG_A_HOST_MAX_SESSIONS]	= { .type = NLA_U32 },
+	[VMMIG_A_HOST_SESSIONS]		= { .type = NLA_U32 },
+	[VMMIG_A_HOST_WIRE_VERSION]	= { .type = NLA_U32 },
+};
+
+static int bad_reply(struct vmmig *h, const char *what)
+{
+	return vmmig__errf(h, -EBADMSG, "malformed reply from vmmig: %s", what);
+}
+
+static int parse_params(struct vmmig *h, struct nlattr *nest,
+			struct vmmig_params *p)
+{
+	struct nlattr *tb[VMMIG_A_PARAMS_MAX + 1];
+
+	if (nla_parse_nested(tb, VMMIG_A_PARAMS_MAX, nest, params_policy) < 0)
+		return bad_reply(h, "params");
+	vmmig__get_u32(tb[VMMIG_A_PARAMS_DOWNTIME_MS], &p->downtime_ms);
+	vmmig__get_u32(tb[VMMIG_A_PARAMS_MAX_ROUNDS], &p->max_rounds);
+	vmmig__get_u32(tb[VMMIG_A_PARAMS_MAX_TIME_MS], &p->max_time_ms);
+	vmmig__get_u64(tb[VMMIG_A_PARAMS_MAX_BANDWIDTH], &p->max_bandwidth);
+	vmmig__get_u32(tb[VMMIG_A_PARAMS_ON_LIMIT], &p->on_limit);
+	vmmig__get_u32(tb[VMMIG_A_PARAMS_THROTTLE_MAX_MS], &p->throttle_max_ms);
+	return 0;
+}
+
+static int parse_stats(struct vmmig *h, struct nlattr *nest,
+		       struct vmmig_stats *s)
+{
+	struct nlattr *tb[VMMIG_A_STATS_MAX + 1];
+
+	if (nla_parse_nested(tb, VMMIG_A_STATS_MAX, nest, stats_policy) < 0)
+		return bad_reply(h, "stats");
+	vmmig__get_u64(tb[VMMIG_A_STATS_ELAPSED_MS], &s->elapsed_ms);
+	vmmig__get_u64(tb[VMMIG_A_STATS_BYTES], &s->bytes);
+	vmmig__get_u64(tb[VMMIG_A_STATS_PAGES], &s->pages);
+	vmmig__get_u64(tb[VMMIG_A_STATS_ZERO_PAGES], &s->zero_pages);
+	vmmig__get_u32(tb[VMMIG_A_STATS_ROUND], &s->round);
+	return 0;
+}
+
+static int parse_info(struct vmmig *h, struct nlattr **tb,
+		      struct vmmig_session_info *info)
+{
+	int rc = 0;
+
+	memset(info, 0, sizeof(*info));
+	if (!tb[VMMIG_A_SESSION_ID])
+		return bad_reply(h, "no session id");
+	info->id = nla_get_u32(tb[VMMIG_A_SESSION_ID]);
+	vmmig__get_u32(tb[VMMIG_A_SESSION_ROLE], &info->role);
+	vmmig__get_u32(tb[VMMIG_A_SESSION_STATE], &info->state);
+	vmmig__get_u32(tb[VMMIG_A_SESSION_REASON], &info->reason);
+	vmmig__get_u32(tb[VMMIG_A_SESSION_VMM_PID], &info->vmm_pid);
+	vmmig__get_u32(tb[VMMIG_A_SESSION_CHANNELS], &info->channels);
+	if (tb[VMMIG_A_SESSION_PARAMS])
+		rc = parse_params(h, tb[VMMIG_A_SESSION_PARAMS], &info->params);
+	if (!rc && tb[VMMIG_A_SESSION_STATS])
+		rc = parse_stats(h, tb[VMMIG_A_SESSION_STATS], &info->stats);
+	return rc;
+}
+
+/* A message carrying only the session id. */
+static int id_request(struct vmmig *h, uint8_t cmd, uint32_t id,
+		      const struct vmmig_reply *reply)
+{
+	struct nl_msg *msg;
+	int rc;
+
+	rc = vmmig__msg(h, cmd, 0, &msg);
+	if (rc)
+		return rc;
+	rc = nla_put_u32(msg, VMMIG_A_SESSION_ID, id);
+	if (rc < 0) {
+		nlmsg_free(msg);
+		return vmmig__nlerr(h, rc);
+	}
+	return vmmig__request(h, msg, reply);
+}
+
+static int put_nz_u32(struct nl_msg *msg, int type, uint32_t v)
+{
+	return v ? nla_put_u32(msg, type, v) : 0;
+}
+
+static int put_nz_u64(struct nl_msg *msg, int type, uint64_t v)
+{
+	return v ? nla_put_u64(msg, type, v) : 0;
+}
+
+/* Zero fields are left out: the module applies its default. */
+static int put_params(struct nl_msg *msg, const struct vmmig_params *p)
+{
+	struct nlattr *nest = nla_nest_start(msg, VMMIG_A_SESSION_PARAMS);
+	int rc;
+
+	if (!nest)
+		return -NLE_NOMEM;
+	rc = put_nz_u32(msg, VMMIG_A_PARAMS_DOWNTIME_MS, p->downtime_ms);
+	rc = rc ?: put_nz_u32(msg, VMMIG_A_PARAMS_MAX_ROUNDS, p->max_rounds);
+	rc = rc ?: put_nz_u32(msg, VMMIG_A_PARAMS_MAX_TIME_MS, p->max_time_ms);
+	rc = rc ?: put_nz_u64(msg, VMMIG_A_PARAMS_MAX_BANDWIDTH, p->max_bandwidth);
+	rc = rc ?: put_nz_u32(msg, VMMIG_A_PARAMS_ON_LIMIT, p->on_limit);
+	rc = rc ?: put_nz_u32(msg, VMMIG_A_PARAMS_THROTTLE_MAX_MS,
+			      p->throttle_max_ms);
+	/* An empty nest is dropped by nla_nest_end(). */
+	return rc ?: nla_nest_end(msg, nest);
+}
+
+static int put_create(struct nl_msg *msg, uint32_t role, int vm_fd,
+		      const int *sock_fds, unsigned int nr_socks,
+		      const struct vmmig_params *params)
+{
+	unsigned int i;
+	int rc;
+
+	rc = nla_put_u32(msg, VMMIG_A_SESSION_ROLE, role);
+	rc = rc ?: nla_put_s32(msg, VMMIG_A_SESSION_VM_FD, vm_fd);
+	for (i = 0; !rc && i < nr_socks; i++)
+		rc = nla_put_s32(msg, VMMIG_A_SESSION_SOCK_FD, sock_fds[i]);
+	if (!rc && params)
+		rc = put_params(msg, params);
+	return rc;
+}
+
+static int parse_id(struct vmmig *h, struct nlattr **tb, void *arg)
+{
+	(void)h;
+	vmmig__get_u32(tb[VMMIG_A_SESSION_ID], arg);
+	return 0;
+}
+
+int vmmig_session_create(struct vmmig *h, uint32_t role, int vm_fd,
+			 const int *sock_fds, unsigned int nr_socks,
+			 const struct vmmig_params *params, uint32_t *id)
+{
+	const struct vmmig_reply reply = {
+		vmmig__session_policy, VMMIG_A_SESSION_MAX, parse_id, id
+	};
+	struct nl_msg *msg;
+	int rc;
+
+	if (!sock_fds || !nr_socks || nr_socks > VMMIG_MAX_CHANNELS)
+		return vmmig__errf(h, -EINVAL, "sock-fd: need 1 to %d sockets",
+				   VMMIG_MAX_CHANNELS);
+	rc = vmmig__msg(h, VMMIG_CMD_SESSION_NEW, 0, &msg);
+	if (rc)
+		return rc;
+	rc = put_create(msg, role, vm_fd, sock_fds, nr_socks, params);
+	if (rc < 0) {
+		nlmsg_free(msg);
+		return vmmig__nlerr(h, rc);
+	}
+	*id = 0;
+	rc = vmmig__request(h, msg, &reply);
+	if (!rc && !*id)
+		rc = bad_reply(h, "no session id");
+	return rc;
+}
+
+struct get_ctx {
+	struct vmmig_session_info *info;
+	bool found;
+};
+
+static int parse_one(struct vmmig *h, struct nlattr **tb, void *arg)
+{
+	struct get_ctx *ctx = arg;
+
+	ctx->found = true;
+	return parse_info(h, tb, ctx->info);
+}
+
+int vmmig_session_get(struct vmmig *h, uint32_t id,
+		      struct vmmig_session_info *info)
+{
+	struct get_ctx ctx = { .info = info };
+	const struct vmmig_reply reply = {
+		vmmig__session_policy, VMMIG_A_SESSION_MAX, parse_one, &ctx
+	};
+	int rc;
+
+	rc = id_request(h, VMMIG_CMD_SESSION_GET, id, &reply);
+	if (!rc && !ctx.found)
+		rc = bad_reply(h, "no session");
+	return rc;
+}
+
+struct list_ctx {
+	struct vmmig_session_info *v;
+	unsigned int n, cap;
+};
+
+static int parse_append(struct vmmig *h, struct nlattr **tb, void *arg)
+{
+	struct list_ctx *ctx = arg;
+	struct vmmig_session_info *v;
+	int rc;
+
+	if (ctx->n == ctx->cap) {
+		unsigned int cap = ctx->cap ? 2 * ctx->cap : 16;
+
+		v = reallocarray(ctx->v, cap, sizeof(*v));
+		if (!v)
+			return vmmig__err(h, -ENOMEM);
+		ctx->v = v;
+		ctx->cap = cap;
+	}
+	rc = parse_info(h, tb, &ctx->v[ctx->n]);
+	if (!rc)
+		ctx->n++;
+	return rc;
+}
+
+static int dump_sessions(struct vmmig *h, struct list_ctx *ctx)
+{
+	const struct vmmig_reply reply = {
+		vmmig__session_policy, VMMIG_A_SESSION_MAX, parse_append, ctx
+	};
+	struct nl_msg *msg;
+	int rc;
+
+	ctx->n = 0;
+	rc = vmmig__msg(h, VMMIG_CMD_SESSION_GET, NLM_F_DUMP, &msg);
+	if (rc)
+		return rc;
+	return vmmig__request(h, msg, &reply);
+}
+
+int vmmig_session_list(struct vmmig *h, struct vmmig_session_info **out,
+		       unsigned int *count)
+{
+	struct list_ctx ctx = { 0 };
+	int rc = 0, tries;
+
+	for (tries = 0; tries < DUMP_TRIES; tries++) {
+		rc = dump_sessions(h, &ctx);
+		if (rc != -EINTR)
+			break;
+	}
+
+	if (rc || !ctx.n) {
+		free(ctx.v);
+		ctx.v = NULL;
+		ctx.n = 0;
+	}
+	*out = ctx.v;
+	*count = ctx.n;
+	return rc;
+}
+
+int vmmig_session_start(struct vmmig *h, uint32_t id)
+{
+	return id_request(h, VMMIG_CMD_SESSION_START, id, NULL);
+}
+
+int vmmig_session_cancel(struct vmmig *h, uint32_t id)
+{
+	return id_request(h, VMMIG_CMD_SESSION_CANCEL, id, NULL);
+}
+
+int vmmig_session_destroy(struct vmmig *h, uint32_t id)
+{
+	return id_request(h, VMMIG_CMD_SESSION_DEL, id, NULL);
+}
+
+struct host_ctx {
+	struct vmmig_host_info *info;
+	bool found;
+};
+
+static int parse_host(struct vmmig *h, struct nlattr **tb, void *arg)
+{
+	struct host_ctx *ctx = arg;
+
+	(void)h;
+	ctx->found = true;
+	vmmig__get_u32(tb[VMMIG_A_HOST_MAX_SESSIONS], &ctx->info->max_sessions);
+	vmmig__get_u32(tb[VMMIG_A_HOST_SESSIONS], &ctx->info->sessions);
+	vmmig__get_u32(tb[VMMIG_A_HOST_WIRE_VERSION], &ctx->info->wire_version);
+	return 0;
+}
+
+int vmmig_host_get(struct vmmig *h, uint32_t wire_version,
+		   struct vmmig_host_info *info)
+{
+	struct host_ctx ctx = { .info = info };
+	const struct vmmig_reply reply = {
+		host_policy, VMMIG_A_HOST_MAX, parse_host, &ctx
+	};
+	struct nl_msg *msg;
+	int rc;
+
+	memset(info, 0, sizeof(*info));
+	rc = vmmig__msg(h, VMMIG_CMD_HOST_GET, 0, &msg);
+	if (rc)
+		return rc;
+	/* Optional: the attribute's policy rejects 0. */
+	if (wire_version) {
+		rc = nla_put_u32(msg, VMMIG_A_HOST_WIRE_VERSION, wire_version);
+		if (rc < 0) {
+			nlmsg_free(msg);
+			return vmmig__nlerr(h, rc);
+		}
+	}
+	rc = vmmig__request(h, msg, &reply);
+	if (!rc && !ctx.found)
+		rc = bad_reply(h, "no host attributes");
+	return rc;
+}

@@ -1,0 +1,705 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmmigctl - inspect and control vmmig migration sessions.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "libvmmig.h"
+#include "json_print.h"
+
+#ifndef VMMIG_VERSION
+#define VMMIG_VERSION	"unknown"
+#endif
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define GO_ON		(-1)	/* watch: no exit status yet */
+#define SAMPLE_MS	1000	/* watch: progress interval */
+
+/* Exit status; see EXIT STATUS in vmmigctl(8). */
+enum {
+	RC_OK,
+	RC_FAIL,
+	RC_USAGE,
+	RC_NOMOD,
+	RC_PERM,
+	RC_NOSESS,
+};
+
+static bool json_out, pretty;
+static volatile sig_atomic_t stop;
+
+static void usage(FILE *f)
+{
+	fputs("Usage: vmmigctl [OPTIONS] COMMAND [ID]\n"
+	      "\n"
+	      "Commands:\n"
+	      "  list        list the sessions of this network namespace\n"
+	      "  show ID     show session ID in detail\n"
+	      "  watch [ID]  follow session events; with ID, also its progress\n"
+	      "              until it ends (exit 0 only if it completed)\n"
+	      "  cancel ID   cancel session ID\n"
+	      "  host        show the host-wide limit and counters\n"
+	      "  help        show this help\n"
+	      "\n"
+	      "Options:\n"
+	      "  -j, --json     JSON output (watch: one object per line)\n"
+	      "  -p, --pretty   pretty-print JSON output\n"
+	      "  -h, --help     show this help\n"
+	      "  -V, --version  show the version\n"
+	      "\n"
+	      "Exit status: 0 ok, 1 failed, 2 usage error, 3 vmmig module not loaded,\n"
+	      "4 permission denied (needs CAP_NET_ADMIN), 5 no such session.\n", f);
+}
+
+static int __attribute__((format(printf, 1, 2))) usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("vmmigctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'vmmigctl --help'.\n", stderr);
+	return RC_USAGE;
+}
+
+/* Report failed call @what; the exit status that goes with @err. */
+static int fail(const struct vmmig *h, const char *what, uint32_t id, int err)
+{
+	const char *msg = vmmig_errmsg(h);
+
+	if (err == -EPERM) {
+		fprintf(stderr, "vmmigctl: %s: %s%s\n", what, msg,
+			strstr(msg, "CAP_NET_ADMIN") ? "" : " (needs CAP_NET_ADMIN)");
+		return RC_PERM;
+	}
+	if (err == -ENOENT && id) {
+		fprintf(stderr, "vmmigctl: %s: no session %" PRIu32
+			" in this network namespace\n", what, id);
+		return RC_NOSESS;
+	}
+	fprintf(stderr, "vmmigctl: %s: %s\n", what, msg);
+	return RC_FAIL;
+}
+
+static int open_handle(struct vmmig **h, bool events, const char *what)
+{
+	int err = events ? vmmig_events_open(h) : vmmig_open(h);
+
+	if (!err)
+		return RC_OK;
+	if (err == -ENOENT) {
+		fprintf(stderr, "vmmigctl: %s\n", vmmig_errmsg(NULL));
+		return RC_NOMOD;
+	}
+	return fail(NULL, what, 0, err);
+}
+
+static bool is_final(uint32_t state)
+{
+	return state == VMMIG_STATE_COMPLETED || state == VMMIG_STATE_FAILED ||
+	       state == VMMIG_STATE_CANCELLED;
+}
+
+static const char *fmt_bytes(char *buf, size_t len, uint64_t n)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	double v = n / 1024.0;
+	size_t i = 0;
+
+	if (n < 1024) {
+		snprintf(buf, len, "%" PRIu64 " B", n);
+		return buf;
+	}
+	while (v >= 1024 && i + 1 < ARRAY_SIZE(units)) {
+		v /= 1024;
+		i++;
+	}
+	snprintf(buf, len, "%.1f %s", v, units[i]);
+	return buf;
+}
+
+static const char *fmt_ms(char *buf, size_t len, uint64_t ms)
+{
+	if (ms < 1000)
+		snprintf(buf, len, "%" PRIu64 " ms", ms);
+	else
+		snprintf(buf, len, "%.1f s", ms / 1000.0);
+	return buf;
+}
+
+/* Average transfer rate, bytes per second. */
+static uint64_t rate(const struct vmmig_stats *s)
+{
+	uint64_t ms = s->elapsed_ms;
+
+	return ms ? s->bytes / ms * 1000 + s->bytes % ms * 1000 / ms : 0;
+}
+
+static const char *fmt_rate(char *buf, size_t len, const struct vmmig_stats *s)
+{
+	char b[32];
+
+	snprintf(buf, len, "%s/s", fmt_bytes(b, sizeof(b), rate(s)));
+	return buf;
+}
+
+static void json_reason(struct json *j, uint32_t reason, bool with_text)
+{
+	json_str(j, "reason", vmmig_reason_name(reason));
+	if (with_text)
+		json_str(j, "reason_text", vmmig_reason_text(reason));
+}
+
+static bool ended_abnormally(uint32_t state)
+{
+	return state == VMMIG_STATE_FAILED || state == VMMIG_STATE_CANCELLED;
+}
+
+static void json_params(struct json *j, const struct vmmig_params *p)
+{
+	json_obj_open(j, "params");
+	json_u64(j, "downtime_ms", p->downtime_ms);
+	json_u64(j, "max_rounds", p->max_rounds);
+	json_u64(j, "max_time_ms", p->max_time_ms);
+	json_u64(j, "max_bandwidth", p->max_bandwidth);
+	json_str(j, "on_limit", vmmig_on_limit_name(p->on_limit));
+	json_u64(j, "throttle_max_ms", p->throttle_max_ms);
+	json_obj_close(j);
+}
+
+static void json_stats(struct json *j, const struct vmmig_stats *s)
+{
+	json_obj_open(j, "stats");
+	json_u64(j, "elapsed_ms", s->elapsed_ms);
+	json_u64(j, "bytes", s->bytes);
+	json_u64(j, "pages", s->pages);
+	json_u64(j, "zero_pages", s->zero_pages);
+	json_u64(j, "round", s->round);
+	json_u64(j, "rate", rate(s));
+	json_obj_close(j);
+}
+
+static void json_session(struct json *j, const struct vmmig_session_info *s)
+{
+	json_obj_open(j, NULL);
+	json_u64(j, "id", s->id);
+	json_str(j, "role", vmmig_role_name(s->role));
+	json_str(j, "state", vmmig_state_name(s->state));
+	json_reason(j, s->reason, ended_abnormally(s->state));
+	json_u64(j, "vmm_pid", s->vmm_pid);
+	json_u64(j, "channels", s->channels);
+	json_params(j, &s->params);
+	json_stats(j, &s->stats);
+	json_obj_close(j);
+}
+
+/* "name value" lines; values line up whether top-level or nested. */
+#define FIELD(name, fmt, ...)	printf("  %-16s" fmt "\n", name, __VA_ARGS__)
+#define SUBFIELD(name, fmt, ...) printf("    %-14s" fmt "\n", name, __VA_ARGS__)
+
+static void text_params(const struct vmmig_params *p)
+{
+	char b[32];
+
+	SUBFIELD("downtime", "%s", fmt_ms(b, sizeof(b), p->downtime_ms));
+	SUBFIELD("max-rounds", "%" PRIu32, p->max_rounds);
+	SUBFIELD("max-time", "%s", p->max_time_ms ?
+	      fmt_ms(b, sizeof(b), p->max_time_ms) : "no limit");
+	if (p->max_bandwidth)
+		SUBFIELD("max-bandwidth", "%s/s", fmt_bytes(b, sizeof(b), p->max_bandwidth));
+	else
+		SUBFIELD("max-bandwidth", "%s", "no cap");
+	SUBFIELD("on-limit", "%s", vmmig_on_limit_name(p->on_limit));
+	SUBFIELD("throttle-max", "%s", fmt_ms(b, sizeof(b), p->throttle_max_ms));
+}
+
+static void text_stats(const struct vmmig_stats *s)
+{
+	char b[32];
+
+	SUBFIELD("elapsed", "%s", fmt_ms(b, sizeof(b), s->elapsed_ms));
+	SUBFIELD("bytes", "%s (%" PRIu64 ")", fmt_bytes(b, sizeof(b), s->bytes), s->bytes);
+	SUBFIELD("pages", "%" PRIu64, s->pages);
+	SUBFIELD("zero-pages", "%" PRIu64, s->zero_pages);
+	SUBFIELD("round", "%" PRIu32, s->round);
+	SUBFIELD("rate", "%s", fmt_rate(b, sizeof(b), s));
+}
+
+static void text_session(const struct vmmig_session_info *s)
+{
+	printf("session %" PRIu32 "\n", s->id);
+	FIELD("role", "%s", vmmig_role_name(s->role));
+	FIELD("state", "%s", vmmig_state_name(s->state));
+	if (ended_abnormally(s->state))
+		FIELD("reason", "%s: %s", vmmig_reason_name(s->reason),
+		      vmmig_reason_text(s->reason));
+	else
+		FIELD("reason", "%s", vmmig_reason_name(s->reason));
+	FIELD("vmm-pid", "%" PRIu32, s->vmm_pid);
+	FIELD("channels", "%" PRIu32, s->channels);
+	printf("  params:\n");
+	text_params(&s->params);
+	printf("  stats:\n");
+	text_stats(&s->stats);
+}
+
+#define ROW_FMT "%-6s %-11s %-10s %-10s %7s %8s %10s %9s %8s\n"
+
+static void text_row(const struct vmmig_session_info *s)
+{
+	char id[16], pid[16], ch[16], pages[24], bytes[32], el[32];
+
+	snprintf(id, sizeof(id), "%" PRIu32, s->id);
+	snprintf(pid, sizeof(pid), "%" PRIu32, s->vmm_pid);
+	snprintf(ch, sizeof(ch), "%" PRIu32, s->channels);
+	snprintf(pages, sizeof(pages), "%" PRIu64, s->stats.pages);
+	printf(ROW_FMT, id, vmmig_role_name(s->role), vmmig_state_name(s->state),
+	       vmmig_reason_name(s->reason), pid, ch,
+	       fmt_bytes(bytes, sizeof(bytes), s->stats.bytes), pages,
+	       fmt_ms(el, sizeof(el), s->stats.elapsed_ms));
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	const struct vmmig_session_info *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+static void print_list(const struct vmmig_session_info *s, unsigned int n)
+{
+	struct json j;
+	unsigned int i;
+
+	if (json_out) {
+		json_init(&j, stdout, pretty);
+		json_arr_open(&j, NULL);
+		for (i = 0; i < n; i++)
+			json_session(&j, &s[i]);
+		json_arr_close(&j);
+		return;
+	}
+	printf(ROW_FMT, "ID", "ROLE", "STATE", "REASON", "VMM-PID", "CHANNELS",
+	       "BYTES", "PAGES", "ELAPSED");
+	for (i = 0; i < n; i++)
+		text_row(&s[i]);
+}
+
+static int cmd_list(uint32_t id)
+{
+	struct vmmig_session_info *s;
+	struct vmmig *h;
+	unsigned int n;
+	int rc, err;
+
+	(void)id;
+	rc = open_handle(&h, false, "list");
+	if (rc)
+		return rc;
+	err = vmmig_session_list(h, &s, &n);
+	if (err) {
+		rc = fail(h, "list", 0, err);
+	} else {
+		if (n)
+			qsort(s, n, sizeof(*s), cmp_id);
+		print_list(s, n);
+		free(s);
+	}
+	vmmig_close(h);
+	return rc;
+}
+
+static int cmd_show(uint32_t id)
+{
+	struct vmmig_session_info s;
+	struct vmmig *h;
+	struct json j;
+	int rc, err;
+
+	rc = open_handle(&h, false, "show");
+	if (rc)
+		return rc;
+	err = vmmig_session_get(h, id, &s);
+	if (err) {
+		rc = fail(h, "show", id, err);
+	} else if (json_out) {
+		json_init(&j, stdout, pretty);
+		json_session(&j, &s);
+	} else {
+		text_session(&s);
+	}
+	vmmig_close(h);
+	return rc;
+}
+
+static int cmd_cancel(uint32_t id)
+{
+	struct vmmig *h;
+	int rc, err;
+
+	rc = open_handle(&h, false, "cancel");
+	if (rc)
+		return rc;
+	err = vmmig_session_cancel(h, id);
+	if (err)
+		rc = fail(h, "cancel", id, err);
+	vmmig_close(h);
+	return rc;
+}
+
+static void print_host(const struct vmmig_host_info *info)
+{
+	struct json j;
+
+	if (!json_out) {
+		printf("max-sessions  %" PRIu32 "\n", info->max_sessions);
+		printf("sessions      %" PRIu32 "\n", info->sessions);
+		printf("wire-version  %" PRIu32 "\n", info->wire_version);
+		return;
+	}
+	json_init(&j, stdout, pretty);
+	json_obj_open(&j, NULL);
+	json_u64(&j, "max_sessions", info->max_sessions);
+	json_u64(&j, "sessions", info->sessions);
+	json_u64(&j, "wire_version", info->wire_version);
+	json_obj_close(&j);
+}
+
+static int cmd_host(uint32_t id)
+{
+	struct vmmig_host_info info;
+	struct vmmig *h;
+	int rc, err;
+
+	(void)id;
+	rc = open_handle(&h, false, "host");
+	if (rc)
+		return rc;
+	err = vmmig_host_get(h, 0, &info);
+	if (err)
+		rc = fail(h, "host", 0, err);
+	else
+		print_host(&info);
+	vmmig_close(h);
+	return rc;
+}
+
+static int cmd_help(uint32_t id)
+{
+	(void)id;
+	usage(stdout);
+	return RC_OK;
+}
+
+/* watch */
+
+struct watch {
+	struct vmmig *ev;	/* events */
+	struct vmmig *req;	/* polls session id; only with an id */
+	uint32_t id;		/* 0: all sessions, no progress */
+	struct json j;
+};
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* SIGINT/SIGTERM end the watch; no SA_RESTART, so poll() returns early. */
+static void catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static int ms_until(long long t)
+{
+	long long left = t - now_ms();
+
+	return left > 0 ? (int)left : 0;
+}
+
+static void text_event(const struct vmmig_event *ev)
+{
+	if (ev->cmd == VMMIG_CMD_SESSION_STATE_NTF && !ev->old_state)
+		printf("session %" PRIu32 " (%s): created", ev->id,
+		       vmmig_role_name(ev->role));
+	else if (ev->cmd == VMMIG_CMD_SESSION_STATE_NTF)
+		printf("session %" PRIu32 " (%s): %s -> %s", ev->id,
+		       vmmig_role_name(ev->role), vmmig_state_name(ev->old_state),
+		       vmmig_state_name(ev->state));
+	else
+		printf("session %" PRIu32 ": destroyed", ev->id);
+	if (ev->reason != VMMIG_REASON_NONE)
+		printf(", reason %s: %s", vmmig_reason_name(ev->reason),
+		       vmmig_reason_text(ev->reason));
+	putchar('\n');
+}
+
+static void json_event(struct json *j, const struct vmmig_event *ev)
+{
+	bool state = ev->cmd == VMMIG_CMD_SESSION_STATE_NTF;
+
+	json_obj_open(j, NULL);
+	json_str(j, "event", state ? "state" : "destroyed");
+	json_u64(j, "id", ev->id);
+	if (state) {
+		json_str(j, "role", vmmig_role_name(ev->role));
+		if (ev->old_state)
+			json_str(j, "old_state",
+				 vmmig_state_name(ev->old_state));
+		json_str(j, "state", vmmig_state_name(ev->state));
+		json_reason(j, ev->reason, ended_abnormally(ev->state));
+	} else {
+		json_reason(j, ev->reason, ev->reason != VMMIG_REASON_NONE);
+	}
+	json_obj_close(j);
+}
+
+static void json_progress(struct json *j, const struct vmmig_session_info *s)
+{
+	json_obj_open(j, NULL);
+	json_str(j, "event", "progress");
+	json_u64(j, "id", s->id);
+	json_str(j, "state", vmmig_state_name(s->state));
+	json_u64(j, "elapsed_ms", s->stats.elapsed_ms);
+	json_u64(j, "bytes", s->stats.bytes);
+	json_u64(j, "pages", s->stats.pages);
+	json_u64(j, "rate", rate(&s->stats));
+	json_obj_close(j);
+}
+
+static void text_progress(const struct vmmig_session_info *s)
+{
+	char b[32], r[32], e[32];
+
+	printf("session %" PRIu32 ": %-10s bytes %s  pages %" PRIu64
+	       "  rate %s  elapsed %s\n", s->id, vmmig_state_name(s->state),
+	       fmt_bytes(b, sizeof(b), s->stats.bytes), s->stats.pages,
+	       fmt_rate(r, sizeof(r), &s->stats),
+	       fmt_ms(e, sizeof(e), s->stats.elapsed_ms));
+}
+
+/* Exit status once a session is in @state: GO_ON while it has not ended. */
+static int final_status(uint32_t state)
+{
+	if (!is_final(state))
+		return GO_ON;
+	return state == VMMIG_STATE_COMPLETED ? RC_OK : RC_FAIL;
+}
+
+/* Print the progress of the watched session. */
+static int sample(struct watch *w, bool first)
+{
+	struct vmmig_session_info s;
+	int err;
+
+	err = vmmig_session_get(w->req, w->id, &s);
+	if (err == -ENOENT && !first) {
+		fprintf(stderr, "vmmigctl: watch: session %" PRIu32
+			" was destroyed\n", w->id);
+		return RC_FAIL;
+	}
+	if (err)
+		return fail(w->req, "watch", w->id, err);
+	if (json_out)
+		json_progress(&w->j, &s);
+	else
+		text_progress(&s);
+	fflush(stdout);
+	return final_status(s.state);
+}
+
+static int handle_event(struct watch *w, const struct vmmig_event *ev)
+{
+	if (w->id && ev->id != w->id)
+		return GO_ON;
+	if (json_out)
+		json_event(&w->j, ev);
+	else
+		text_event(ev);
+	fflush(stdout);
+	if (!w->id)
+		return GO_ON;
+	if (ev->cmd == VMMIG_CMD_SESSION_DEL_NTF)
+		return RC_FAIL;
+	return final_status(ev->state);
+}
+
+static int watch_loop(struct watch *w)
+{
+	long long next = now_ms() + SAMPLE_MS;
+	struct vmmig_event ev;
+	int rc;
+
+	while (!stop) {
+		if (w->id && now_ms() >= next) {
+			rc = sample(w, false);
+			if (rc != GO_ON)
+				return rc;
+			next = now_ms() + SAMPLE_MS;
+		}
+		rc = vmmig_event_next(w->ev, &ev,
+				      w->id ? ms_until(next) : SAMPLE_MS);
+		if (rc == -EINTR)
+			continue;
+		if (rc == -ENOBUFS) {
+			fprintf(stderr, "vmmigctl: watch: %s\n", vmmig_errmsg(w->ev));
+			next = 0;	/* missed events: look at the session now */
+			continue;
+		}
+		if (rc < 0)
+			return fail(w->ev, "watch", 0, rc);
+		rc = rc ? handle_event(w, &ev) : GO_ON;
+		if (rc != GO_ON)
+			return rc;
+	}
+	return w->id ? RC_FAIL : RC_OK;
+}
+
+/* Subscribe first so that no change is missed, then look at the session. */
+static int watch_start(struct watch *w)
+{
+	int rc = open_handle(&w->ev, true, "watch");
+
+	if (rc)
+		return rc;
+	if (!w->id)
+		return GO_ON;
+	rc = open_handle(&w->req, false, "watch");
+	return rc ? rc : sample(w, true);
+}
+
+static int cmd_watch(uint32_t id)
+{
+	struct watch w = { .id = id };
+	int rc;
+
+	json_init(&w.j, stdout, false);
+	rc = watch_start(&w);
+	if (rc == GO_ON) {
+		catch_signals();
+		rc = watch_loop(&w);
+	}
+	vmmig_close(w.req);
+	vmmig_close(w.ev);
+	return rc;
+}
+
+struct command {
+	const char *name;
+	int min_args, max_args;
+	int (*fn)(uint32_t id);
+};
+
+static const struct command commands[] = {
+	{ "list",	0, 0, cmd_list },
+	{ "show",	1, 1, cmd_show },
+	{ "watch",	0, 1, cmd_watch },
+	{ "cancel",	1, 1, cmd_cancel },
+	{ "host",	0, 0, cmd_host },
+	{ "help",	0, 0, cmd_help },
+};
+
+static int parse_id(const char *s, uint32_t *id)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || !v || v > UINT32_MAX)
+		return -EINVAL;
+	*id = v;
+	return 0;
+}
+
+static int run(const char *name, int argc, char **argv)
+{
+	const struct command *c = NULL;
+	uint32_t id = 0;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(commands) && !c; i++)
+		if (!strcmp(name, commands[i].name))
+			c = &commands[i];
+	if (!c)
+		return usage_error("unknown command '%s'", name);
+	if (argc < c->min_args)
+		return usage_error("%s: missing session ID", name);
+	if (argc > c->max_args)
+		return usage_error("%s: too many arguments", name);
+	if (argc && parse_id(argv[0], &id))
+		return usage_error("%s: invalid session ID '%s' (1 to %" PRIu32 ")",
+				   name, argv[0], UINT32_MAX);
+	return c->fn(id);
+}
+
+/* Output that could not be written is a failure too. */
+static int finish(int rc)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		fprintf(stderr, "vmmigctl: write error: %s\n", strerror(errno));
+		return rc ? rc : RC_FAIL;
+	}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json",	no_argument, NULL, 'j' },
+		{ "pretty",	no_argument, NULL, 'p' },
+		{ "help",	no_argument, NULL, 'h' },
+		{ "version",	no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+jphV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json_out = true;
+			break;
+		case 'p':
+			pretty = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return finish(RC_OK);
+		case 'V':
+			printf("vmmigctl %s (vmmig netlink family version %d)\n",
+			       VMMIG_VERSION, VMMIG_GENL_VERSION);
+			return finish(RC_OK);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind == argc)
+		return usage_error("missing command");
+	return finish(run(argv[optind], argc - optind - 1, argv + optind + 1));
+}
