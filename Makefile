@@ -14,7 +14,7 @@
 
 KVER ?= $(shell uname -r)
 KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER)/build) \
-	$(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))))
+	$(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n1))
 VMMIG_CACHE ?= /var/cache/vmmig
 PREFIX ?= /usr/local
 KSFT_DIR ?= $(VMMIG_CACHE)/linux-source-6.1/tools/testing/selftests
