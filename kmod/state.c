@@ -13,6 +13,7 @@
  * rate rises again.  Completed carries no reason; failed and cancelled
  * always carry one, so an operator always learns why a session ended.
  */
+#include <linux/build_bug.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
 
@@ -20,7 +21,7 @@
 
 bool vmmig_state_valid(u32 state)
 {
-	return state >= VMMIG_STATE_NEW && state <= VMMIG_STATE_CANCELLED;
+	return state >= VMMIG_STATE_NEW && state <= VMMIG_STATE_MAX;
 }
 
 bool vmmig_state_is_final(u32 state)
@@ -31,7 +32,7 @@ bool vmmig_state_is_final(u32 state)
 
 static bool vmmig_reason_valid(u32 reason)
 {
-	return reason <= VMMIG_REASON_DESTROYED;
+	return reason <= VMMIG_REASON_MAX;
 }
 
 /**
@@ -86,6 +87,8 @@ static const char * const vmmig_state_names[] = {
 	[VMMIG_STATE_CANCELLED]		= "cancelled",
 };
 
+static_assert(ARRAY_SIZE(vmmig_state_names) == __VMMIG_STATE_MAX);
+
 static const char * const vmmig_reason_names[] = {
 	[VMMIG_REASON_NONE]		= "none",
 	[VMMIG_REASON_CANCEL]		= "cancel",
@@ -94,7 +97,24 @@ static const char * const vmmig_reason_names[] = {
 	[VMMIG_REASON_NETNS_GONE]	= "netns-gone",
 	[VMMIG_REASON_UNLOAD]		= "unload",
 	[VMMIG_REASON_DESTROYED]	= "destroyed",
+	[VMMIG_REASON_PEER_CLOSED]	= "peer-closed",
+	[VMMIG_REASON_IO_ERROR]		= "io-error",
+	[VMMIG_REASON_BAD_MAGIC]	= "bad-magic",
+	[VMMIG_REASON_BAD_VERSION]	= "bad-version",
+	[VMMIG_REASON_BAD_FEATURES]	= "bad-features",
+	[VMMIG_REASON_LAYOUT_MISMATCH]	= "layout-mismatch",
+	[VMMIG_REASON_BAD_RECORD_TYPE]	= "bad-record-type",
+	[VMMIG_REASON_BAD_SLOT]		= "bad-slot",
+	[VMMIG_REASON_BAD_GFN]		= "bad-gfn",
+	[VMMIG_REASON_BAD_LENGTH]	= "bad-length",
+	[VMMIG_REASON_BAD_RESERVED]	= "bad-reserved",
+	[VMMIG_REASON_DUPLICATE_HELLO]	= "duplicate-hello",
+	[VMMIG_REASON_TRUNCATED]	= "truncated",
+	[VMMIG_REASON_TRAILING_DATA]	= "trailing-data",
+	[VMMIG_REASON_INCOMPLETE]	= "incomplete",
 };
+
+static_assert(ARRAY_SIZE(vmmig_reason_names) == __VMMIG_REASON_MAX);
 
 static const char * const vmmig_role_names[] = {
 	[VMMIG_ROLE_SOURCE]		= "source",

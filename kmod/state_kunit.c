@@ -9,7 +9,7 @@
 
 #include "state.h"
 
-#define NS	(VMMIG_STATE_CANCELLED + 1)
+#define NS	(VMMIG_STATE_MAX + 1)
 
 /* expect[from][to]: may a session move from -> to with no reason? */
 static const bool expect_progress[NS][NS] = {
@@ -57,7 +57,7 @@ static void vmmig_state_test_endings(struct kunit *test)
 
 	for (from = VMMIG_STATE_NEW; from < NS; from++)
 		for (reason = VMMIG_REASON_CANCEL;
-		     reason <= VMMIG_REASON_DESTROYED; reason++) {
+		     reason <= VMMIG_REASON_MAX; reason++) {
 			int f = vmmig_state_check_move(from, VMMIG_STATE_FAILED,
 						       reason);
 			int c = vmmig_state_check_move(from,
@@ -83,7 +83,7 @@ static void vmmig_state_test_bad_values(struct kunit *test)
 			-EINVAL);
 	KUNIT_EXPECT_EQ(test, vmmig_state_check_move(VMMIG_STATE_NEW,
 						     VMMIG_STATE_FAILED,
-						     VMMIG_REASON_DESTROYED + 1),
+						     VMMIG_REASON_MAX + 1),
 			-EINVAL);
 	KUNIT_EXPECT_FALSE(test, vmmig_state_valid(0));
 	KUNIT_EXPECT_FALSE(test, vmmig_state_valid(NS));
@@ -95,14 +95,14 @@ static void vmmig_state_test_names(struct kunit *test)
 
 	for (v = VMMIG_STATE_NEW; v < NS; v++)
 		KUNIT_EXPECT_STRNEQ(test, vmmig_state_name(v), "unknown");
-	for (v = VMMIG_REASON_NONE; v <= VMMIG_REASON_DESTROYED; v++)
+	for (v = VMMIG_REASON_NONE; v <= VMMIG_REASON_MAX; v++)
 		KUNIT_EXPECT_STRNEQ(test, vmmig_reason_name(v), "unknown");
 	KUNIT_EXPECT_STREQ(test, vmmig_role_name(VMMIG_ROLE_SOURCE), "source");
 	KUNIT_EXPECT_STREQ(test, vmmig_role_name(VMMIG_ROLE_DESTINATION),
 			   "destination");
 	KUNIT_EXPECT_STREQ(test, vmmig_state_name(0), "unknown");
 	KUNIT_EXPECT_STREQ(test, vmmig_state_name(NS), "unknown");
-	KUNIT_EXPECT_STREQ(test, vmmig_reason_name(VMMIG_REASON_DESTROYED + 1),
+	KUNIT_EXPECT_STREQ(test, vmmig_reason_name(VMMIG_REASON_MAX + 1),
 			   "unknown");
 	KUNIT_EXPECT_STREQ(test, vmmig_role_name(0), "unknown");
 }

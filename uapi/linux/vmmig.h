@@ -44,6 +44,10 @@ enum vmmig_state {
 	VMMIG_STATE_COMPLETED,
 	VMMIG_STATE_FAILED,
 	VMMIG_STATE_CANCELLED,
+
+	/* private: */
+	__VMMIG_STATE_MAX,
+	VMMIG_STATE_MAX = (__VMMIG_STATE_MAX - 1)
 };
 
 /**
@@ -58,6 +62,30 @@ enum vmmig_state {
  * @VMMIG_REASON_UNLOAD: The vmmig module was unloaded.
  * @VMMIG_REASON_DESTROYED: Destroyed through the session-del command before it
  *   ended.
+ * @VMMIG_REASON_PEER_CLOSED: The peer closed the channel before the stream was
+ *   complete.
+ * @VMMIG_REASON_IO_ERROR: Sending or receiving on a channel failed.
+ * @VMMIG_REASON_BAD_MAGIC: The stream does not start with a vmmig HELLO.
+ * @VMMIG_REASON_BAD_VERSION: The stream's format version is not one this
+ *   module speaks.
+ * @VMMIG_REASON_BAD_FEATURES: The stream uses feature bits this module does
+ *   not know.
+ * @VMMIG_REASON_LAYOUT_MISMATCH: The HELLO's memslots or page size differ from
+ *   the destination VM's.
+ * @VMMIG_REASON_BAD_RECORD_TYPE: A record of unknown type, or of a type not
+ *   allowed there.
+ * @VMMIG_REASON_BAD_SLOT: A record names a memslot that is not in the layout.
+ * @VMMIG_REASON_BAD_GFN: A record's pages are not all inside its memslot.
+ * @VMMIG_REASON_BAD_LENGTH: A record's length or count does not fit its type
+ *   or a bound.
+ * @VMMIG_REASON_BAD_RESERVED: A reserved field or unknown flag bit is not
+ *   zero.
+ * @VMMIG_REASON_DUPLICATE_HELLO: A second HELLO on the same stream.
+ * @VMMIG_REASON_TRUNCATED: The stream ended in the middle of a record or
+ *   before END.
+ * @VMMIG_REASON_TRAILING_DATA: Data follows END.
+ * @VMMIG_REASON_INCOMPLETE: END's totals differ from what the destination
+ *   received.
  */
 enum vmmig_reason {
 	VMMIG_REASON_NONE,
@@ -67,6 +95,25 @@ enum vmmig_reason {
 	VMMIG_REASON_NETNS_GONE,
 	VMMIG_REASON_UNLOAD,
 	VMMIG_REASON_DESTROYED,
+	VMMIG_REASON_PEER_CLOSED,
+	VMMIG_REASON_IO_ERROR,
+	VMMIG_REASON_BAD_MAGIC,
+	VMMIG_REASON_BAD_VERSION,
+	VMMIG_REASON_BAD_FEATURES,
+	VMMIG_REASON_LAYOUT_MISMATCH,
+	VMMIG_REASON_BAD_RECORD_TYPE,
+	VMMIG_REASON_BAD_SLOT,
+	VMMIG_REASON_BAD_GFN,
+	VMMIG_REASON_BAD_LENGTH,
+	VMMIG_REASON_BAD_RESERVED,
+	VMMIG_REASON_DUPLICATE_HELLO,
+	VMMIG_REASON_TRUNCATED,
+	VMMIG_REASON_TRAILING_DATA,
+	VMMIG_REASON_INCOMPLETE,
+
+	/* private: */
+	__VMMIG_REASON_MAX,
+	VMMIG_REASON_MAX = (__VMMIG_REASON_MAX - 1)
 };
 
 /**

@@ -32,7 +32,24 @@ static const char *const reason_names[] = {
 	[VMMIG_REASON_NETNS_GONE]	= "netns-gone",
 	[VMMIG_REASON_UNLOAD]		= "unload",
 	[VMMIG_REASON_DESTROYED]	= "destroyed",
+	[VMMIG_REASON_PEER_CLOSED] = "peer-closed",
+	[VMMIG_REASON_IO_ERROR] = "io-error",
+	[VMMIG_REASON_BAD_MAGIC] = "bad-magic",
+	[VMMIG_REASON_BAD_VERSION] = "bad-version",
+	[VMMIG_REASON_BAD_FEATURES] = "bad-features",
+	[VMMIG_REASON_LAYOUT_MISMATCH] = "layout-mismatch",
+	[VMMIG_REASON_BAD_RECORD_TYPE] = "bad-record-type",
+	[VMMIG_REASON_BAD_SLOT] = "bad-slot",
+	[VMMIG_REASON_BAD_GFN] = "bad-gfn",
+	[VMMIG_REASON_BAD_LENGTH] = "bad-length",
+	[VMMIG_REASON_BAD_RESERVED] = "bad-reserved",
+	[VMMIG_REASON_DUPLICATE_HELLO] = "duplicate-hello",
+	[VMMIG_REASON_TRUNCATED] = "truncated",
+	[VMMIG_REASON_TRAILING_DATA] = "trailing-data",
+	[VMMIG_REASON_INCOMPLETE] = "incomplete",
 };
+_Static_assert(sizeof(reason_names) / sizeof(reason_names[0]) ==
+	       __VMMIG_REASON_MAX, "a reason without a name");
 
 static const char *const on_limit_names[] = {
 	[VMMIG_ON_LIMIT_FAIL]		= "fail",
@@ -54,7 +71,39 @@ static const char *const reason_texts[] = {
 		"the vmmig module was unloaded",
 	[VMMIG_REASON_DESTROYED] =
 		"destroyed (session-del) before it ended",
+	[VMMIG_REASON_PEER_CLOSED] =
+		"the peer closed the connection before the stream was complete",
+	[VMMIG_REASON_IO_ERROR] =
+		"sending or receiving on a channel failed",
+	[VMMIG_REASON_BAD_MAGIC] =
+		"the stream does not start with a vmmig HELLO (not a vmmig peer?)",
+	[VMMIG_REASON_BAD_VERSION] =
+		"the peer speaks a stream version this host does not (see vmmigctl host)",
+	[VMMIG_REASON_BAD_FEATURES] =
+		"the stream uses features this host does not know",
+	[VMMIG_REASON_LAYOUT_MISMATCH] =
+		"the destination VM's memory layout differs from the source's",
+	[VMMIG_REASON_BAD_RECORD_TYPE] =
+		"the stream has a record of unknown or misplaced type",
+	[VMMIG_REASON_BAD_SLOT] =
+		"a record names a memslot the VM does not have",
+	[VMMIG_REASON_BAD_GFN] =
+		"a record's pages lie outside their memslot",
+	[VMMIG_REASON_BAD_LENGTH] =
+		"a record's length or count is wrong or too large",
+	[VMMIG_REASON_BAD_RESERVED] =
+		"a reserved field or unknown flag is set in the stream",
+	[VMMIG_REASON_DUPLICATE_HELLO] =
+		"the stream has a second HELLO",
+	[VMMIG_REASON_TRUNCATED] =
+		"the stream was cut before its end",
+	[VMMIG_REASON_TRAILING_DATA] =
+		"data followed the end of the stream",
+	[VMMIG_REASON_INCOMPLETE] =
+		"the stream's end totals differ from what arrived",
 };
+_Static_assert(sizeof(reason_texts) / sizeof(reason_texts[0]) ==
+	       __VMMIG_REASON_MAX, "a reason without a text");
 
 static const char *lookup(const char *const *tbl, size_t n, uint32_t v,
 			  const char *unknown)

@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Migration stream: encoding and the checks on every received record.
+ *
+ * The destination reads a record header, asks vmmig_wire_rx_rec() whether
+ * it may read the payload and where it goes, and only then reads it: into
+ * guest memory for PAGES, nowhere for ZERO (the receiver zeroes the pages),
+ * into a bounded buffer for HELLO, BLOB and END, whose contents are checked
+ * in turn.  Every check fails with its own enum vmmig_reason so that the
+ * operator learns what was wrong with a stream, and the receiver ends the
+ * session as failed without writing anything more.
+ */
+#include <linux/build_bug.h>
+#include <linux/kernel.h>
+#include <linux/string.h>
+#include <asm/byteorder.h>
+
+#include "wire.h"
+
+static_assert(sizeof(struct vmmig_wire_rec) == 24);
+static_assert(sizeof(struct vmmig_wire_hello) == 32);
+static_assert(sizeof(struct vmmig_wire_slot) == 24);
+static_assert(sizeof(struct vmmig_wire_end) == 16);
+static_assert(sizeof(struct vmmig_wire_ack) == 16);
+
+/**
+ * vmmig_wire_rx_init() - start receiving a stream into a VM.
+ * @rx: receive state.
+ * @layout: the destination VM's memory layout; must outlive @rx.
+ */
+void vmmig_wire_rx_init(struct vmmig_wire_rx *rx,
+			const struct vmmig_wire_layout *layout)
+{
+	memset(rx, 0, sizeof(*rx));
+	rx->state = VMMIG_WIRE_RX_HELLO;
+	rx->layout = layout;
+}
+
+/* Index of memslot @slot in @layout (ascending order), or -1. */
+static int vmmig_wire_find_slot(const struct vmmig_wire_layout *layout,
+				u32 slot)
+{
+	u32 lo = 0, hi = layout->nr_slots;
+
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+
+		if (layout->slots[mid].slot == slot)
+			return mid;
+		if (layout->slots[mid].slot < slot)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/* PAGES and ZERO: slot, gfn range, count and length. */
+static u32 vmmig_wire_rx_pages(struct vmmig_wire_rx *rx,
+			       const struct vmmig_wire_rec *rec,
+			       struct vmmig_wire_dest *dest)
+{
+	const struct vmmig_wire_layout *layout = rx->layout;
+	u32 count = be16_to_cpu(rec->count);
+	u32 len = be32_to_cpu(rec->len);
+	u64 gfn = be64_to_cpu(rec->gfn);
+	const struct vmmig_wire_mslot *ms;
+	int idx;
+
+	if (!count || count > VMMIG_WIRE_MAX_COUNT)
+		return VMMIG_REASON_BAD_LENGTH;
+	if (rec->type == VMMIG_WIRE_PAGES ?
+	    len != count * layout->page_size : len != 0)
+		return VMMIG_REASON_BAD_LENGTH;
+	idx = vmmig_wire_find_slot(layout, be32_to_cpu(rec->slot));
+	if (idx < 0)
+		return VMMIG_REASON_BAD_SLOT;
+	ms = &layout->slots[idx];
+	/* gfn - base + count <= npages, without overflow. */
+	if (gfn < ms->base_gfn || ms->npages < count ||
+	    gfn - ms->base_gfn > ms->npages - count)
+		return VMMIG_REASON_BAD_GFN;
+
+	dest->slot_index = idx;
+	dest->page_offset = gfn - ms->base_gfn;
+	dest->count = count;
+	rx->pages += count;
+	return VMMIG_REASON_NONE;
+}
+
+/**
+ * vmmig_wire_rx_rec() - check a record header before its payload is read.
+ * @rx: receive state.
+ * @rec: the header as received.
+ * @dest: for PAGES and ZERO, where the pages go.
+ *
+ * On success the caller reads exactly rec->len payload bytes (into guest
+ * memory at @dest for PAGES) and, for HELLO and END, passes them to
+ * vmmig_wire_rx_hello() or vmmig_wire_rx_end().
+ *
+ * Return: VMMIG_REASON_NONE, or why the stream must be rejected.
+ */
+u32 vmmig_wire_rx_rec(struct vmmig_wire_rx *rx,
+		      const struct vmmig_wire_rec *rec,
+		      struct vmmig_wire_dest *dest)
+{
+	u32 len = be32_to_cpu(rec->len);
+	bool paged = rec->type == VMMIG_WIRE_PAGES ||
+		     rec->type == VMMIG_WIRE_ZERO;
+
+	if (rx->state == VMMIG_WIRE_RX_DONE)
+		return VMMIG_REASON_TRAILING_DATA;
+	if (rx->state == VMMIG_WIRE_RX_HELLO && rec->type != VMMIG_WIRE_HELLO)
+		return VMMIG_REASON_BAD_MAGIC;
+
+	if (rec->flags || rec->reserved)
+		return VMMIG_REASON_BAD_RESERVED;
+	if (!paged && (rec->count || rec->slot || rec->gfn))
+		return VMMIG_REASON_BAD_RESERVED;
+
+	switch (rec->type) {
+	case VMMIG_WIRE_HELLO:
+		if (rx->state != VMMIG_WIRE_RX_HELLO)
+			return VMMIG_REASON_DUPLICATE_HELLO;
+		if (len < sizeof(struct vmmig_wire_hello) ||
+		    len > sizeof(struct vmmig_wire_hello) +
+			  VMMIG_WIRE_MAX_SLOTS * sizeof(struct vmmig_wire_slot))
+			return VMMIG_REASON_BAD_LENGTH;
+		return VMMIG_REASON_NONE;
+	case VMMIG_WIRE_PAGES:
+	case VMMIG_WIRE_ZERO:
+		return vmmig_wire_rx_pages(rx, rec, dest);
+	case VMMIG_WIRE_BLOB:
+		if (!len || len > VMMIG_WIRE_MAX_BLOB)
+			return VMMIG_REASON_BAD_LENGTH;
+		rx->blob_bytes += len;
+		return VMMIG_REASON_NONE;
+	case VMMIG_WIRE_END:
+		if (len != sizeof(struct vmmig_wire_end))
+			return VMMIG_REASON_BAD_LENGTH;
+		return VMMIG_REASON_NONE;
+	default:
+		/* Including ACK, which only the destination sends. */
+		return VMMIG_REASON_BAD_RECORD_TYPE;
+	}
+}
+
+/**
+ * vmmig_wire_rx_hello() - check a HELLO's payload against the VM's layout.
+ * @rx: receive state, expecting HELLO.
+ * @payload: the HELLO payload.
+ * @len: its length, as vmmig_wire_rx_rec() accepted it.
+ *
+ * Return: VMMIG_REASON_NONE, or why the stream must be rejected.
+ */
+u32 vmmig_wire_rx_hello(struct vmmig_wire_rx *rx, const void *payload,
+			u32 len)
+{
+	const struct vmmig_wire_layout *layout = rx->layout;
+	const struct vmmig_wire_hello *h = payload;
+	const struct vmmig_wire_slot *s = payload + sizeof(*h);
+	u32 i, nr_slots = be16_to_cpu(h->nr_slots);
+
+	if (be32_to_cpu(h->magic) != VMMIG_WIRE_MAGIC)
+		return VMMIG_REASON_BAD_MAGIC;
+	if (be16_to_cpu(h->version) != VMMIG_WIRE_VERSION)
+		return VMMIG_REASON_BAD_VERSION;
+	if (be64_to_cpu(h->features) & ~VMMIG_WIRE_F_KNOWN)
+		return VMMIG_REASON_BAD_FEATURES;
+	if (len != sizeof(*h) + nr_slots * sizeof(*s))
+		return VMMIG_REASON_BAD_LENGTH;
+	if (be16_to_cpu(h->nr_channels) != 1 || h->channel)
+		return VMMIG_REASON_BAD_FEATURES;
+	if (be32_to_cpu(h->page_size) != layout->page_size ||
+	    nr_slots != layout->nr_slots)
+		return VMMIG_REASON_LAYOUT_MISMATCH;
+	for (i = 0; i < nr_slots; i++) {
+		const struct vmmig_wire_mslot *ms = &layout->slots[i];
+
+		if (s[i].flags)
+			return VMMIG_REASON_BAD_RESERVED;
+		if (be32_to_cpu(s[i].slot) != ms->slot ||
+		    be64_to_cpu(s[i].base_gfn) != ms->base_gfn ||
+		    be64_to_cpu(s[i].npages) != ms->npages)
+			return VMMIG_REASON_LAYOUT_MISMATCH;
+	}
+	rx->stream_id = be64_to_cpu(h->stream_id);
+	rx->state = VMMIG_WIRE_RX_RECORDS;
+	return VMMIG_REASON_NONE;
+}
+
+/**
+ * vmmig_wire_rx_end() - check END's totals; the stream is then complete.
+ * @rx: receive state.
+ * @end: END's payload.
+ *
+ * Return: VMMIG_REASON_NONE, or VMMIG_REASON_INCOMPLETE.
+ */
+u32 vmmig_wire_rx_end(struct vmmig_wire_rx *rx,
+		      const struct vmmig_wire_end *end)
+{
+	if (be64_to_cpu(end->pages) != rx->pages ||
+	    be64_to_cpu(end->blob_bytes) != rx->blob_bytes)
+		return VMMIG_REASON_INCOMPLETE;
+	rx->state = VMMIG_WIRE_RX_DONE;
+	return VMMIG_REASON_NONE;
+}
+
+/**
+ * vmmig_wire_rx_eof() - the channel ended (peer closed, file ended).
+ * @rx: receive state.
+ * @mid_record: the end came inside a record header or payload.
+ *
+ * Return: VMMIG_REASON_NONE if the stream was complete, else
+ * VMMIG_REASON_TRUNCATED: a cut stream never counts as complete.
+ */
+u32 vmmig_wire_rx_eof(const struct vmmig_wire_rx *rx, bool mid_record)
+{
+	if (mid_record || rx->state != VMMIG_WIRE_RX_DONE)
+		return VMMIG_REASON_TRUNCATED;
+	return VMMIG_REASON_NONE;
+}
+
+/**
+ * vmmig_wire_hello_len() - payload length of the HELLO for @layout.
+ * @layout: the source VM's layout.
+ */
+u32 vmmig_wire_hello_len(const struct vmmig_wire_layout *layout)
+{
+	return sizeof(struct vmmig_wire_hello) +
+	       layout->nr_slots * sizeof(struct vmmig_wire_slot);
+}
+
+/**
+ * vmmig_wire_put_hello() - encode a HELLO payload.
+ * @buf: vmmig_wire_hello_len(@layout) bytes.
+ * @layout: the source VM's layout.
+ * @stream_id: random id of this migration.
+ */
+void vmmig_wire_put_hello(void *buf, const struct vmmig_wire_layout *layout,
+			  u64 stream_id)
+{
+	struct vmmig_wire_hello *h = buf;
+	struct vmmig_wire_slot *s = buf + sizeof(*h);
+	u32 i;
+
+	*h = (struct vmmig_wire_hello) {
+		.magic		= cpu_to_be32(VMMIG_WIRE_MAGIC),
+		.version	= cpu_to_be16(VMMIG_WIRE_VERSION),
+		.nr_slots	= cpu_to_be16(layout->nr_slots),
+		.features	= cpu_to_be64(0),
+		.stream_id	= cpu_to_be64(stream_id),
+		.page_size	= cpu_to_be32(layout->page_size),
+		.channel	= cpu_to_be16(0),
+		.nr_channels	= cpu_to_be16(1),
+	};
+	for (i = 0; i < layout->nr_slots; i++)
+		s[i] = (struct vmmig_wire_slot) {
+			.slot		= cpu_to_be32(layout->slots[i].slot),
+			.flags		= 0,
+			.base_gfn	= cpu_to_be64(layout->slots[i].base_gfn),
+			.npages		= cpu_to_be64(layout->slots[i].npages),
+		};
+}
+
+/**
+ * vmmig_wire_put_rec() - encode a record header.
+ * @rec: the header to fill.
+ * @type: enum vmmig_wire_type.
+ * @slot: memslot (PAGES, ZERO), else 0.
+ * @gfn: first page (PAGES, ZERO), else 0.
+ * @count: pages (PAGES, ZERO), else 0.
+ * @len: payload bytes.
+ */
+void vmmig_wire_put_rec(struct vmmig_wire_rec *rec, u8 type, u32 slot,
+			u64 gfn, u16 count, u32 len)
+{
+	*rec = (struct vmmig_wire_rec) {
+		.type	= type,
+		.count	= cpu_to_be16(count),
+		.len	= cpu_to_be32(len),
+		.slot	= cpu_to_be32(slot),
+		.gfn	= cpu_to_be64(gfn),
+	};
+}

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * The vmmig migration stream, version 1.
+ *
+ * One stream runs over each channel (a connected stream socket, or a file
+ * for save/restore) from the source to the destination:
+ *
+ *	HELLO  (PAGES | ZERO | BLOB)*  END
+ *
+ * and the destination answers an END with one ACK on the same channel.
+ * Every record is a struct vmmig_wire_rec followed by exactly rec.len
+ * payload bytes.  All integers are big-endian; reserved fields and unknown
+ * flag bits must be zero, and a receiver rejects a stream that sets them,
+ * so they can be given a meaning later without ambiguity.
+ *
+ * Versioning: HELLO carries the format version and a feature bit mask.  A
+ * receiver rejects a version it does not speak and any feature bit it does
+ * not know; host-get tells a VMM beforehand which version both ends speak.
+ * New record types and flags come with a feature bit (e.g. compressed
+ * pages, several channels per migration); the layout of the header and of
+ * the records below never changes within a version.
+ *
+ * The receiver treats every byte as hostile: see kmod/wire.c for the checks
+ * a record must pass before any guest memory is written.
+ */
+#ifndef _UAPI_LINUX_VMMIG_WIRE_H
+#define _UAPI_LINUX_VMMIG_WIRE_H
+
+#include <linux/types.h>
+
+#define VMMIG_WIRE_MAGIC	0x564d4d47	/* "VMMG" */
+#define VMMIG_WIRE_VERSION	1
+
+/* Bounds a receiver enforces. */
+#define VMMIG_WIRE_MAX_SLOTS	512	/* memslots in a HELLO */
+#define VMMIG_WIRE_MAX_COUNT	512	/* pages in one PAGES/ZERO record */
+#define VMMIG_WIRE_MAX_BLOB	(64U << 20)	/* bytes in one BLOB */
+
+/* HELLO.features: none defined in version 1. */
+#define VMMIG_WIRE_F_KNOWN	0ULL
+
+/**
+ * enum vmmig_wire_type - record types.
+ * @VMMIG_WIRE_HELLO: first record of a stream; payload struct
+ *	vmmig_wire_hello, then hello.nr_slots struct vmmig_wire_slot.
+ * @VMMIG_WIRE_PAGES: rec.count guest pages starting at rec.gfn of memslot
+ *	rec.slot; payload is their contents, rec.len = count * page_size.
+ * @VMMIG_WIRE_ZERO: rec.count pages at rec.gfn of rec.slot that are all
+ *	zero; no payload.
+ * @VMMIG_WIRE_BLOB: opaque VMM state (vCPU and device state) handed to the
+ *	destination VMM unchanged; payload rec.len bytes.
+ * @VMMIG_WIRE_END: last record; payload struct vmmig_wire_end.
+ * @VMMIG_WIRE_ACK: destination to source, after END; payload struct
+ *	vmmig_wire_ack.
+ */
+enum vmmig_wire_type {
+	VMMIG_WIRE_HELLO = 1,
+	VMMIG_WIRE_PAGES,
+	VMMIG_WIRE_ZERO,
+	VMMIG_WIRE_BLOB,
+	VMMIG_WIRE_END,
+	VMMIG_WIRE_ACK,
+};
+
+/**
+ * struct vmmig_wire_rec - header of every record (24 bytes).
+ * @type: enum vmmig_wire_type.
+ * @flags: none defined in version 1; must be 0.
+ * @count: pages (PAGES, ZERO), 1..VMMIG_WIRE_MAX_COUNT; 0 otherwise.
+ * @len: payload bytes that follow this header.
+ * @slot: memslot, (address space << 16) | slot id (PAGES, ZERO); else 0.
+ * @reserved: must be 0.
+ * @gfn: first guest frame number (PAGES, ZERO); else 0.
+ */
+struct vmmig_wire_rec {
+	__u8	type;
+	__u8	flags;
+	__be16	count;
+	__be32	len;
+	__be32	slot;
+	__be32	reserved;
+	__be64	gfn;
+};
+
+/**
+ * struct vmmig_wire_hello - payload of HELLO (32 bytes, then the slots).
+ * @magic: VMMIG_WIRE_MAGIC.
+ * @version: VMMIG_WIRE_VERSION.
+ * @nr_slots: number of struct vmmig_wire_slot that follow, in ascending
+ *	@slot order, 1..VMMIG_WIRE_MAX_SLOTS.
+ * @features: VMMIG_WIRE_F_* bits this stream uses.
+ * @stream_id: random; the same on every channel of one migration.
+ * @page_size: guest page size in bytes (4096 on x86).
+ * @channel: index of this channel, 0..@nr_channels - 1.
+ * @nr_channels: channels of this migration (1 in version 1).
+ *
+ * The destination's VM must have exactly this memslot layout.
+ */
+struct vmmig_wire_hello {
+	__be32	magic;
+	__be16	version;
+	__be16	nr_slots;
+	__be64	features;
+	__be64	stream_id;
+	__be32	page_size;
+	__be16	channel;
+	__be16	nr_channels;
+};
+
+/**
+ * struct vmmig_wire_slot - one memslot of the source VM (24 bytes).
+ * @slot: (address space << 16) | slot id.
+ * @flags: must be 0.
+ * @base_gfn: first guest frame number.
+ * @npages: size in pages, at least 1.
+ */
+struct vmmig_wire_slot {
+	__be32	slot;
+	__be32	flags;
+	__be64	base_gfn;
+	__be64	npages;
+};
+
+/**
+ * struct vmmig_wire_end - payload of END: what this channel carried, so a
+ * receiver can tell a complete stream from one that lost records.
+ * @pages: pages in PAGES and ZERO records.
+ * @blob_bytes: payload bytes of BLOB records.
+ */
+struct vmmig_wire_end {
+	__be64	pages;
+	__be64	blob_bytes;
+};
+
+/**
+ * struct vmmig_wire_ack - payload of ACK.
+ * @status: 0 when the whole stream was received and checked; otherwise
+ *	the destination's enum vmmig_reason.
+ * @reserved: must be 0.
+ * @pages: pages the destination received.
+ */
+struct vmmig_wire_ack {
+	__be32	status;
+	__be32	reserved;
+	__be64	pages;
+};
+
+#endif /* _UAPI_LINUX_VMMIG_WIRE_H */
