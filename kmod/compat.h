@@ -14,6 +14,11 @@
 #include <linux/module.h>
 #include <linux/kvm_host.h>
 #include <linux/slab.h>
+#include <linux/bvec.h>
+#include <linux/net.h>
+#include <linux/socket.h>
+#include <linux/uio.h>
+#include <net/sock.h>
 
 /*
  * Is @file a KVM VM (the fd KVM_CREATE_VM returns)?
@@ -38,6 +43,71 @@ static inline bool vmmig_file_is_kvm_vm(struct file *file)
 }
 #endif
 
+/* Address spaces of a VM (x86: normal and SMM). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+#define VMMIG_KVM_NR_AS		KVM_MAX_NR_ADDRESS_SPACES
+#else
+#define VMMIG_KVM_NR_AS		KVM_ADDRESS_SPACE_NUM
+#endif
+
+/*
+ * Zero-copy send of whole pages on a stream socket: the stack takes its
+ * own page references, so the caller may unpin once this returns; the
+ * data is read when the stack transmits.  6.1 has kernel_sendpage();
+ * from 6.5 sendmsg() with MSG_SPLICE_PAGES replaces it.  6.1.y defines
+ * MSG_SPLICE_PAGES too but TCP ignores it there and copies: hence the
+ * version test, never "#ifdef MSG_SPLICE_PAGES".
+ *
+ * Return: 0 when all @nr pages were queued, or a negative errno.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+static inline int vmmig_sendpages(struct socket *sock, struct page **pages,
+				  unsigned int nr, bool more)
+{
+	struct bio_vec bvec[16];
+	struct msghdr msg = { };
+	unsigned int i, n;
+	int ret;
+
+	while (nr) {
+		n = min_t(unsigned int, nr, ARRAY_SIZE(bvec));
+		for (i = 0; i < n; i++)
+			bvec_set_page(&bvec[i], pages[i], PAGE_SIZE, 0);
+		msg.msg_flags = MSG_SPLICE_PAGES | MSG_NOSIGNAL |
+				(more || n < nr ? MSG_MORE : 0);
+		iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bvec, n,
+			      (size_t)n * PAGE_SIZE);
+		while (msg_data_left(&msg)) {
+			ret = sock_sendmsg(sock, &msg);
+			if (ret <= 0)
+				return ret ? ret : -EPIPE;
+		}
+		pages += n;
+		nr -= n;
+	}
+	return 0;
+}
+#else
+static inline int vmmig_sendpages(struct socket *sock, struct page **pages,
+				  unsigned int nr, bool more)
+{
+	unsigned int i;
+	int off, ret;
+
+	for (i = 0; i < nr; i++) {
+		for (off = 0; off < PAGE_SIZE; off += ret) {
+			ret = kernel_sendpage(sock, pages[i], off,
+					      PAGE_SIZE - off,
+					      MSG_NOSIGNAL |
+					      (more || i + 1 < nr ? MSG_MORE : 0));
+			if (ret <= 0)
+				return ret ? ret : -EPIPE;
+		}
+	}
+	return 0;
+}
+#endif
+
 /*
  * Typed allocation helpers (kzalloc_obj() and family) arrived in 7.0 and
  * were backported to stable series (Debian's 6.12.117 has them), so the
@@ -47,6 +117,12 @@ static inline bool vmmig_file_is_kvm_vm(struct file *file)
  */
 #ifndef kzalloc_obj
 #define kzalloc_obj(P, gfp)	kzalloc(sizeof(P), gfp)
+#endif
+#ifndef kmalloc_obj
+#define kmalloc_obj(P, gfp)	kmalloc(sizeof(P), gfp)
+#endif
+#ifndef kvzalloc_obj
+#define kvzalloc_obj(P, gfp)	kvzalloc(sizeof(P), gfp)
 #endif
 
 #endif /* _VMMIG_COMPAT_H */

@@ -2,7 +2,10 @@
 /*
  * Migration sessions.  Lifetime and locking rules are in session.h.
  */
+#include <linux/kthread.h>
+#include <linux/net.h>
 #include <linux/pid.h>
+#include <linux/sched/mm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
@@ -14,6 +17,7 @@
 #include "netlink.h"
 #include "session.h"
 #include "state.h"
+#include "xfer.h"
 
 unsigned int vmmig_max_sessions = 2;
 
@@ -60,6 +64,8 @@ static void vmmig_session_free(struct kref *ref)
 	struct vmmig_session *s = container_of(ref, struct vmmig_session, ref);
 	unsigned int i;
 
+	WARN_ON_ONCE(s->worker);
+	kvfree(s->blob);
 	for (i = 0; i < s->nr_channels; i++)
 		vmmig_channel_release(&s->channels[i]);
 	vmmig_vm_release(&s->vm);
@@ -219,28 +225,90 @@ static int vmmig_session_move(struct vmmig_session *s, u32 to, u32 reason)
 	return 0;
 }
 
+/* The worker: move the stream, then end the session by the outcome. */
+static int vmmig_session_worker(void *arg)
+{
+	struct vmmig_session *s = arg;
+	struct mm_struct *mm = s->vm.kvm->mm;
+	u32 reason = VMMIG_REASON_VM_GONE;
+
+	if (mmget_not_zero(mm)) {
+		kthread_use_mm(mm);
+		reason = s->role == VMMIG_ROLE_SOURCE ? vmmig_send_run(s) :
+							vmmig_recv_run(s);
+		kthread_unuse_mm(mm);
+		mmput(mm);
+	}
+
+	mutex_lock(&s->lock);
+	if (!vmmig_state_is_final(s->state))
+		vmmig_session_move(s, reason ? VMMIG_STATE_FAILED :
+				   VMMIG_STATE_COMPLETED, reason);
+	mutex_unlock(&s->lock);
+	return 0;
+}
+
 /**
- * vmmig_session_start() - start a new session.
+ * vmmig_session_start() - start a new session: run its worker.
  * @s: the session.
  * @extack: error report.
  *
- * Return: 0 or -EALREADY if it was started (or ended) before.
+ * Return: 0, -EALREADY if it was started (or ended) before, or the error
+ * of creating the worker thread.
  */
 int vmmig_session_start(struct vmmig_session *s,
 			struct netlink_ext_ack *extack)
 {
+	struct task_struct *worker;
 	int err;
 
 	mutex_lock(&s->lock);
 	if (s->state != VMMIG_STATE_NEW) {
 		NL_SET_ERR_MSG(extack, "session was already started");
 		err = -EALREADY;
-	} else {
-		err = vmmig_session_move(s, VMMIG_STATE_ACTIVE,
-					 VMMIG_REASON_NONE);
+		goto out_unlock;
 	}
+	worker = kthread_create(vmmig_session_worker, s, "vmmig-%s/%u",
+				s->role == VMMIG_ROLE_SOURCE ? "tx" : "rx",
+				s->id);
+	if (IS_ERR(worker)) {
+		NL_SET_ERR_MSG(extack, "cannot create the session's thread");
+		err = PTR_ERR(worker);
+		goto out_unlock;
+	}
+	/* Teardown kthread_stop()s it even after it returned. */
+	get_task_struct(worker);
+	s->worker = worker;
+	err = vmmig_session_move(s, VMMIG_STATE_ACTIVE, VMMIG_REASON_NONE);
+	wake_up_process(worker);
+out_unlock:
 	mutex_unlock(&s->lock);
 	return err;
+}
+
+/* Wake a worker blocked on a channel: shut the sockets down. */
+static void vmmig_session_kick(struct vmmig_session *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nr_channels; i++)
+		kernel_sock_shutdown(s->channels[i].sock, SHUT_RDWR);
+}
+
+/* Stop the worker (the state is final): kick it, wait for it. */
+static void vmmig_session_stop_worker(struct vmmig_session *s)
+{
+	struct task_struct *worker;
+
+	mutex_lock(&s->lock);
+	worker = s->worker;
+	s->worker = NULL;
+	mutex_unlock(&s->lock);
+	if (!worker)
+		return;
+	vmmig_session_kick(s);
+	kthread_stop(worker);
+	put_task_struct(worker);
 }
 
 /* End @s as cancelled with @reason unless it already ended. */
@@ -271,6 +339,8 @@ int vmmig_session_cancel(struct vmmig_session *s,
 	} else {
 		vmmig_session_move(s, VMMIG_STATE_CANCELLED,
 				   VMMIG_REASON_CANCEL);
+		if (s->worker)
+			vmmig_session_kick(s);
 	}
 	mutex_unlock(&s->lock);
 	return err;
@@ -291,6 +361,7 @@ static bool vmmig_session_unlink(struct vmmig_session *s)
 static void vmmig_session_reap(struct vmmig_session *s, u32 reason)
 {
 	vmmig_session_end(s, reason);
+	vmmig_session_stop_worker(s);
 	vmmig_nl_notify_del(s, reason);
 	vmmig_session_put(s);
 }

@@ -20,6 +20,16 @@
  *  - its network namespace is dismantled: reason netns-gone;
  *  - the module is unloaded: reason unload.
  *
+ * Workers
+ * -------
+ * session-start runs the session's worker thread (vmmig-tx/ID on the
+ * source, vmmig-rx/ID on the destination), which moves the stream with the
+ * VMM's mm in use and ends the session completed or failed.  The session
+ * does not hold the worker nor the worker the session: teardown (cancel,
+ * session-del, owner gone, ...) first makes the state final, then shuts the
+ * channels down so that a worker blocked on a socket returns, then
+ * kthread_stop()s it, all before the registry's reference is dropped.
+ *
  * Locking
  * -------
  * vmmig_registry_lock (mutex) protects the registry, the session count and
@@ -73,6 +83,9 @@ struct vmmig_session {
 	u32 reason;			/* enum vmmig_reason, under @lock */
 	ktime_t started;		/* under @lock; 0 until started */
 	ktime_t ended;			/* under @lock; 0 until final */
+	struct task_struct *worker;	/* under @lock; set by start */
+	void *blob;			/* under @lock; destination: VMM blob */
+	u32 blob_len;			/* under @lock */
 
 	struct vmmig_stats stats;
 };

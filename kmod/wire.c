@@ -113,6 +113,8 @@ u32 vmmig_wire_rx_rec(struct vmmig_wire_rx *rx,
 	if (rx->state == VMMIG_WIRE_RX_HELLO && rec->type != VMMIG_WIRE_HELLO)
 		return VMMIG_REASON_BAD_MAGIC;
 
+	if (rec->type < VMMIG_WIRE_HELLO || rec->type > VMMIG_WIRE_END)
+		return VMMIG_REASON_BAD_RECORD_TYPE;	/* ACK included */
 	if (rec->flags || rec->reserved)
 		return VMMIG_REASON_BAD_RESERVED;
 	if (!paged && (rec->count || rec->slot || rec->gfn))
@@ -139,10 +141,8 @@ u32 vmmig_wire_rx_rec(struct vmmig_wire_rx *rx,
 		if (len != sizeof(struct vmmig_wire_end))
 			return VMMIG_REASON_BAD_LENGTH;
 		return VMMIG_REASON_NONE;
-	default:
-		/* Including ACK, which only the destination sends. */
-		return VMMIG_REASON_BAD_RECORD_TYPE;
 	}
+	return VMMIG_REASON_BAD_RECORD_TYPE;
 }
 
 /**

@@ -239,6 +239,11 @@ static void wire_test_other_records(struct kunit *test)
 	vmmig_wire_put_rec(&rec, 0xff, 0, 0, 0, 0);
 	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_rec(&w->rx, &rec, &d),
 			(u32)VMMIG_REASON_BAD_RECORD_TYPE);
+	/* An unknown type is that, whatever else its header holds. */
+	vmmig_wire_put_rec(&rec, 42, 1, 0x100, 2, 8192);
+	rec.flags = 1;
+	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_rec(&w->rx, &rec, &d),
+			(u32)VMMIG_REASON_BAD_RECORD_TYPE);
 
 	vmmig_wire_put_rec(&rec, VMMIG_WIRE_END, 0, 0, 0, 15);
 	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_rec(&w->rx, &rec, &d),

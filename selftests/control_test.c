@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -36,6 +37,24 @@
 static int kvm_fd = -1;
 
 /* A fresh KVM VM; the test host must have KVM, so no VM is a failure. */
+/*
+ * One page of guest memory: a started session has memory to move, and with
+ * a peer that never answers it stays active until cancelled.
+ */
+static int vm_add_page(int vm)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = 0, .memory_size = 4096,
+	};
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return -1;
+	r.userspace_addr = (uintptr_t)p;
+	return ioctl(vm, KVM_SET_USER_MEMORY_REGION, &r);
+}
+
 static int vm_create(struct __test_metadata *_metadata)
 {
 	int fd;
@@ -45,6 +64,7 @@ static int vm_create(struct __test_metadata *_metadata)
 	ASSERT_LE(0, kvm_fd) TH_LOG("open /dev/kvm: %s", strerror(errno));
 	fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
 	ASSERT_LE(0, fd) TH_LOG("KVM_CREATE_VM: %s", strerror(errno));
+	ASSERT_EQ(0, vm_add_page(fd)) TH_LOG("memslot: %s", strerror(errno));
 	return fd;
 }
 
@@ -669,7 +689,8 @@ static int child_killed_vmm(void *p)
 	if (vmmig_open(&h))
 		return 105;
 	vm2 = ioctl(kvm_fd, KVM_CREATE_VM, 0);
-	if (vmmig_session_create(h, 1, a->vm, &a->sock, 1, NULL, &id) ||
+	if (vm2 < 0 || vm_add_page(vm2) ||
+	    vmmig_session_create(h, 1, a->vm, &a->sock, 1, NULL, &id) ||
 	    vmmig_session_create(h, 2, vm2, &a->sock, 1, NULL, &id) ||
 	    vmmig_session_start(h, id))
 		return 106;

@@ -109,6 +109,13 @@ if [ "$rc" -eq 0 ]; then ok "control_test"; else not_ok "control_test (exit $rc)
 
 check "no session left on the host" test "$(sessions_now)" = 0
 
+echo "# quick_test"
+bounded 1200 "$here/quick_test" > /tmp/quick_test.out 2>&1
+rc=$?
+sed 's/^/    /' /tmp/quick_test.out
+if [ "$rc" -eq 0 ]; then ok "quick_test"; else not_ok "quick_test (exit $rc)"; fi
+check "no session left after quick_test" test "$(sessions_now)" = 0
+
 # The operator's CLI against a session a running VMM holds, then unload
 # with that session alive: the module destroys it (reason unload), tells
 # the VMM, and rmmod succeeds.

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <linux/kvm.h>
 
@@ -17,13 +18,23 @@
 int main(void)
 {
 	struct vmmig *h, *ev;
+	struct kvm_userspace_memory_region region = { .memory_size = 4096 };
 	struct vmmig_event e;
 	int kvm, vm, sp[2], r;
+	void *mem;
 	uint32_t id;
 
 	kvm = open("/dev/kvm", O_RDWR);
 	vm = kvm < 0 ? -1 : ioctl(kvm, KVM_CREATE_VM, 0);
-	if (vm < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sp)) {
+	/* One page of memory; the peer never answers, so the session stays
+	 * active (waiting for the acknowledgment) until cancelled.
+	 */
+	mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	region.userspace_addr = (uintptr_t)mem;
+	if (vm < 0 || mem == MAP_FAILED ||
+	    ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) ||
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, sp)) {
 		perror("unload_holder: VM or sockets");
 		return 10;
 	}

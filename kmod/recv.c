@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Destination side: receive a stream straight into the VM's memory.
+ *
+ * Every record header is checked by vmmig_wire_rx_rec() before a byte of
+ * its payload is read; PAGES payloads are then received with recvmsg()
+ * directly into the guest pages the record names (through the VMM's
+ * mapping, with its mm in use), so nothing is written outside a checked
+ * record's pages.  The stream counts as complete only after END's totals
+ * match; the source is then acknowledged.
+ */
+#include <linux/kvm_host.h>
+#include <linux/mm.h>
+#include <linux/net.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/uio.h>
+
+#include "compat.h"
+#include "mem.h"
+#include "session.h"
+#include "xfer.h"
+
+/* Fill @msg's iterator completely; 0, 1 (EOF first), 2 (EOF after data). */
+static int vmmig_sock_recv_iter(struct socket *sock, struct msghdr *msg)
+{
+	size_t want = msg_data_left(msg);
+	int ret;
+
+	while (msg_data_left(msg)) {
+		ret = sock_recvmsg(sock, msg, MSG_WAITALL);
+		if (ret < 0)
+			return ret;
+		if (!ret)
+			return msg_data_left(msg) == want ? 1 : 2;
+	}
+	return 0;
+}
+
+/**
+ * vmmig_sock_recv() - read exactly @len bytes into a kernel buffer.
+ * @sock: the channel.
+ * @buf: destination.
+ * @len: bytes to read.
+ *
+ * Return: 0, 1 if the peer closed before the first byte, 2 if it closed
+ * in the middle, or a negative errno.
+ */
+int vmmig_sock_recv(struct socket *sock, void *buf, size_t len)
+{
+	struct kvec vec = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = { };
+
+	iov_iter_kvec(&msg.msg_iter, ITER_DEST, &vec, 1, len);
+	return vmmig_sock_recv_iter(sock, &msg);
+}
+
+/* Read exactly @len bytes into guest memory at @hva (VMM's mm in use). */
+static int vmmig_sock_recv_user(struct socket *sock, unsigned long hva,
+				size_t len)
+{
+	struct msghdr msg = { };
+
+	iov_iter_ubuf(&msg.msg_iter, ITER_DEST, (void __user *)hva, len);
+	return vmmig_sock_recv_iter(sock, &msg);
+}
+
+/* A receive result as a reason: EOF inside a record is a cut stream. */
+static u32 vmmig_recv_reason(int ret)
+{
+	return ret > 0 ? VMMIG_REASON_TRUNCATED : vmmig_sock_reason(ret);
+}
+
+static u32 vmmig_recv_hello(struct vmmig_wire_rx *rx, struct socket *sock,
+			    u32 len)
+{
+	void *buf = kmalloc(len, GFP_KERNEL);
+	u32 reason;
+	int ret;
+
+	if (!buf)
+		return VMMIG_REASON_IO_ERROR;
+	ret = vmmig_sock_recv(sock, buf, len);
+	reason = ret ? vmmig_recv_reason(ret) : vmmig_wire_rx_hello(rx, buf, len);
+	kfree(buf);
+	return reason;
+}
+
+/* Keep the VMM blob for the destination VMM (the last one wins). */
+static u32 vmmig_recv_blob(struct vmmig_session *s, struct socket *sock,
+			   u32 len)
+{
+	void *buf = kvmalloc(len, GFP_KERNEL_ACCOUNT);
+	int ret;
+
+	if (!buf)
+		return VMMIG_REASON_IO_ERROR;
+	ret = vmmig_sock_recv(sock, buf, len);
+	if (ret) {
+		kvfree(buf);
+		return vmmig_recv_reason(ret);
+	}
+	mutex_lock(&s->lock);
+	swap(buf, s->blob);
+	s->blob_len = len;
+	mutex_unlock(&s->lock);
+	kvfree(buf);
+	return VMMIG_REASON_NONE;
+}
+
+static u32 vmmig_recv_record(struct vmmig_session *s, struct socket *sock,
+			     struct vmmig_wire_rx *rx,
+			     const struct vmmig_mem *mem,
+			     const struct vmmig_wire_rec *rec)
+{
+	struct vmmig_wire_dest d;
+	struct vmmig_wire_end end;
+	u32 len = be32_to_cpu(rec->len);
+	unsigned long hva;
+	u32 reason;
+	int ret;
+
+	reason = vmmig_wire_rx_rec(rx, rec, &d);
+	if (reason)
+		return reason;
+
+	switch (rec->type) {
+	case VMMIG_WIRE_HELLO:
+		return vmmig_recv_hello(rx, sock, len);
+	case VMMIG_WIRE_PAGES:
+		hva = vmmig_mem_hva(mem, d.slot_index, d.page_offset);
+		ret = vmmig_sock_recv_user(sock, hva, len);
+		if (ret)
+			return ret == -EFAULT ? VMMIG_REASON_IO_ERROR :
+						vmmig_recv_reason(ret);
+		atomic64_add(d.count, &s->stats.pages);
+		atomic64_add(len, &s->stats.bytes);
+		return VMMIG_REASON_NONE;
+	case VMMIG_WIRE_ZERO:
+		hva = vmmig_mem_hva(mem, d.slot_index, d.page_offset);
+		if (clear_user((void __user *)hva, (size_t)d.count << PAGE_SHIFT))
+			return VMMIG_REASON_IO_ERROR;
+		atomic64_add(d.count, &s->stats.pages);
+		atomic64_add(d.count, &s->stats.zero_pages);
+		return VMMIG_REASON_NONE;
+	case VMMIG_WIRE_BLOB:
+		return vmmig_recv_blob(s, sock, len);
+	case VMMIG_WIRE_END:
+		ret = vmmig_sock_recv(sock, &end, sizeof(end));
+		if (ret)
+			return vmmig_recv_reason(ret);
+		return vmmig_wire_rx_end(rx, &end);
+	}
+	return VMMIG_REASON_BAD_RECORD_TYPE;	/* vmmig_wire_rx_rec() let it by */
+}
+
+/* Tell the source how the stream ended (best effort on failure). */
+static int vmmig_recv_ack(struct socket *sock, u32 status, u64 pages)
+{
+	struct vmmig_wire_rec rec;
+	struct vmmig_wire_ack ack = {
+		.status = cpu_to_be32(status),
+		.pages = cpu_to_be64(pages),
+	};
+	int err;
+
+	vmmig_wire_put_rec(&rec, VMMIG_WIRE_ACK, 0, 0, 0, sizeof(ack));
+	err = vmmig_sock_send(sock, &rec, sizeof(rec), true);
+	return err ? err : vmmig_sock_send(sock, &ack, sizeof(ack), false);
+}
+
+/**
+ * vmmig_recv_run() - quick migration, destination side.
+ * @s: a started destination session; runs in its worker with the VMM's mm.
+ *
+ * Return: VMMIG_REASON_NONE once the whole stream was received, checked and
+ * acknowledged; else why not (the source is told the same reason).
+ */
+u32 vmmig_recv_run(struct vmmig_session *s)
+{
+	struct socket *sock = s->channels[0].sock;
+	struct vmmig_wire_rx *rx;
+	struct vmmig_wire_rec rec;
+	struct vmmig_mem *mem;
+	u32 reason = VMMIG_REASON_NONE;
+	int ret;
+
+	mem = vmmig_mem_snapshot(s->vm.kvm);
+	if (IS_ERR(mem))
+		return VMMIG_REASON_LAYOUT_MISMATCH;
+	rx = kmalloc_obj(*rx, GFP_KERNEL);
+	if (!rx) {
+		vmmig_mem_free(mem);
+		return VMMIG_REASON_IO_ERROR;
+	}
+	vmmig_wire_rx_init(rx, &mem->layout);
+
+	while (rx->state != VMMIG_WIRE_RX_DONE) {
+		if (kthread_should_stop()) {
+			reason = VMMIG_REASON_CANCEL;
+			break;
+		}
+		ret = vmmig_sock_recv(sock, &rec, sizeof(rec));
+		if (ret) {
+			reason = ret == 1 ? vmmig_wire_rx_eof(rx, false) :
+					    vmmig_recv_reason(ret);
+			break;
+		}
+		reason = vmmig_recv_record(s, sock, rx, mem, &rec);
+		if (reason)
+			break;
+		cond_resched();
+	}
+
+	ret = vmmig_recv_ack(sock, reason, rx->pages);
+	if (!reason && ret)
+		reason = vmmig_sock_reason(ret);
+	if (reason)
+		kernel_sock_shutdown(sock, SHUT_RDWR);
+	kfree(rx);
+	vmmig_mem_free(mem);
+	return reason;
+}

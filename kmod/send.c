@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Source side: send every page of a paused VM (quick migration).
+ *
+ * Pages are pinned a batch at a time (at most VMMIG_WIRE_MAX_COUNT), sorted
+ * into runs of zero pages (a header-only ZERO record) and runs of data
+ * pages (a PAGES header, then the pages themselves handed to the socket
+ * without a copy), and unpinned once the stack holds its own references.
+ */
+#include <linux/highmem.h>
+#include <linux/kvm_host.h>
+#include <linux/mm.h>
+#include <linux/net.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uio.h>
+
+#include "compat.h"
+#include "mem.h"
+#include "session.h"
+#include "xfer.h"
+
+/* A full kvec send; blocking, so it returns only when all is queued. */
+int vmmig_sock_send(struct socket *sock, const void *buf, size_t len,
+		    bool more)
+{
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL | (more ? MSG_MORE : 0) };
+	struct kvec vec = { .iov_base = (void *)buf, .iov_len = len };
+	int ret;
+
+	while (vec.iov_len) {
+		ret = kernel_sendmsg(sock, &msg, &vec, 1, vec.iov_len);
+		if (ret <= 0)
+			return ret ? ret : -EPIPE;
+		vec.iov_base += ret;
+		vec.iov_len -= ret;
+	}
+	return 0;
+}
+
+/* How a socket error ends a session. */
+u32 vmmig_sock_reason(int err)
+{
+	switch (err) {
+	case -EPIPE:
+	case -ECONNRESET:
+	case -ESHUTDOWN:
+		return VMMIG_REASON_PEER_CLOSED;
+	default:
+		return VMMIG_REASON_IO_ERROR;
+	}
+}
+
+static int vmmig_send_rec(struct socket *sock, u8 type, u32 slot, u64 gfn,
+			  u16 count, const void *payload, u32 len, bool more)
+{
+	struct vmmig_wire_rec rec;
+	int err;
+
+	vmmig_wire_put_rec(&rec, type, slot, gfn, count,
+			   type == VMMIG_WIRE_PAGES ? count * PAGE_SIZE : len);
+	err = vmmig_sock_send(sock, &rec, sizeof(rec), more || len);
+	if (!err && payload && len)
+		err = vmmig_sock_send(sock, payload, len, more);
+	return err;
+}
+
+static bool vmmig_page_is_zero(struct page *page)
+{
+	void *p;
+	bool zero;
+
+	if (is_zero_pfn(page_to_pfn(page)))
+		return true;
+	p = kmap_local_page(page);
+	zero = !memchr_inv(p, 0, PAGE_SIZE);
+	kunmap_local(p);
+	return zero;
+}
+
+/* Send @nr pinned pages that start at @gfn of memslot @slot. */
+static int vmmig_send_batch(struct vmmig_session *s, struct socket *sock,
+			    u32 slot, u64 gfn, struct page **pages,
+			    unsigned int nr)
+{
+	unsigned int i = 0, j;
+	int err = 0;
+
+	while (i < nr && !err) {
+		bool zero = vmmig_page_is_zero(pages[i]);
+
+		for (j = i + 1; j < nr && vmmig_page_is_zero(pages[j]) == zero;
+		     j++)
+			;
+		if (zero) {
+			err = vmmig_send_rec(sock, VMMIG_WIRE_ZERO, slot,
+					     gfn + i, j - i, NULL, 0, true);
+			atomic64_add(j - i, &s->stats.zero_pages);
+		} else {
+			err = vmmig_send_rec(sock, VMMIG_WIRE_PAGES, slot,
+					     gfn + i, j - i, NULL, 0, true);
+			if (!err)
+				err = vmmig_sendpages(sock, pages + i, j - i,
+						      true);
+			atomic64_add((u64)(j - i) * PAGE_SIZE,
+				     &s->stats.bytes);
+		}
+		atomic64_add(j - i, &s->stats.pages);
+		i = j;
+	}
+	return err;
+}
+
+static u32 vmmig_send_memory(struct vmmig_session *s, struct socket *sock,
+			     const struct vmmig_mem *mem, struct page **pages)
+{
+	const struct vmmig_wire_layout *layout = &mem->layout;
+	u32 i;
+
+	for (i = 0; i < layout->nr_slots; i++) {
+		const struct vmmig_wire_mslot *ms = &layout->slots[i];
+		u64 off = 0;
+
+		while (off < ms->npages) {
+			unsigned int n = min_t(u64, ms->npages - off,
+					       VMMIG_WIRE_MAX_COUNT);
+			int pinned, err;
+
+			if (kthread_should_stop())
+				return VMMIG_REASON_CANCEL;
+			pinned = pin_user_pages_fast(vmmig_mem_hva(mem, i, off),
+						     n, 0, pages);
+			if (pinned <= 0)
+				return VMMIG_REASON_IO_ERROR;
+			err = vmmig_send_batch(s, sock, ms->slot,
+					       ms->base_gfn + off, pages,
+					       pinned);
+			unpin_user_pages(pages, pinned);
+			if (err)
+				return vmmig_sock_reason(err);
+			off += pinned;
+			cond_resched();
+		}
+	}
+	return VMMIG_REASON_NONE;
+}
+
+/* Wait for the destination's ACK and check it. */
+static u32 vmmig_send_wait_ack(struct socket *sock, u64 pages)
+{
+	struct vmmig_wire_ack ack;
+	struct vmmig_wire_rec rec;
+	int err;
+
+	err = vmmig_sock_recv(sock, &rec, sizeof(rec));
+	if (err)
+		return err > 0 ? VMMIG_REASON_PEER_CLOSED : vmmig_sock_reason(err);
+	if (rec.type != VMMIG_WIRE_ACK ||
+	    be32_to_cpu(rec.len) != sizeof(ack))
+		return VMMIG_REASON_BAD_RECORD_TYPE;
+	err = vmmig_sock_recv(sock, &ack, sizeof(ack));
+	if (err)
+		return err > 0 ? VMMIG_REASON_TRUNCATED : vmmig_sock_reason(err);
+	if (ack.status) {
+		u32 why = be32_to_cpu(ack.status);
+
+		return why <= VMMIG_REASON_MAX ? why : VMMIG_REASON_INCOMPLETE;
+	}
+	if (be64_to_cpu(ack.pages) != pages)
+		return VMMIG_REASON_INCOMPLETE;
+	return VMMIG_REASON_NONE;
+}
+
+/**
+ * vmmig_send_run() - quick migration, source side: HELLO, every page, END,
+ * then wait for the destination's acknowledgment.
+ * @s: a started source session; runs in its worker with the VMM's mm.
+ *
+ * Return: VMMIG_REASON_NONE once the destination acknowledged everything.
+ */
+u32 vmmig_send_run(struct vmmig_session *s)
+{
+	struct socket *sock = s->channels[0].sock;
+	struct vmmig_wire_end end;
+	struct page **pages;
+	struct vmmig_mem *mem;
+	void *hello;
+	u32 reason, len;
+	int err;
+
+	mem = vmmig_mem_snapshot(s->vm.kvm);
+	if (IS_ERR(mem))
+		return VMMIG_REASON_LAYOUT_MISMATCH;
+	reason = VMMIG_REASON_IO_ERROR;
+	pages = kvmalloc_array(VMMIG_WIRE_MAX_COUNT, sizeof(*pages),
+			       GFP_KERNEL);
+	len = vmmig_wire_hello_len(&mem->layout);
+	hello = kmalloc(len, GFP_KERNEL);
+	if (!pages || !hello)
+		goto out;
+
+	vmmig_wire_put_hello(hello, &mem->layout, get_random_u64());
+	err = vmmig_send_rec(sock, VMMIG_WIRE_HELLO, 0, 0, 0, hello, len, true);
+	if (err) {
+		reason = vmmig_sock_reason(err);
+		goto out;
+	}
+	reason = vmmig_send_memory(s, sock, mem, pages);
+	if (reason)
+		goto out;
+
+	end.pages = cpu_to_be64(atomic64_read(&s->stats.pages));
+	end.blob_bytes = 0;
+	err = vmmig_send_rec(sock, VMMIG_WIRE_END, 0, 0, 0, &end, sizeof(end),
+			     false);
+	if (err) {
+		reason = vmmig_sock_reason(err);
+		goto out;
+	}
+	reason = vmmig_send_wait_ack(sock, atomic64_read(&s->stats.pages));
+out:
+	kfree(hello);
+	kvfree(pages);
+	vmmig_mem_free(mem);
+	return reason;
+}

@@ -1,0 +1,515 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Quick migration data path, in the test host with real KVM and real TCP:
+ * a paused VM's memory moves from a source session to a destination
+ * session, and hostile streams sent to a destination session are each
+ * rejected with their own reason without writing outside the pages of
+ * records that passed the checks.
+ *
+ * The VMs have four memslots: one whose size is not a multiple of 64
+ * pages and one above 4 GiB guest-physical.  Every source page is stamped
+ * with its slot, its index and a per-run seed (so no lost or misplaced
+ * write can hide), some are left zero, and the destination starts filled
+ * with 0xaa so that zero pages must be cleared by the stream.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <linux/kvm.h>
+#include <linux/vmmig.h>
+#include <linux/vmmig_wire.h>
+
+#include "kselftest_harness.h"
+#include "libvmmig.h"
+
+#define PAGE		4096UL
+#define NSLOTS		4
+
+struct slotdef {
+	uint32_t slot;
+	uint64_t gpa;
+	uint64_t npages;
+};
+
+static const struct slotdef slots[NSLOTS] = {
+	{ 0, 0x0, 256 },			/* 1 MiB */
+	{ 1, 0x100000, 0x1f3 },			/* not a multiple of 64 */
+	{ 2, 0x10000000, 12288 },		/* 48 MiB */
+	{ 3, 0x100000000ULL, 2048 },		/* 8 MiB above 4 GiB */
+};
+
+struct vm {
+	int fd;
+	uint8_t *mem[NSLOTS];
+};
+
+static int kvm_fd = -1;
+
+static int __vm_create(struct vm *vm, uint8_t fill)
+{
+	int i;
+
+	if (kvm_fd < 0)
+		kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm_fd < 0)
+		return -errno;
+	vm->fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->fd < 0)
+		return -errno;
+	for (i = 0; i < NSLOTS; i++) {
+		struct kvm_userspace_memory_region r = {
+			.slot = slots[i].slot,
+			.guest_phys_addr = slots[i].gpa,
+			.memory_size = slots[i].npages * PAGE,
+		};
+
+		vm->mem[i] = mmap(NULL, r.memory_size, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				  -1, 0);
+		if (vm->mem[i] == MAP_FAILED)
+			return -errno;
+		if (fill)
+			memset(vm->mem[i], fill, r.memory_size);
+		r.userspace_addr = (uintptr_t)vm->mem[i];
+		if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r))
+			return -errno;
+	}
+	return 0;
+}
+
+static void vm_create(struct __test_metadata *_metadata, struct vm *vm,
+		      uint8_t fill)
+{
+	int err = __vm_create(vm, fill);
+
+	ASSERT_EQ(0, err) TH_LOG("VM: %s", strerror(-err));
+}
+
+static void vm_destroy(struct vm *vm)
+{
+	int i;
+
+	for (i = 0; i < NSLOTS; i++)
+		munmap(vm->mem[i], slots[i].npages * PAGE);
+	close(vm->fd);
+}
+
+/* Page stamp: slot, index, seed in every 8-byte word (index mixed in). */
+static void stamp_page(uint8_t *p, uint32_t slot, uint64_t idx, uint64_t seed)
+{
+	uint64_t *w = (uint64_t *)p;
+	unsigned int i;
+
+	for (i = 0; i < PAGE / 8; i++)
+		w[i] = seed ^ ((uint64_t)slot << 56) ^ (idx << 16) ^ i;
+}
+
+/* Every 8th page stays zero (never touched), every 13th written zero. */
+static uint64_t fill_source(struct vm *vm, uint64_t seed)
+{
+	uint64_t zero = 0, i;
+	int s;
+
+	for (s = 0; s < NSLOTS; s++)
+		for (i = 0; i < slots[s].npages; i++) {
+			uint8_t *p = vm->mem[s] + i * PAGE;
+
+			if (i % 8 == 3) {
+				zero++;
+			} else if (i % 13 == 5) {
+				memset(p, 0, PAGE);
+				zero++;
+			} else {
+				stamp_page(p, s, i, seed);
+			}
+		}
+	return zero;
+}
+
+static uint64_t total_pages(void)
+{
+	uint64_t n = 0;
+	int s;
+
+	for (s = 0; s < NSLOTS; s++)
+		n += slots[s].npages;
+	return n;
+}
+
+/* A connected TCP pair over loopback: real sockets, real stack. */
+static int tcp_pair(int fds[2])
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int l;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0 || bind(l, (void *)&a, sizeof(a)) || listen(l, 1) ||
+	    getsockname(l, (void *)&a, &len))
+		return -errno;
+	fds[0] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fds[0] < 0 || connect(fds[0], (void *)&a, sizeof(a)))
+		return -errno;
+	fds[1] = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+	close(l);
+	return fds[1] < 0 ? -errno : 0;
+}
+
+/* Wait for session @id to reach a final state; returns it. */
+static uint32_t wait_final(struct vmmig *ev, struct vmmig *h, uint32_t id,
+			   uint32_t *reason, int timeout_s)
+{
+	struct vmmig_session_info si;
+	struct vmmig_event e;
+	time_t end = time(NULL) + timeout_s;
+
+	while (time(NULL) < end) {
+		if (vmmig_session_get(h, id, &si))
+			return 0;
+		if (si.state == VMMIG_STATE_COMPLETED ||
+		    si.state == VMMIG_STATE_FAILED ||
+		    si.state == VMMIG_STATE_CANCELLED) {
+			*reason = si.reason;
+			return si.state;
+		}
+		vmmig_event_next(ev, &e, 200);
+	}
+	return 0;
+}
+
+FIXTURE(quick) {
+	struct vmmig *h, *ev;
+	struct vm src, dst;
+	int sk[2];
+};
+
+FIXTURE_SETUP(quick)
+{
+	ASSERT_EQ(0, vmmig_open(&self->h));
+	ASSERT_EQ(0, vmmig_events_open(&self->ev));
+	vm_create(_metadata, &self->src, 0);
+	vm_create(_metadata, &self->dst, 0xaa);
+	ASSERT_EQ(0, tcp_pair(self->sk));
+}
+
+FIXTURE_TEARDOWN(quick)
+{
+	vmmig_close(self->ev);
+	vmmig_close(self->h);
+	vm_destroy(&self->src);
+	vm_destroy(&self->dst);
+	close(self->sk[0]);
+	close(self->sk[1]);
+}
+
+TEST_F_TIMEOUT(quick, migrate_paused_vm, 300)
+{
+	uint64_t seed = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL;
+	uint64_t zero = fill_source(&self->src, seed), bad = 0, i;
+	struct vmmig_session_info si, di;
+	uint32_t src_id, dst_id, reason = 0;
+	int s;
+
+	ASSERT_EQ(0, vmmig_session_create(self->h, VMMIG_ROLE_DESTINATION,
+					  self->dst.fd, &self->sk[1], 1, NULL,
+					  &dst_id)) TH_LOG("%s", vmmig_errmsg(self->h));
+	ASSERT_EQ(0, vmmig_session_create(self->h, VMMIG_ROLE_SOURCE,
+					  self->src.fd, &self->sk[0], 1, NULL,
+					  &src_id)) TH_LOG("%s", vmmig_errmsg(self->h));
+	ASSERT_EQ(0, vmmig_session_start(self->h, dst_id));
+	ASSERT_EQ(0, vmmig_session_start(self->h, src_id));
+
+	EXPECT_EQ(VMMIG_STATE_COMPLETED,
+		  wait_final(self->ev, self->h, src_id, &reason, 240))
+		TH_LOG("source: %s", vmmig_reason_name(reason));
+	EXPECT_EQ(VMMIG_STATE_COMPLETED,
+		  wait_final(self->ev, self->h, dst_id, &reason, 60))
+		TH_LOG("destination: %s", vmmig_reason_name(reason));
+
+	ASSERT_EQ(0, vmmig_session_get(self->h, src_id, &si));
+	ASSERT_EQ(0, vmmig_session_get(self->h, dst_id, &di));
+	EXPECT_EQ(total_pages(), si.stats.pages);
+	EXPECT_EQ(total_pages(), di.stats.pages);
+	EXPECT_EQ(zero, si.stats.zero_pages);
+	EXPECT_EQ(zero, di.stats.zero_pages);
+	EXPECT_EQ((total_pages() - zero) * PAGE, si.stats.bytes);
+
+	for (s = 0; s < NSLOTS; s++)
+		for (i = 0; i < slots[s].npages; i++)
+			bad += memcmp(self->src.mem[s] + i * PAGE,
+				      self->dst.mem[s] + i * PAGE, PAGE) != 0;
+	EXPECT_EQ(0, bad) TH_LOG("%llu of %llu pages differ",
+				 (unsigned long long)bad,
+				 (unsigned long long)total_pages());
+}
+
+/* ---- hostile streams --------------------------------------------------- */
+
+struct stream {
+	uint8_t buf[1 << 16];
+	size_t len;
+};
+
+static void put(struct stream *st, const void *p, size_t n)
+{
+	memcpy(st->buf + st->len, p, n);
+	st->len += n;
+}
+
+static void put_rec(struct stream *st, uint8_t type, uint32_t slot,
+		    uint64_t gfn, uint16_t count, uint32_t len)
+{
+	struct vmmig_wire_rec r = {
+		.type = type, .count = htobe16(count), .len = htobe32(len),
+		.slot = htobe32(slot), .gfn = htobe64(gfn),
+	};
+
+	put(st, &r, sizeof(r));
+}
+
+static void put_hello(struct stream *st, int nslots)
+{
+	struct vmmig_wire_hello h = {
+		.magic = htobe32(VMMIG_WIRE_MAGIC),
+		.version = htobe16(VMMIG_WIRE_VERSION),
+		.nr_slots = htobe16(nslots),
+		.stream_id = htobe64(1),
+		.page_size = htobe32(PAGE),
+		.nr_channels = htobe16(1),
+	};
+	int i;
+
+	put_rec(st, VMMIG_WIRE_HELLO, 0, 0, 0,
+		sizeof(h) + nslots * sizeof(struct vmmig_wire_slot));
+	put(st, &h, sizeof(h));
+	for (i = 0; i < nslots; i++) {
+		struct vmmig_wire_slot s = {
+			.slot = htobe32(slots[i].slot),
+			.base_gfn = htobe64(slots[i].gpa / PAGE),
+			.npages = htobe64(slots[i].npages),
+		};
+		put(st, &s, sizeof(s));
+	}
+}
+
+/* A valid stream: 2 pages of 0x5c into slot 1 page 10, END. */
+static void valid_stream(struct stream *st, size_t *pages_at)
+{
+	static uint8_t data[2 * PAGE];
+	struct vmmig_wire_end end = { .pages = htobe64(2) };
+
+	memset(data, 0x5c, sizeof(data));
+	st->len = 0;
+	put_hello(st, NSLOTS);
+	put_rec(st, VMMIG_WIRE_PAGES, 1, slots[1].gpa / PAGE + 10, 2,
+		sizeof(data));
+	*pages_at = st->len;
+	put(st, data, sizeof(data));
+	put_rec(st, VMMIG_WIRE_END, 0, 0, 0, sizeof(end));
+	put(st, &end, sizeof(end));
+}
+
+/*
+ * Feed @st to a fresh destination session and return its final reason.
+ * The destination's memory must then hold 0xaa everywhere but in slot 1
+ * pages 10..11, which may hold the record's bytes (0x5c) if it was
+ * accepted before the stream broke.
+ */
+static uint32_t feed(struct __test_metadata *_metadata,
+		     FIXTURE_DATA(quick) *self, const struct stream *st,
+		     uint32_t *state)
+{
+	uint32_t id, reason = 0, i;
+	uint64_t p, off;
+	int s;
+
+	ASSERT_EQ(0, vmmig_session_create(self->h, VMMIG_ROLE_DESTINATION,
+					  self->dst.fd, &self->sk[1], 1, NULL,
+					  &id)) TH_LOG("%s", vmmig_errmsg(self->h));
+	ASSERT_EQ(0, vmmig_session_start(self->h, id));
+	/* The receiver may stop reading early: a short write is fine. */
+	for (off = 0; off < st->len; ) {
+		ssize_t n = send(self->sk[0], st->buf + off, st->len - off,
+				 MSG_NOSIGNAL);
+		if (n <= 0)
+			break;
+		off += n;
+	}
+	shutdown(self->sk[0], SHUT_WR);
+	*state = wait_final(self->ev, self->h, id, &reason, 60);
+
+	for (s = 0; s < NSLOTS; s++)
+		for (p = 0; p < slots[s].npages; p++) {
+			const uint8_t *pg = self->dst.mem[s] + p * PAGE;
+
+			if (s == 1 && (p == 10 || p == 11))
+				continue;
+			for (i = 0; i < PAGE; i++)
+				if (pg[i] != 0xaa) {
+					EXPECT_EQ(0xaa, pg[i])
+						TH_LOG("slot %d page %llu byte %u changed",
+						       s, (unsigned long long)p, i);
+					goto out;
+				}
+		}
+out:
+	vmmig_session_destroy(self->h, id);
+	/* A fresh connection for the next stream. */
+	close(self->sk[0]);
+	close(self->sk[1]);
+	ASSERT_EQ(0, tcp_pair(self->sk));
+	return reason;
+}
+
+struct hostile {
+	const char *what;
+	uint32_t reason;
+	void (*make)(struct stream *st);
+};
+
+static void h_bad_magic(struct stream *st)
+{
+	size_t at;
+
+	valid_stream(st, &at);
+	st->buf[sizeof(struct vmmig_wire_rec)] ^= 0xff;	/* hello.magic */
+}
+
+static void h_not_vmmig(struct stream *st)
+{
+	st->len = 0;
+	put(st, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 27);
+}
+
+static void h_bad_version(struct stream *st)
+{
+	size_t at;
+
+	valid_stream(st, &at);
+	st->buf[sizeof(struct vmmig_wire_rec) + 5] = 9;	/* version lsb */
+}
+
+static void h_bad_slot(struct stream *st)
+{
+	size_t at;
+
+	valid_stream(st, &at);
+	((struct vmmig_wire_rec *)(st->buf + at) - 1)->slot = htobe32(9);
+}
+
+static void h_bad_gfn(struct stream *st)
+{
+	size_t at;
+
+	valid_stream(st, &at);
+	((struct vmmig_wire_rec *)(st->buf + at) - 1)->gfn =
+		htobe64(slots[1].gpa / PAGE + slots[1].npages - 1);
+}
+
+static void h_bad_length(struct stream *st)
+{
+	size_t at;
+
+	valid_stream(st, &at);
+	((struct vmmig_wire_rec *)(st->buf + at) - 1)->len = htobe32(PAGE);
+}
+
+static void h_bad_type(struct stream *st)
+{
+	size_t at;
+
+	valid_stream(st, &at);
+	((struct vmmig_wire_rec *)(st->buf + at) - 1)->type = 42;
+}
+
+static void h_layout(struct stream *st)
+{
+	struct vmmig_wire_end end = { 0 };
+
+	st->len = 0;
+	put_hello(st, NSLOTS - 1);
+	put_rec(st, VMMIG_WIRE_END, 0, 0, 0, sizeof(end));
+	put(st, &end, sizeof(end));
+}
+
+static void h_duplicate_hello(struct stream *st)
+{
+	st->len = 0;
+	put_hello(st, NSLOTS);
+	put_hello(st, NSLOTS);
+}
+
+static void h_incomplete(struct stream *st)
+{
+	size_t at;
+
+	valid_stream(st, &at);
+	st->buf[st->len - 9] = 3;	/* end.pages = 3, 2 came */
+}
+
+TEST_F_TIMEOUT(quick, hostile_streams, 600)
+{
+	static const struct hostile cases[] = {
+		{ "bad magic", VMMIG_REASON_BAD_MAGIC, h_bad_magic },
+		{ "not vmmig", VMMIG_REASON_BAD_MAGIC, h_not_vmmig },
+		{ "bad version", VMMIG_REASON_BAD_VERSION, h_bad_version },
+		{ "slot out of range", VMMIG_REASON_BAD_SLOT, h_bad_slot },
+		{ "gfn out of range", VMMIG_REASON_BAD_GFN, h_bad_gfn },
+		{ "wrong length", VMMIG_REASON_BAD_LENGTH, h_bad_length },
+		{ "unknown type", VMMIG_REASON_BAD_RECORD_TYPE, h_bad_type },
+		{ "layout differs", VMMIG_REASON_LAYOUT_MISMATCH, h_layout },
+		{ "duplicate hello", VMMIG_REASON_DUPLICATE_HELLO,
+		  h_duplicate_hello },
+		{ "end totals", VMMIG_REASON_INCOMPLETE, h_incomplete },
+	};
+	static struct stream st;
+	uint32_t state, reason;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cases[i].make(&st);
+		reason = feed(_metadata, self, &st, &state);
+		EXPECT_EQ(VMMIG_STATE_FAILED, state) TH_LOG("%s", cases[i].what);
+		EXPECT_EQ(cases[i].reason, reason)
+			TH_LOG("%s: got %s", cases[i].what,
+			       vmmig_reason_name(reason));
+	}
+}
+
+TEST_F_TIMEOUT(quick, truncated_streams, 900)
+{
+	static struct stream full, st;
+	uint32_t state, reason;
+	size_t at, cut;
+	int tried = 0;
+
+	valid_stream(&full, &at);
+	/* Cut everywhere in the headers, and through the page payload. */
+	for (cut = 0; cut < full.len; cut += cut < at ? 7 : 1021) {
+		memcpy(st.buf, full.buf, cut);
+		st.len = cut;
+		reason = feed(_metadata, self, &st, &state);
+		EXPECT_EQ(VMMIG_STATE_FAILED, state) TH_LOG("cut at %zu", cut);
+		EXPECT_EQ(VMMIG_REASON_TRUNCATED, reason)
+			TH_LOG("cut at %zu: %s", cut, vmmig_reason_name(reason));
+		tried++;
+	}
+	/* The uncut stream completes: the test can tell the difference. */
+	reason = feed(_metadata, self, &full, &state);
+	EXPECT_EQ(VMMIG_STATE_COMPLETED, state) TH_LOG("%s",
+						       vmmig_reason_name(reason));
+	EXPECT_LT(20, tried);
+}
+
+TEST_HARNESS_MAIN
