@@ -15,6 +15,8 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -510,6 +512,125 @@ TEST_F_TIMEOUT(quick, truncated_streams, 900)
 	EXPECT_EQ(VMMIG_STATE_COMPLETED, state) TH_LOG("%s",
 						       vmmig_reason_name(reason));
 	EXPECT_LT(20, tried);
+}
+
+/* ---- cancel in the middle of a transfer -------------------------------- */
+
+/*
+ * Relay the source's stream to the destination through the test, so that
+ * the transfer is exactly as far along as the test wants when it cancels:
+ * after @cancel_after bytes, cancel session @victim, then keep relaying
+ * (both ways) until both sides stop.
+ */
+static void relay_and_cancel(struct vmmig *h, int from_src, int to_dst,
+			     size_t cancel_after, uint32_t victim)
+{
+	static uint8_t buf[65536];
+	size_t moved = 0;
+	bool cancelled = false;
+	struct pollfd p[2] = {
+		{ .fd = from_src, .events = POLLIN },
+		{ .fd = to_dst, .events = POLLIN },
+	};
+
+	while (poll(p, 2, 5000) > 0) {
+		ssize_t n;
+
+		if (p[0].revents) {
+			size_t want = cancelled ? sizeof(buf) :
+				      (cancel_after - moved < sizeof(buf) ?
+				       cancel_after - moved : sizeof(buf));
+
+			n = read(from_src, buf, want);
+			if (n <= 0 || write(to_dst, buf, n) != n)
+				break;
+			moved += n;
+		}
+		if (p[1].revents) {
+			n = read(to_dst, buf, sizeof(buf));
+			if (n <= 0 || write(from_src, buf, n) != n)
+				break;
+		}
+		if (!cancelled && moved >= cancel_after) {
+			vmmig_session_cancel(h, victim);
+			cancelled = true;
+		}
+	}
+	shutdown(from_src, SHUT_RDWR);
+	shutdown(to_dst, SHUT_RDWR);
+}
+
+static void cancel_mid_transfer(struct __test_metadata *_metadata,
+				FIXTURE_DATA(quick) *self, bool cancel_source)
+{
+	uint64_t seed = 0x5eed, bad = 0, i;
+	struct vmmig_session_info si;
+	uint32_t src_id, dst_id, st_src, st_dst, r_src = 0, r_dst = 0;
+	int dsk[2], s;
+
+	fill_source(&self->src, seed);
+	ASSERT_EQ(0, tcp_pair(dsk));
+	ASSERT_EQ(0, vmmig_session_create(self->h, VMMIG_ROLE_DESTINATION,
+					  self->dst.fd, &dsk[1], 1, NULL,
+					  &dst_id));
+	ASSERT_EQ(0, vmmig_session_create(self->h, VMMIG_ROLE_SOURCE,
+					  self->src.fd, &self->sk[0], 1, NULL,
+					  &src_id));
+	ASSERT_EQ(0, vmmig_session_start(self->h, dst_id));
+	ASSERT_EQ(0, vmmig_session_start(self->h, src_id));
+
+	/* About 8 MiB into a 64 MiB stream. */
+	relay_and_cancel(self->h, self->sk[1], dsk[0], 8 << 20,
+			 cancel_source ? src_id : dst_id);
+	st_src = wait_final(self->ev, self->h, src_id, &r_src, 60);
+	st_dst = wait_final(self->ev, self->h, dst_id, &r_dst, 60);
+
+	if (cancel_source) {
+		EXPECT_EQ(VMMIG_STATE_CANCELLED, st_src);
+		EXPECT_EQ(VMMIG_REASON_CANCEL, r_src);
+		EXPECT_EQ(VMMIG_STATE_FAILED, st_dst)
+			TH_LOG("destination: %s", vmmig_reason_name(r_dst));
+		EXPECT_TRUE(r_dst == VMMIG_REASON_TRUNCATED ||
+			    r_dst == VMMIG_REASON_PEER_CLOSED)
+			TH_LOG("destination: %s", vmmig_reason_name(r_dst));
+	} else {
+		EXPECT_EQ(VMMIG_STATE_CANCELLED, st_dst);
+		EXPECT_EQ(VMMIG_REASON_CANCEL, r_dst);
+		EXPECT_EQ(VMMIG_STATE_FAILED, st_src)
+			TH_LOG("source: %s", vmmig_reason_name(r_src));
+		EXPECT_TRUE(r_src == VMMIG_REASON_PEER_CLOSED ||
+			    r_src == VMMIG_REASON_IO_ERROR)
+			TH_LOG("source: %s", vmmig_reason_name(r_src));
+	}
+	/* It was cancelled in the middle, not after the end. */
+	ASSERT_EQ(0, vmmig_session_get(self->h, src_id, &si));
+	EXPECT_LT(si.stats.pages, total_pages());
+	EXPECT_LT(0, si.stats.pages);
+
+	/* The source VM's memory is intact: every stamp where it was. */
+	for (s = 0; s < NSLOTS; s++)
+		for (i = 0; i < slots[s].npages; i++) {
+			uint8_t want[PAGE];
+
+			if (i % 8 == 3 || i % 13 == 5)
+				memset(want, 0, PAGE);
+			else
+				stamp_page(want, s, i, seed);
+			bad += memcmp(want, self->src.mem[s] + i * PAGE, PAGE) != 0;
+		}
+	EXPECT_EQ(0, bad);
+	close(dsk[0]);
+	close(dsk[1]);
+}
+
+TEST_F_TIMEOUT(quick, cancel_source_mid_transfer, 300)
+{
+	cancel_mid_transfer(_metadata, self, true);
+}
+
+TEST_F_TIMEOUT(quick, cancel_destination_mid_transfer, 300)
+{
+	cancel_mid_transfer(_metadata, self, false);
 }
 
 TEST_HARNESS_MAIN
