@@ -1,13 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Channels: the sockets a session moves its stream over.
+ * Channels: the sockets (or the file) a session moves its stream over, and
+ * the I/O on them.
+ *
+ * Receive helpers return 0 when the whole buffer was filled, 1 when the
+ * channel ended before its first byte, 2 when it ended in the middle, or a
+ * negative errno; a stream cut inside a record is thus told apart from one
+ * that ended between records.
  */
 #include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/highmem.h>
 #include <linux/net.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/uio.h>
+#include <linux/vmmig.h>
 #include <net/netlink.h>
 #include <net/sock.h>
 
 #include "channel.h"
+#include "compat.h"
 
 /**
  * vmmig_channel_init() - resolve @fd in the calling task to a connected
@@ -60,10 +73,254 @@ err_put:
 	return err;
 }
 
+/**
+ * vmmig_channel_init_file() - resolve @fd to a regular file to save a
+ * stream to (@write) or restore one from, and hold it.
+ * @ch: filled on success.
+ * @fd: the VMM's file descriptor.
+ * @write: the source saves (needs write access), else restore (read).
+ * @attr: the netlink attribute @fd came from, for error reports.
+ * @extack: error report.
+ *
+ * Return: 0, -EBADF (not open, or not open for the access needed) or
+ * -EINVAL (not a regular file).
+ */
+int vmmig_channel_init_file(struct vmmig_channel *ch, int fd, bool write,
+			    const struct nlattr *attr,
+			    struct netlink_ext_ack *extack)
+{
+	struct file *file;
+
+	file = fget(fd);
+	if (!file) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "file-fd is not an open file descriptor");
+		return -EBADF;
+	}
+	if (!S_ISREG(file_inode(file)->i_mode)) {
+		fput(file);
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "file-fd is not a regular file");
+		return -EINVAL;
+	}
+	if (!(file->f_mode & (write ? FMODE_WRITE : FMODE_READ))) {
+		fput(file);
+		if (write)
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "file-fd is not open for writing (source saves)");
+		else
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "file-fd is not open for reading (destination restores)");
+		return -EBADF;
+	}
+	ch->file = file;
+	ch->sock = NULL;
+	ch->pos = 0;
+	return 0;
+}
+
 void vmmig_channel_release(struct vmmig_channel *ch)
 {
 	if (ch->file)
 		fput(ch->file);
 	ch->file = NULL;
 	ch->sock = NULL;
+}
+
+/* How a channel error ends a session. */
+u32 vmmig_channel_reason(int err)
+{
+	switch (err) {
+	case -EPIPE:
+	case -ECONNRESET:
+	case -ESHUTDOWN:
+		return VMMIG_REASON_PEER_CLOSED;
+	default:
+		return VMMIG_REASON_IO_ERROR;
+	}
+}
+
+static int vmmig_file_write(struct vmmig_channel *ch, const void *buf,
+			    size_t len)
+{
+	ssize_t ret;
+
+	while (len) {
+		ret = kernel_write(ch->file, buf, len, &ch->pos);
+		if (ret <= 0)
+			return ret ? ret : -EIO;
+		buf += ret;
+		len -= ret;
+	}
+	return 0;
+}
+
+/**
+ * vmmig_channel_send() - send all of @buf (copied).
+ * @ch: the channel.
+ * @buf: data.
+ * @len: its length.
+ * @more: more data follows at once (MSG_MORE).
+ *
+ * Return: 0 or a negative errno.
+ */
+int vmmig_channel_send(struct vmmig_channel *ch, const void *buf, size_t len,
+		       bool more)
+{
+	struct msghdr msg = {
+		.msg_flags = MSG_NOSIGNAL | (more ? MSG_MORE : 0),
+	};
+	struct kvec vec = { .iov_base = (void *)buf, .iov_len = len };
+	int ret;
+
+	if (vmmig_channel_is_file(ch))
+		return vmmig_file_write(ch, buf, len);
+	while (vec.iov_len) {
+		ret = kernel_sendmsg(ch->sock, &msg, &vec, 1, vec.iov_len);
+		if (ret <= 0)
+			return ret ? ret : -EPIPE;
+		vec.iov_base += ret;
+		vec.iov_len -= ret;
+	}
+	return 0;
+}
+
+/**
+ * vmmig_channel_send_pages() - send whole pages; zero-copy on sockets (the
+ * stack takes its own references, the caller may unpin on return).
+ * @ch: the channel.
+ * @pages: the pages.
+ * @nr: how many.
+ * @more: more data follows at once.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vmmig_channel_send_pages(struct vmmig_channel *ch, struct page **pages,
+			     unsigned int nr, bool more)
+{
+	unsigned int i;
+	int err = 0;
+
+	if (!vmmig_channel_is_file(ch))
+		return vmmig_sendpages(ch->sock, pages, nr, more);
+	for (i = 0; i < nr && !err; i++) {
+		void *p = kmap_local_page(pages[i]);
+
+		err = vmmig_file_write(ch, p, PAGE_SIZE);
+		kunmap_local(p);
+	}
+	return err;
+}
+
+/* Fill @iter completely from a socket. */
+static int vmmig_sock_recv_iter(struct socket *sock, struct iov_iter *iter)
+{
+	struct msghdr msg = { .msg_iter = *iter };
+	size_t want = msg_data_left(&msg);
+	int ret;
+
+	while (msg_data_left(&msg)) {
+		ret = sock_recvmsg(sock, &msg, MSG_WAITALL);
+		if (ret < 0)
+			return ret;
+		if (!ret)
+			return msg_data_left(&msg) == want ? 1 : 2;
+	}
+	return 0;
+}
+
+static int vmmig_file_read(struct vmmig_channel *ch, void *buf, size_t len,
+			   bool *any)
+{
+	ssize_t ret;
+
+	while (len) {
+		ret = kernel_read(ch->file, buf, len, &ch->pos);
+		if (ret < 0)
+			return ret;
+		if (!ret)
+			return *any ? 2 : 1;
+		*any = true;
+		buf += ret;
+		len -= ret;
+	}
+	return 0;
+}
+
+/**
+ * vmmig_channel_recv() - read exactly @len bytes into a kernel buffer.
+ * @ch: the channel.
+ * @buf: destination.
+ * @len: bytes to read.
+ *
+ * Return: 0, 1 (ended before the first byte), 2 (ended in the middle) or a
+ * negative errno.
+ */
+int vmmig_channel_recv(struct vmmig_channel *ch, void *buf, size_t len)
+{
+	struct kvec vec = { .iov_base = buf, .iov_len = len };
+	struct iov_iter iter;
+	bool any = false;
+
+	if (vmmig_channel_is_file(ch))
+		return vmmig_file_read(ch, buf, len, &any);
+	iov_iter_kvec(&iter, ITER_DEST, &vec, 1, len);
+	return vmmig_sock_recv_iter(ch->sock, &iter);
+}
+
+/**
+ * vmmig_channel_recv_user() - read exactly @len bytes into user memory (the
+ * VMM's, with its mm in use): straight from the socket, or through a
+ * bounce buffer from a file.
+ * @ch: the channel.
+ * @uaddr: destination in the VMM's address space.
+ * @len: bytes to read.
+ *
+ * Return: as vmmig_channel_recv(), or -EFAULT.
+ */
+int vmmig_channel_recv_user(struct vmmig_channel *ch, unsigned long uaddr,
+			    size_t len)
+{
+	struct iov_iter iter;
+	bool any = false;
+	void *bounce;
+	int ret = 0;
+
+	if (!vmmig_channel_is_file(ch)) {
+		iov_iter_ubuf(&iter, ITER_DEST, (void __user *)uaddr, len);
+		return vmmig_sock_recv_iter(ch->sock, &iter);
+	}
+	bounce = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!bounce)
+		return -ENOMEM;
+	while (len && !ret) {
+		size_t n = min_t(size_t, len, PAGE_SIZE);
+
+		ret = vmmig_file_read(ch, bounce, n, &any);
+		if (!ret && copy_to_user((void __user *)uaddr, bounce, n))
+			ret = -EFAULT;
+		uaddr += n;
+		len -= n;
+	}
+	kfree(bounce);
+	return ret;
+}
+
+/**
+ * vmmig_channel_sync() - a saved stream is on stable storage (files only).
+ * @ch: the channel.
+ */
+int vmmig_channel_sync(struct vmmig_channel *ch)
+{
+	return vmmig_channel_is_file(ch) ? vfs_fsync(ch->file, 0) : 0;
+}
+
+/**
+ * vmmig_channel_shutdown() - wake a worker blocked on a socket channel.
+ * @ch: the channel; a file channel never blocks for long.
+ */
+void vmmig_channel_shutdown(struct vmmig_channel *ch)
+{
+	if (ch->sock)
+		kernel_sock_shutdown(ch->sock, SHUT_RDWR);
 }

@@ -201,8 +201,14 @@ static int vmmig_nl_session_new_precheck(struct genl_info *info,
 			return -EINVAL;
 		}
 	}
-	if (!nr_socks) {
-		NL_SET_ERR_MSG(extack, "missing sock-fd (at least one socket)");
+	if (nr_socks && info->attrs[VMMIG_A_SESSION_FILE_FD]) {
+		NL_SET_ERR_MSG_ATTR(extack, info->attrs[VMMIG_A_SESSION_FILE_FD],
+				    "file-fd and sock-fd exclude each other");
+		return -EINVAL;
+	}
+	if (!nr_socks && !info->attrs[VMMIG_A_SESSION_FILE_FD]) {
+		NL_SET_ERR_MSG(extack,
+			       "missing sock-fd (at least one socket) or file-fd");
 		NL_SET_ERR_ATTR_MISS(extack, NULL, VMMIG_A_SESSION_SOCK_FD);
 		return -EINVAL;
 	}
@@ -294,7 +300,18 @@ int vmmig_nl_session_new_doit(struct sk_buff *skb, struct genl_info *info)
 			    info->attrs[VMMIG_A_SESSION_VM_FD], info->extack);
 	if (err)
 		goto out_put;
-	err = vmmig_nl_add_channels(s, info);
+	if (info->attrs[VMMIG_A_SESSION_FILE_FD]) {
+		struct nlattr *attr = info->attrs[VMMIG_A_SESSION_FILE_FD];
+
+		err = vmmig_channel_init_file(&s->channels[0],
+					      nla_get_s32(attr),
+					      s->role == VMMIG_ROLE_SOURCE,
+					      attr, info->extack);
+		if (!err)
+			s->nr_channels = 1;
+	} else {
+		err = vmmig_nl_add_channels(s, info);
+	}
 	if (err)
 		goto out_put;
 

@@ -21,58 +21,14 @@
 #include "session.h"
 #include "xfer.h"
 
-/* Fill @msg's iterator completely; 0, 1 (EOF first), 2 (EOF after data). */
-static int vmmig_sock_recv_iter(struct socket *sock, struct msghdr *msg)
-{
-	size_t want = msg_data_left(msg);
-	int ret;
-
-	while (msg_data_left(msg)) {
-		ret = sock_recvmsg(sock, msg, MSG_WAITALL);
-		if (ret < 0)
-			return ret;
-		if (!ret)
-			return msg_data_left(msg) == want ? 1 : 2;
-	}
-	return 0;
-}
-
-/**
- * vmmig_sock_recv() - read exactly @len bytes into a kernel buffer.
- * @sock: the channel.
- * @buf: destination.
- * @len: bytes to read.
- *
- * Return: 0, 1 if the peer closed before the first byte, 2 if it closed
- * in the middle, or a negative errno.
- */
-int vmmig_sock_recv(struct socket *sock, void *buf, size_t len)
-{
-	struct kvec vec = { .iov_base = buf, .iov_len = len };
-	struct msghdr msg = { };
-
-	iov_iter_kvec(&msg.msg_iter, ITER_DEST, &vec, 1, len);
-	return vmmig_sock_recv_iter(sock, &msg);
-}
-
-/* Read exactly @len bytes into guest memory at @hva (VMM's mm in use). */
-static int vmmig_sock_recv_user(struct socket *sock, unsigned long hva,
-				size_t len)
-{
-	struct msghdr msg = { };
-
-	iov_iter_ubuf(&msg.msg_iter, ITER_DEST, (void __user *)hva, len);
-	return vmmig_sock_recv_iter(sock, &msg);
-}
-
 /* A receive result as a reason: EOF inside a record is a cut stream. */
 static u32 vmmig_recv_reason(int ret)
 {
-	return ret > 0 ? VMMIG_REASON_TRUNCATED : vmmig_sock_reason(ret);
+	return ret > 0 ? VMMIG_REASON_TRUNCATED : vmmig_channel_reason(ret);
 }
 
-static u32 vmmig_recv_hello(struct vmmig_wire_rx *rx, struct socket *sock,
-			    u32 len)
+static u32 vmmig_recv_hello(struct vmmig_wire_rx *rx,
+			    struct vmmig_channel *ch, u32 len)
 {
 	void *buf = kmalloc(len, GFP_KERNEL);
 	u32 reason;
@@ -80,14 +36,14 @@ static u32 vmmig_recv_hello(struct vmmig_wire_rx *rx, struct socket *sock,
 
 	if (!buf)
 		return VMMIG_REASON_IO_ERROR;
-	ret = vmmig_sock_recv(sock, buf, len);
+	ret = vmmig_channel_recv(ch, buf, len);
 	reason = ret ? vmmig_recv_reason(ret) : vmmig_wire_rx_hello(rx, buf, len);
 	kfree(buf);
 	return reason;
 }
 
 /* Keep the VMM blob for the destination VMM (the last one wins). */
-static u32 vmmig_recv_blob(struct vmmig_session *s, struct socket *sock,
+static u32 vmmig_recv_blob(struct vmmig_session *s, struct vmmig_channel *ch,
 			   u32 len)
 {
 	void *buf = kvmalloc(len, GFP_KERNEL_ACCOUNT);
@@ -95,7 +51,7 @@ static u32 vmmig_recv_blob(struct vmmig_session *s, struct socket *sock,
 
 	if (!buf)
 		return VMMIG_REASON_IO_ERROR;
-	ret = vmmig_sock_recv(sock, buf, len);
+	ret = vmmig_channel_recv(ch, buf, len);
 	if (ret) {
 		kvfree(buf);
 		return vmmig_recv_reason(ret);
@@ -108,7 +64,7 @@ static u32 vmmig_recv_blob(struct vmmig_session *s, struct socket *sock,
 	return VMMIG_REASON_NONE;
 }
 
-static u32 vmmig_recv_record(struct vmmig_session *s, struct socket *sock,
+static u32 vmmig_recv_record(struct vmmig_session *s, struct vmmig_channel *ch,
 			     struct vmmig_wire_rx *rx,
 			     const struct vmmig_mem *mem,
 			     const struct vmmig_wire_rec *rec)
@@ -126,10 +82,10 @@ static u32 vmmig_recv_record(struct vmmig_session *s, struct socket *sock,
 
 	switch (rec->type) {
 	case VMMIG_WIRE_HELLO:
-		return vmmig_recv_hello(rx, sock, len);
+		return vmmig_recv_hello(rx, ch, len);
 	case VMMIG_WIRE_PAGES:
 		hva = vmmig_mem_hva(mem, d.slot_index, d.page_offset);
-		ret = vmmig_sock_recv_user(sock, hva, len);
+		ret = vmmig_channel_recv_user(ch, hva, len);
 		if (ret)
 			return ret == -EFAULT ? VMMIG_REASON_IO_ERROR :
 						vmmig_recv_reason(ret);
@@ -144,9 +100,9 @@ static u32 vmmig_recv_record(struct vmmig_session *s, struct socket *sock,
 		atomic64_add(d.count, &s->stats.zero_pages);
 		return VMMIG_REASON_NONE;
 	case VMMIG_WIRE_BLOB:
-		return vmmig_recv_blob(s, sock, len);
+		return vmmig_recv_blob(s, ch, len);
 	case VMMIG_WIRE_END:
-		ret = vmmig_sock_recv(sock, &end, sizeof(end));
+		ret = vmmig_channel_recv(ch, &end, sizeof(end));
 		if (ret)
 			return vmmig_recv_reason(ret);
 		return vmmig_wire_rx_end(rx, &end);
@@ -155,7 +111,7 @@ static u32 vmmig_recv_record(struct vmmig_session *s, struct socket *sock,
 }
 
 /* Tell the source how the stream ended (best effort on failure). */
-static int vmmig_recv_ack(struct socket *sock, u32 status, u64 pages)
+static int vmmig_recv_ack(struct vmmig_channel *ch, u32 status, u64 pages)
 {
 	struct vmmig_wire_rec rec;
 	struct vmmig_wire_ack ack = {
@@ -165,8 +121,8 @@ static int vmmig_recv_ack(struct socket *sock, u32 status, u64 pages)
 	int err;
 
 	vmmig_wire_put_rec(&rec, VMMIG_WIRE_ACK, 0, 0, 0, sizeof(ack));
-	err = vmmig_sock_send(sock, &rec, sizeof(rec), true);
-	return err ? err : vmmig_sock_send(sock, &ack, sizeof(ack), false);
+	err = vmmig_channel_send(ch, &rec, sizeof(rec), true);
+	return err ? err : vmmig_channel_send(ch, &ack, sizeof(ack), false);
 }
 
 /**
@@ -178,7 +134,7 @@ static int vmmig_recv_ack(struct socket *sock, u32 status, u64 pages)
  */
 u32 vmmig_recv_run(struct vmmig_session *s)
 {
-	struct socket *sock = s->channels[0].sock;
+	struct vmmig_channel *ch = &s->channels[0];
 	struct vmmig_wire_rx *rx;
 	struct vmmig_wire_rec rec;
 	struct vmmig_mem *mem;
@@ -200,23 +156,26 @@ u32 vmmig_recv_run(struct vmmig_session *s)
 			reason = VMMIG_REASON_CANCEL;
 			break;
 		}
-		ret = vmmig_sock_recv(sock, &rec, sizeof(rec));
+		ret = vmmig_channel_recv(ch, &rec, sizeof(rec));
 		if (ret) {
 			reason = ret == 1 ? vmmig_wire_rx_eof(rx, false) :
 					    vmmig_recv_reason(ret);
 			break;
 		}
-		reason = vmmig_recv_record(s, sock, rx, mem, &rec);
+		reason = vmmig_recv_record(s, ch, rx, mem, &rec);
 		if (reason)
 			break;
 		cond_resched();
 	}
 
-	ret = vmmig_recv_ack(sock, reason, rx->pages);
-	if (!reason && ret)
-		reason = vmmig_sock_reason(ret);
-	if (reason)
-		kernel_sock_shutdown(sock, SHUT_RDWR);
+	/* A socket peer learns the outcome; a saved file has no reader. */
+	if (!vmmig_channel_is_file(ch)) {
+		ret = vmmig_recv_ack(ch, reason, rx->pages);
+		if (!reason && ret)
+			reason = vmmig_channel_reason(ret);
+		if (reason)
+			vmmig_channel_shutdown(ch);
+	}
 	kfree(rx);
 	vmmig_mem_free(mem);
 	return reason;

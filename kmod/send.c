@@ -21,38 +21,7 @@
 #include "session.h"
 #include "xfer.h"
 
-/* A full kvec send; blocking, so it returns only when all is queued. */
-int vmmig_sock_send(struct socket *sock, const void *buf, size_t len,
-		    bool more)
-{
-	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL | (more ? MSG_MORE : 0) };
-	struct kvec vec = { .iov_base = (void *)buf, .iov_len = len };
-	int ret;
-
-	while (vec.iov_len) {
-		ret = kernel_sendmsg(sock, &msg, &vec, 1, vec.iov_len);
-		if (ret <= 0)
-			return ret ? ret : -EPIPE;
-		vec.iov_base += ret;
-		vec.iov_len -= ret;
-	}
-	return 0;
-}
-
-/* How a socket error ends a session. */
-u32 vmmig_sock_reason(int err)
-{
-	switch (err) {
-	case -EPIPE:
-	case -ECONNRESET:
-	case -ESHUTDOWN:
-		return VMMIG_REASON_PEER_CLOSED;
-	default:
-		return VMMIG_REASON_IO_ERROR;
-	}
-}
-
-static int vmmig_send_rec(struct socket *sock, u8 type, u32 slot, u64 gfn,
+static int vmmig_send_rec(struct vmmig_channel *ch, u8 type, u32 slot, u64 gfn,
 			  u16 count, const void *payload, u32 len, bool more)
 {
 	struct vmmig_wire_rec rec;
@@ -60,9 +29,9 @@ static int vmmig_send_rec(struct socket *sock, u8 type, u32 slot, u64 gfn,
 
 	vmmig_wire_put_rec(&rec, type, slot, gfn, count,
 			   type == VMMIG_WIRE_PAGES ? count * PAGE_SIZE : len);
-	err = vmmig_sock_send(sock, &rec, sizeof(rec), more || len);
+	err = vmmig_channel_send(ch, &rec, sizeof(rec), more || len);
 	if (!err && payload && len)
-		err = vmmig_sock_send(sock, payload, len, more);
+		err = vmmig_channel_send(ch, payload, len, more);
 	return err;
 }
 
@@ -80,7 +49,7 @@ static bool vmmig_page_is_zero(struct page *page)
 }
 
 /* Send @nr pinned pages that start at @gfn of memslot @slot. */
-static int vmmig_send_batch(struct vmmig_session *s, struct socket *sock,
+static int vmmig_send_batch(struct vmmig_session *s, struct vmmig_channel *ch,
 			    u32 slot, u64 gfn, struct page **pages,
 			    unsigned int nr)
 {
@@ -94,15 +63,15 @@ static int vmmig_send_batch(struct vmmig_session *s, struct socket *sock,
 		     j++)
 			;
 		if (zero) {
-			err = vmmig_send_rec(sock, VMMIG_WIRE_ZERO, slot,
+			err = vmmig_send_rec(ch, VMMIG_WIRE_ZERO, slot,
 					     gfn + i, j - i, NULL, 0, true);
 			atomic64_add(j - i, &s->stats.zero_pages);
 		} else {
-			err = vmmig_send_rec(sock, VMMIG_WIRE_PAGES, slot,
+			err = vmmig_send_rec(ch, VMMIG_WIRE_PAGES, slot,
 					     gfn + i, j - i, NULL, 0, true);
 			if (!err)
-				err = vmmig_sendpages(sock, pages + i, j - i,
-						      true);
+				err = vmmig_channel_send_pages(ch, pages + i,
+							       j - i, true);
 			atomic64_add((u64)(j - i) * PAGE_SIZE,
 				     &s->stats.bytes);
 		}
@@ -112,7 +81,8 @@ static int vmmig_send_batch(struct vmmig_session *s, struct socket *sock,
 	return err;
 }
 
-static u32 vmmig_send_memory(struct vmmig_session *s, struct socket *sock,
+static u32 vmmig_send_memory(struct vmmig_session *s,
+			     struct vmmig_channel *ch,
 			     const struct vmmig_mem *mem, struct page **pages)
 {
 	const struct vmmig_wire_layout *layout = &mem->layout;
@@ -133,12 +103,12 @@ static u32 vmmig_send_memory(struct vmmig_session *s, struct socket *sock,
 						     n, 0, pages);
 			if (pinned <= 0)
 				return VMMIG_REASON_IO_ERROR;
-			err = vmmig_send_batch(s, sock, ms->slot,
+			err = vmmig_send_batch(s, ch, ms->slot,
 					       ms->base_gfn + off, pages,
 					       pinned);
 			unpin_user_pages(pages, pinned);
 			if (err)
-				return vmmig_sock_reason(err);
+				return vmmig_channel_reason(err);
 			off += pinned;
 			cond_resched();
 		}
@@ -147,21 +117,23 @@ static u32 vmmig_send_memory(struct vmmig_session *s, struct socket *sock,
 }
 
 /* Wait for the destination's ACK and check it. */
-static u32 vmmig_send_wait_ack(struct socket *sock, u64 pages)
+static u32 vmmig_send_wait_ack(struct vmmig_channel *ch, u64 pages)
 {
 	struct vmmig_wire_ack ack;
 	struct vmmig_wire_rec rec;
 	int err;
 
-	err = vmmig_sock_recv(sock, &rec, sizeof(rec));
+	err = vmmig_channel_recv(ch, &rec, sizeof(rec));
 	if (err)
-		return err > 0 ? VMMIG_REASON_PEER_CLOSED : vmmig_sock_reason(err);
+		return err > 0 ? VMMIG_REASON_PEER_CLOSED :
+				 vmmig_channel_reason(err);
 	if (rec.type != VMMIG_WIRE_ACK ||
 	    be32_to_cpu(rec.len) != sizeof(ack))
 		return VMMIG_REASON_BAD_RECORD_TYPE;
-	err = vmmig_sock_recv(sock, &ack, sizeof(ack));
+	err = vmmig_channel_recv(ch, &ack, sizeof(ack));
 	if (err)
-		return err > 0 ? VMMIG_REASON_TRUNCATED : vmmig_sock_reason(err);
+		return err > 0 ? VMMIG_REASON_TRUNCATED :
+				 vmmig_channel_reason(err);
 	if (ack.status) {
 		u32 why = be32_to_cpu(ack.status);
 
@@ -174,14 +146,15 @@ static u32 vmmig_send_wait_ack(struct socket *sock, u64 pages)
 
 /**
  * vmmig_send_run() - quick migration, source side: HELLO, every page, END,
- * then wait for the destination's acknowledgment.
+ * then wait for the destination's acknowledgment (or, saving to a file,
+ * for the file to reach storage).
  * @s: a started source session; runs in its worker with the VMM's mm.
  *
  * Return: VMMIG_REASON_NONE once the destination acknowledged everything.
  */
 u32 vmmig_send_run(struct vmmig_session *s)
 {
-	struct socket *sock = s->channels[0].sock;
+	struct vmmig_channel *ch = &s->channels[0];
 	struct vmmig_wire_end end;
 	struct page **pages;
 	struct vmmig_mem *mem;
@@ -201,24 +174,29 @@ u32 vmmig_send_run(struct vmmig_session *s)
 		goto out;
 
 	vmmig_wire_put_hello(hello, &mem->layout, get_random_u64());
-	err = vmmig_send_rec(sock, VMMIG_WIRE_HELLO, 0, 0, 0, hello, len, true);
+	err = vmmig_send_rec(ch, VMMIG_WIRE_HELLO, 0, 0, 0, hello, len, true);
 	if (err) {
-		reason = vmmig_sock_reason(err);
+		reason = vmmig_channel_reason(err);
 		goto out;
 	}
-	reason = vmmig_send_memory(s, sock, mem, pages);
+	reason = vmmig_send_memory(s, ch, mem, pages);
 	if (reason)
 		goto out;
 
 	end.pages = cpu_to_be64(atomic64_read(&s->stats.pages));
 	end.blob_bytes = 0;
-	err = vmmig_send_rec(sock, VMMIG_WIRE_END, 0, 0, 0, &end, sizeof(end),
+	err = vmmig_send_rec(ch, VMMIG_WIRE_END, 0, 0, 0, &end, sizeof(end),
 			     false);
+	if (!err)
+		err = vmmig_channel_sync(ch);
 	if (err) {
-		reason = vmmig_sock_reason(err);
+		reason = vmmig_channel_reason(err);
 		goto out;
 	}
-	reason = vmmig_send_wait_ack(sock, atomic64_read(&s->stats.pages));
+	/* A saved stream is complete once it is on storage. */
+	if (!vmmig_channel_is_file(ch))
+		reason = vmmig_send_wait_ack(ch,
+					     atomic64_read(&s->stats.pages));
 out:
 	kfree(hello);
 	kvfree(pages);

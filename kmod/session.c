@@ -292,7 +292,7 @@ static void vmmig_session_kick(struct vmmig_session *s)
 	unsigned int i;
 
 	for (i = 0; i < s->nr_channels; i++)
-		kernel_sock_shutdown(s->channels[i].sock, SHUT_RDWR);
+		vmmig_channel_shutdown(&s->channels[i]);
 }
 
 /* Stop the worker (the state is final): kick it, wait for it. */

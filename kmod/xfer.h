@@ -1,26 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Moving a stream: the source sends guest memory (send.c), the destination
- * receives it into its VM (recv.c).  Both run in a session's worker thread
- * with the VMM's mm in use (kthread_use_mm), and return VMMIG_REASON_NONE
- * when the destination acknowledged (source) or checked (destination) the
- * whole stream, or the reason they stopped.
+ * receives it into its VM (recv.c), over sockets or to/from a file.  Both
+ * run in a session's worker thread with the VMM's mm in use
+ * (kthread_use_mm), and return VMMIG_REASON_NONE when the destination
+ * acknowledged (source) or checked (destination) the whole stream, or the
+ * reason they stopped.
  */
 #ifndef _VMMIG_XFER_H
 #define _VMMIG_XFER_H
 
 #include <linux/types.h>
 
-struct socket;
 struct vmmig_session;
 
 u32 vmmig_send_run(struct vmmig_session *s);
 u32 vmmig_recv_run(struct vmmig_session *s);
-
-/* Socket helpers shared by both directions. */
-int vmmig_sock_send(struct socket *sock, const void *buf, size_t len,
-		    bool more);
-int vmmig_sock_recv(struct socket *sock, void *buf, size_t len);
-u32 vmmig_sock_reason(int err);
 
 #endif /* _VMMIG_XFER_H */

@@ -386,6 +386,8 @@ static const struct bad_attr bad_attrs[] = {
 	{ "params not nest", VMMIG_CMD_SESSION_NEW, VMMIG_A_SESSION_PARAMS, 0, 2, 1, -EINVAL },
 	{ "unknown attr",    VMMIG_CMD_SESSION_NEW, 200, 0, 4, 1, -EINVAL },
 	{ "state in new",    VMMIG_CMD_SESSION_NEW, VMMIG_A_SESSION_STATE, 0, 4, 1, -EINVAL },
+	{ "file-fd short",   VMMIG_CMD_SESSION_NEW, VMMIG_A_SESSION_FILE_FD, 0, 2, 3, -EINVAL },
+	{ "file-fd -1",      VMMIG_CMD_SESSION_NEW, VMMIG_A_SESSION_FILE_FD, 0, 4, 0xffffffff, -ERANGE },
 	{ "downtime short",  VMMIG_CMD_SESSION_NEW, 0, VMMIG_A_PARAMS_DOWNTIME_MS, 2, 1, -EINVAL },
 	{ "downtime 0",      VMMIG_CMD_SESSION_NEW, 0, VMMIG_A_PARAMS_DOWNTIME_MS, 4, 0, -ERANGE },
 	{ "downtime 30001",  VMMIG_CMD_SESSION_NEW, 0, VMMIG_A_PARAMS_DOWNTIME_MS, 4, 30001, -ERANGE },

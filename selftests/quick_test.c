@@ -27,6 +27,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <linux/kvm.h>
 #include <linux/vmmig.h>
 #include <linux/vmmig_wire.h>
@@ -631,6 +632,96 @@ TEST_F_TIMEOUT(quick, cancel_source_mid_transfer, 300)
 TEST_F_TIMEOUT(quick, cancel_destination_mid_transfer, 300)
 {
 	cancel_mid_transfer(_metadata, self, false);
+}
+
+/* ---- save to a file, restore from it ----------------------------------- */
+
+TEST_F_TIMEOUT(quick, save_and_restore, 300)
+{
+	uint64_t seed = 0xfeedULL << 20, bad = 0, i;
+	char path[] = "/tmp/vmmig-save.XXXXXX", rpath[64];
+	uint32_t id, reason = 0;
+	struct stat stt;
+	int fd, rfd, s;
+
+	fill_source(&self->src, seed);
+	fd = mkstemp(path);
+	ASSERT_LE(0, fd);
+	unlink(path);
+
+	ASSERT_EQ(0, vmmig_session_create_file(self->h, VMMIG_ROLE_SOURCE,
+					       self->src.fd, fd, NULL, &id))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+	ASSERT_EQ(0, vmmig_session_start(self->h, id));
+	EXPECT_EQ(VMMIG_STATE_COMPLETED,
+		  wait_final(self->ev, self->h, id, &reason, 120))
+		TH_LOG("save: %s", vmmig_reason_name(reason));
+	ASSERT_EQ(0, vmmig_session_destroy(self->h, id));
+	ASSERT_EQ(0, fstat(fd, &stt));
+	TH_LOG("saved %lld bytes for %llu pages", (long long)stt.st_size,
+	       (unsigned long long)total_pages());
+
+	/* Restore through a read-only descriptor of the same file. */
+	snprintf(rpath, sizeof(rpath), "/proc/self/fd/%d", fd);
+	rfd = open(rpath, O_RDONLY);
+	ASSERT_LE(0, rfd);
+	ASSERT_EQ(0, vmmig_session_create_file(self->h, VMMIG_ROLE_DESTINATION,
+					       self->dst.fd, rfd, NULL, &id))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+	ASSERT_EQ(0, vmmig_session_start(self->h, id));
+	EXPECT_EQ(VMMIG_STATE_COMPLETED,
+		  wait_final(self->ev, self->h, id, &reason, 120))
+		TH_LOG("restore: %s", vmmig_reason_name(reason));
+	ASSERT_EQ(0, vmmig_session_destroy(self->h, id));
+
+	for (s = 0; s < NSLOTS; s++)
+		for (i = 0; i < slots[s].npages; i++)
+			bad += memcmp(self->src.mem[s] + i * PAGE,
+				      self->dst.mem[s] + i * PAGE, PAGE) != 0;
+	EXPECT_EQ(0, bad);
+
+	/* The same file cut short never restores as complete. */
+	ASSERT_EQ(0, ftruncate(fd, stt.st_size / 2));
+	close(rfd);
+	rfd = open(rpath, O_RDONLY);
+	ASSERT_EQ(0, vmmig_session_create_file(self->h, VMMIG_ROLE_DESTINATION,
+					       self->dst.fd, rfd, NULL, &id));
+	ASSERT_EQ(0, vmmig_session_start(self->h, id));
+	EXPECT_EQ(VMMIG_STATE_FAILED,
+		  wait_final(self->ev, self->h, id, &reason, 120));
+	EXPECT_EQ(VMMIG_REASON_TRUNCATED, reason)
+		TH_LOG("%s", vmmig_reason_name(reason));
+	close(rfd);
+	close(fd);
+}
+
+TEST_F(quick, bad_file_fds)
+{
+	char path[] = "/tmp/vmmig-bad.XXXXXX";
+	int fd = mkstemp(path), ro, pipefd[2];
+	uint32_t id;
+
+	ASSERT_LE(0, fd);
+	ro = open(path, O_RDONLY);
+	unlink(path);
+	ASSERT_EQ(0, pipe(pipefd));
+	/* Saving needs write access, restoring read access. */
+	EXPECT_EQ(-EBADF, vmmig_session_create_file(self->h, VMMIG_ROLE_SOURCE,
+						    self->src.fd, ro, NULL,
+						    &id));
+	EXPECT_NE(NULL, strstr(vmmig_errmsg(self->h), "file-fd"));
+	EXPECT_EQ(-EINVAL, vmmig_session_create_file(self->h,
+						     VMMIG_ROLE_DESTINATION,
+						     self->dst.fd, pipefd[0],
+						     NULL, &id));
+	EXPECT_NE(NULL, strstr(vmmig_errmsg(self->h), "regular file"));
+	EXPECT_EQ(-EINVAL, vmmig_session_create_file(self->h, VMMIG_ROLE_SOURCE,
+						     self->src.fd, self->sk[0],
+						     NULL, &id));
+	close(pipefd[0]);
+	close(pipefd[1]);
+	close(ro);
+	close(fd);
 }
 
 TEST_HARNESS_MAIN

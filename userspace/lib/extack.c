@@ -30,7 +30,11 @@ static const char *const session_names[] = {
 	[VMMIG_A_SESSION_VMM_PID]	= "vmm-pid",
 	[VMMIG_A_SESSION_CHANNELS]	= "channels",
 	[VMMIG_A_SESSION_OLD_STATE]	= "old-state",
+	[VMMIG_A_SESSION_FILE_FD]	= "file-fd",
 };
+
+_Static_assert(sizeof(session_names) / sizeof(session_names[0]) ==
+	       VMMIG_A_SESSION_MAX + 1, "a session attribute without a name");
 
 static const char *const params_names[] = {
 	[VMMIG_A_PARAMS_DOWNTIME_MS]	 = "downtime-ms",

@@ -104,6 +104,22 @@ int vmmig_session_create(struct vmmig *h, uint32_t role, int vm_fd,
 			 const int *sock_fds, unsigned int nr_socks,
 			 const struct vmmig_params *params, uint32_t *id);
 
+/**
+ * vmmig_session_create_file() - create a session that saves the VM's memory
+ * to a file (source) or restores it from one (destination): quick
+ * migration through storage.
+ * @h: handle; owns the session from now on.
+ * @role: VMMIG_ROLE_SOURCE (save) or VMMIG_ROLE_DESTINATION (restore).
+ * @vm_fd: KVM VM file descriptor.
+ * @file_fd: a regular file, open for writing (save) or reading (restore);
+ *	the stream starts at offset 0.
+ * @params: parameters, or NULL for the defaults.
+ * @id: the new session's id.
+ */
+int vmmig_session_create_file(struct vmmig *h, uint32_t role, int vm_fd,
+			      int file_fd, const struct vmmig_params *params,
+			      uint32_t *id);
+
 /** vmmig_session_get() - fetch one session of the caller's namespace. */
 int vmmig_session_get(struct vmmig *h, uint32_t id,
 		      struct vmmig_session_info *info);

@@ -150,8 +150,9 @@ static int put_params(struct nl_msg *msg, const struct vmmig_params *p)
 	return rc ?: nla_nest_end(msg, nest);
 }
 
+/* @file_fd >= 0: a file channel instead of @sock_fds. */
 static int put_create(struct nl_msg *msg, uint32_t role, int vm_fd,
-		      const int *sock_fds, unsigned int nr_socks,
+		      const int *sock_fds, unsigned int nr_socks, int file_fd,
 		      const struct vmmig_params *params)
 {
 	unsigned int i;
@@ -161,6 +162,8 @@ static int put_create(struct nl_msg *msg, uint32_t role, int vm_fd,
 	rc = rc ?: nla_put_s32(msg, VMMIG_A_SESSION_VM_FD, vm_fd);
 	for (i = 0; !rc && i < nr_socks; i++)
 		rc = nla_put_s32(msg, VMMIG_A_SESSION_SOCK_FD, sock_fds[i]);
+	if (!rc && file_fd >= 0)
+		rc = nla_put_s32(msg, VMMIG_A_SESSION_FILE_FD, file_fd);
 	if (!rc && params)
 		rc = put_params(msg, params);
 	return rc;
@@ -173,9 +176,10 @@ static int parse_id(struct vmmig *h, struct nlattr **tb, void *arg)
 	return 0;
 }
 
-int vmmig_session_create(struct vmmig *h, uint32_t role, int vm_fd,
-			 const int *sock_fds, unsigned int nr_socks,
-			 const struct vmmig_params *params, uint32_t *id)
+static int session_create(struct vmmig *h, uint32_t role, int vm_fd,
+			  const int *sock_fds, unsigned int nr_socks,
+			  int file_fd, const struct vmmig_params *params,
+			  uint32_t *id)
 {
 	const struct vmmig_reply reply = {
 		vmmig__session_policy, VMMIG_A_SESSION_MAX, parse_id, id
@@ -183,13 +187,10 @@ int vmmig_session_create(struct vmmig *h, uint32_t role, int vm_fd,
 	struct nl_msg *msg;
 	int rc;
 
-	if (!sock_fds || !nr_socks || nr_socks > VMMIG_MAX_CHANNELS)
-		return vmmig__errf(h, -EINVAL, "sock-fd: need 1 to %d sockets",
-				   VMMIG_MAX_CHANNELS);
 	rc = vmmig__msg(h, VMMIG_CMD_SESSION_NEW, 0, &msg);
 	if (rc)
 		return rc;
-	rc = put_create(msg, role, vm_fd, sock_fds, nr_socks, params);
+	rc = put_create(msg, role, vm_fd, sock_fds, nr_socks, file_fd, params);
 	if (rc < 0) {
 		nlmsg_free(msg);
 		return vmmig__nlerr(h, rc);
@@ -199,6 +200,26 @@ int vmmig_session_create(struct vmmig *h, uint32_t role, int vm_fd,
 	if (!rc && !*id)
 		rc = bad_reply(h, "no session id");
 	return rc;
+}
+
+int vmmig_session_create(struct vmmig *h, uint32_t role, int vm_fd,
+			 const int *sock_fds, unsigned int nr_socks,
+			 const struct vmmig_params *params, uint32_t *id)
+{
+	if (!sock_fds || !nr_socks || nr_socks > VMMIG_MAX_CHANNELS)
+		return vmmig__errf(h, -EINVAL, "sock-fd: need 1 to %d sockets",
+				   VMMIG_MAX_CHANNELS);
+	return session_create(h, role, vm_fd, sock_fds, nr_socks, -1, params,
+			      id);
+}
+
+int vmmig_session_create_file(struct vmmig *h, uint32_t role, int vm_fd,
+			      int file_fd, const struct vmmig_params *params,
+			      uint32_t *id)
+{
+	if (file_fd < 0)
+		return vmmig__errf(h, -EBADF, "file-fd: not a file descriptor");
+	return session_create(h, role, vm_fd, NULL, 0, file_fd, params, id);
 }
 
 struct get_ctx {
