@@ -10,6 +10,7 @@
 #   make check         THE test command: installs what it needs, then builds,
 #                      lints and tests everything (see scripts/check.sh)
 #   make demo          the main job, run in the QEMU test host
+#   make bench         quick-migration benchmark, vmmig vs the userspace path
 #   make deps          only install the build/test dependencies (root)
 
 KVER ?= $(shell uname -r)
@@ -48,6 +49,9 @@ check:
 demo:
 	bash scripts/demo.sh
 
+bench:
+	bash scripts/bench.sh
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C userspace clean
@@ -55,4 +59,4 @@ clean:
 	rm -rf build
 
 .PHONY: all modules modules_install userspace selftests install deps check \
-	demo clean
+	demo bench clean

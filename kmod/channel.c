@@ -119,6 +119,45 @@ int vmmig_channel_init_file(struct vmmig_channel *ch, int fd, bool write,
 	return 0;
 }
 
+/**
+ * vmmig_blob_file_get() - the file of the VMM's state blob: one the source
+ * reads the blob from (@read), or the destination writes it to.
+ * @fd: the VMM's file descriptor (a regular file or memfd).
+ * @read: source side.
+ * @attr: the netlink attribute @fd came from, for error reports.
+ * @extack: error report.
+ *
+ * Return: the file with a reference, or ERR_PTR(-EBADF / -EINVAL).
+ */
+struct file *vmmig_blob_file_get(int fd, bool read, const struct nlattr *attr,
+				 struct netlink_ext_ack *extack)
+{
+	struct file *file = fget(fd);
+
+	if (!file) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "blob-fd is not an open file descriptor");
+		return ERR_PTR(-EBADF);
+	}
+	if (!S_ISREG(file_inode(file)->i_mode)) {
+		fput(file);
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "blob-fd is not a regular file or memfd");
+		return ERR_PTR(-EINVAL);
+	}
+	if (!(file->f_mode & (read ? FMODE_READ : FMODE_WRITE))) {
+		fput(file);
+		if (read)
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "blob-fd is not open for reading (source)");
+		else
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "blob-fd is not open for writing (destination)");
+		return ERR_PTR(-EBADF);
+	}
+	return file;
+}
+
 void vmmig_channel_release(struct vmmig_channel *ch)
 {
 	if (ch->file)

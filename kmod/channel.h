@@ -34,6 +34,8 @@ int vmmig_channel_init_file(struct vmmig_channel *ch, int fd, bool write,
 			    const struct nlattr *attr,
 			    struct netlink_ext_ack *extack);
 void vmmig_channel_release(struct vmmig_channel *ch);
+struct file *vmmig_blob_file_get(int fd, bool read, const struct nlattr *attr,
+				 struct netlink_ext_ack *extack);
 
 static inline bool vmmig_channel_is_file(const struct vmmig_channel *ch)
 {

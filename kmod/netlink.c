@@ -117,7 +117,12 @@ static int vmmig_nl_put_stats(struct sk_buff *skb, struct vmmig_session *s,
 	    nla_put_u64_64bit(skb, VMMIG_A_STATS_ZERO_PAGES,
 			      atomic64_read(&st->zero_pages),
 			      VMMIG_A_STATS_PAD) ||
-	    nla_put_u32(skb, VMMIG_A_STATS_ROUND, atomic_read(&st->round))) {
+	    nla_put_u32(skb, VMMIG_A_STATS_ROUND, atomic_read(&st->round)) ||
+	    nla_put_u64_64bit(skb, VMMIG_A_STATS_CPU_NS,
+			      atomic64_read(&st->cpu_ns), VMMIG_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, VMMIG_A_STATS_BLOB_BYTES,
+			      atomic64_read(&st->blob_bytes),
+			      VMMIG_A_STATS_PAD)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -314,6 +319,19 @@ int vmmig_nl_session_new_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (err)
 		goto out_put;
+	if (info->attrs[VMMIG_A_SESSION_BLOB_FD]) {
+		struct nlattr *attr = info->attrs[VMMIG_A_SESSION_BLOB_FD];
+		struct file *blob;
+
+		blob = vmmig_blob_file_get(nla_get_s32(attr),
+					   s->role == VMMIG_ROLE_SOURCE,
+					   attr, info->extack);
+		if (IS_ERR(blob)) {
+			err = PTR_ERR(blob);
+			goto out_put;
+		}
+		s->blob_file = blob;
+	}
 
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg) {

@@ -22,12 +22,13 @@ const struct nla_policy vmmig_params_nl_policy[VMMIG_A_PARAMS_THROTTLE_MAX_MS + 
 };
 
 /* VMMIG_CMD_SESSION_NEW - do */
-const struct nla_policy vmmig_session_new_nl_policy[VMMIG_A_SESSION_FILE_FD + 1] = {
+const struct nla_policy vmmig_session_new_nl_policy[VMMIG_A_SESSION_BLOB_FD + 1] = {
 	[VMMIG_A_SESSION_ROLE] = NLA_POLICY_RANGE(NLA_U32, 1, 2),
 	[VMMIG_A_SESSION_VM_FD] = NLA_POLICY_MIN(NLA_S32, 0),
 	[VMMIG_A_SESSION_SOCK_FD] = NLA_POLICY_MIN(NLA_S32, 0),
 	[VMMIG_A_SESSION_PARAMS] = NLA_POLICY_NESTED(vmmig_params_nl_policy),
 	[VMMIG_A_SESSION_FILE_FD] = NLA_POLICY_MIN(NLA_S32, 0),
+	[VMMIG_A_SESSION_BLOB_FD] = NLA_POLICY_MIN(NLA_S32, 0),
 };
 
 /* VMMIG_CMD_SESSION_GET - do */
@@ -61,7 +62,7 @@ const struct genl_ops vmmig_nl_ops[6] = {
 		.cmd		= VMMIG_CMD_SESSION_NEW,
 		.doit		= vmmig_nl_session_new_doit,
 		.policy		= vmmig_session_new_nl_policy,
-		.maxattr	= VMMIG_A_SESSION_FILE_FD,
+		.maxattr	= VMMIG_A_SESSION_BLOB_FD,
 		.flags		= GENL_UNS_ADMIN_PERM,
 	},
 	{

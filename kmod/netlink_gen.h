@@ -15,7 +15,7 @@
 /* Common nested types */
 extern const struct nla_policy vmmig_params_nl_policy[VMMIG_A_PARAMS_THROTTLE_MAX_MS + 1];
 
-extern const struct nla_policy vmmig_session_new_nl_policy[VMMIG_A_SESSION_FILE_FD + 1];
+extern const struct nla_policy vmmig_session_new_nl_policy[VMMIG_A_SESSION_BLOB_FD + 1];
 
 extern const struct nla_policy vmmig_session_get_nl_policy[VMMIG_A_SESSION_ID + 1];
 

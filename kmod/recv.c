@@ -9,6 +9,7 @@
  * record's pages.  The stream counts as complete only after END's totals
  * match; the source is then acknowledged.
  */
+#include <linux/fs.h>
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
 #include <linux/net.h>
@@ -42,32 +43,41 @@ static u32 vmmig_recv_hello(struct vmmig_wire_rx *rx,
 	return reason;
 }
 
-/* Keep the VMM blob for the destination VMM (the last one wins). */
+#define VMMIG_BLOB_CHUNK	(64U << 10)
+
+/*
+ * The VMM's state: written to the destination VMM's blob file, if it gave
+ * one, at offset *@pos (several BLOB records follow each other); read and
+ * dropped otherwise.
+ */
 static u32 vmmig_recv_blob(struct vmmig_session *s, struct vmmig_channel *ch,
-			   u32 len)
+			   u32 len, loff_t *pos)
 {
-	void *buf = kvmalloc(len, GFP_KERNEL_ACCOUNT);
+	void *buf = kvmalloc(min(len, VMMIG_BLOB_CHUNK), GFP_KERNEL);
+	u32 reason = VMMIG_REASON_NONE;
 	int ret;
 
 	if (!buf)
 		return VMMIG_REASON_IO_ERROR;
-	ret = vmmig_channel_recv(ch, buf, len);
-	if (ret) {
-		kvfree(buf);
-		return vmmig_recv_reason(ret);
+	while (len && !reason) {
+		u32 n = min(len, VMMIG_BLOB_CHUNK);
+
+		ret = vmmig_channel_recv(ch, buf, n);
+		if (ret)
+			reason = vmmig_recv_reason(ret);
+		else if (s->blob_file &&
+			 kernel_write(s->blob_file, buf, n, pos) != n)
+			reason = VMMIG_REASON_IO_ERROR;
+		len -= n;
 	}
-	mutex_lock(&s->lock);
-	swap(buf, s->blob);
-	s->blob_len = len;
-	mutex_unlock(&s->lock);
 	kvfree(buf);
-	return VMMIG_REASON_NONE;
+	return reason;
 }
 
 static u32 vmmig_recv_record(struct vmmig_session *s, struct vmmig_channel *ch,
 			     struct vmmig_wire_rx *rx,
 			     const struct vmmig_mem *mem,
-			     const struct vmmig_wire_rec *rec)
+			     const struct vmmig_wire_rec *rec, loff_t *blob_pos)
 {
 	struct vmmig_wire_dest d;
 	struct vmmig_wire_end end;
@@ -100,7 +110,10 @@ static u32 vmmig_recv_record(struct vmmig_session *s, struct vmmig_channel *ch,
 		atomic64_add(d.count, &s->stats.zero_pages);
 		return VMMIG_REASON_NONE;
 	case VMMIG_WIRE_BLOB:
-		return vmmig_recv_blob(s, ch, len);
+		reason = vmmig_recv_blob(s, ch, len, blob_pos);
+		if (!reason)
+			atomic64_add(len, &s->stats.blob_bytes);
+		return reason;
 	case VMMIG_WIRE_END:
 		ret = vmmig_channel_recv(ch, &end, sizeof(end));
 		if (ret)
@@ -139,6 +152,7 @@ u32 vmmig_recv_run(struct vmmig_session *s)
 	struct vmmig_wire_rec rec;
 	struct vmmig_mem *mem;
 	u32 reason = VMMIG_REASON_NONE;
+	loff_t blob_pos = 0;
 	int ret;
 
 	mem = vmmig_mem_snapshot(s->vm.kvm);
@@ -162,7 +176,7 @@ u32 vmmig_recv_run(struct vmmig_session *s)
 					    vmmig_recv_reason(ret);
 			break;
 		}
-		reason = vmmig_recv_record(s, ch, rx, mem, &rec);
+		reason = vmmig_recv_record(s, ch, rx, mem, &rec, &blob_pos);
 		if (reason)
 			break;
 		cond_resched();

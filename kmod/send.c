@@ -7,6 +7,7 @@
  * pages (a PAGES header, then the pages themselves handed to the socket
  * without a copy), and unpinned once the stack holds its own references.
  */
+#include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
@@ -116,6 +117,39 @@ static u32 vmmig_send_memory(struct vmmig_session *s,
 	return VMMIG_REASON_NONE;
 }
 
+#define VMMIG_BLOB_CHUNK	(64U << 10)
+
+/* The VMM's state: the whole blob file, as one BLOB record. */
+static u32 vmmig_send_blob(struct vmmig_session *s, struct vmmig_channel *ch)
+{
+	loff_t size = i_size_read(file_inode(s->blob_file)), pos = 0;
+	void *buf;
+	int err;
+
+	if (!size)
+		return VMMIG_REASON_NONE;
+	if (size > VMMIG_WIRE_MAX_BLOB)
+		return VMMIG_REASON_BAD_LENGTH;
+	buf = kvmalloc(VMMIG_BLOB_CHUNK, GFP_KERNEL);
+	if (!buf)
+		return VMMIG_REASON_IO_ERROR;
+	err = vmmig_send_rec(ch, VMMIG_WIRE_BLOB, 0, 0, 0, NULL, size, true);
+	while (!err && pos < size) {
+		ssize_t n = kernel_read(s->blob_file, buf,
+					min_t(loff_t, size - pos,
+					      VMMIG_BLOB_CHUNK), &pos);
+
+		/* The file shrank under us: the record would be short. */
+		err = n > 0 ? vmmig_channel_send(ch, buf, n, true) :
+			      (n ? n : -EIO);
+	}
+	kvfree(buf);
+	if (err)
+		return vmmig_channel_reason(err);
+	atomic64_set(&s->stats.blob_bytes, size);
+	return VMMIG_REASON_NONE;
+}
+
 /* Wait for the destination's ACK and check it. */
 static u32 vmmig_send_wait_ack(struct vmmig_channel *ch, u64 pages)
 {
@@ -180,11 +214,13 @@ u32 vmmig_send_run(struct vmmig_session *s)
 		goto out;
 	}
 	reason = vmmig_send_memory(s, ch, mem, pages);
+	if (!reason && s->blob_file)
+		reason = vmmig_send_blob(s, ch);
 	if (reason)
 		goto out;
 
 	end.pages = cpu_to_be64(atomic64_read(&s->stats.pages));
-	end.blob_bytes = 0;
+	end.blob_bytes = cpu_to_be64(atomic64_read(&s->stats.blob_bytes));
 	err = vmmig_send_rec(ch, VMMIG_WIRE_END, 0, 0, 0, &end, sizeof(end),
 			     false);
 	if (!err)

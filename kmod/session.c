@@ -2,6 +2,7 @@
 /*
  * Migration sessions.  Lifetime and locking rules are in session.h.
  */
+#include <linux/file.h>
 #include <linux/kthread.h>
 #include <linux/net.h>
 #include <linux/pid.h>
@@ -65,7 +66,8 @@ static void vmmig_session_free(struct kref *ref)
 	unsigned int i;
 
 	WARN_ON_ONCE(s->worker);
-	kvfree(s->blob);
+	if (s->blob_file)
+		fput(s->blob_file);
 	for (i = 0; i < s->nr_channels; i++)
 		vmmig_channel_release(&s->channels[i]);
 	vmmig_vm_release(&s->vm);
@@ -240,6 +242,7 @@ static int vmmig_session_worker(void *arg)
 		mmput(mm);
 	}
 
+	atomic64_set(&s->stats.cpu_ns, current->se.sum_exec_runtime);
 	mutex_lock(&s->lock);
 	if (!vmmig_state_is_final(s->state))
 		vmmig_session_move(s, reason ? VMMIG_STATE_FAILED :

@@ -61,6 +61,8 @@ struct vmmig_stats {
 	atomic64_t pages;
 	atomic64_t zero_pages;
 	atomic_t round;
+	atomic64_t cpu_ns;		/* the worker's, set as it ends */
+	atomic64_t blob_bytes;
 };
 
 struct vmmig_session {
@@ -74,6 +76,7 @@ struct vmmig_session {
 	struct vmmig_vm vm;
 	unsigned int nr_channels;
 	struct vmmig_channel channels[VMMIG_MAX_CHANNELS];
+	struct file *blob_file;		/* VMM state to send / receive into */
 
 	struct kref ref;
 	struct list_head reap_node;	/* private to one teardown pass */
@@ -84,8 +87,6 @@ struct vmmig_session {
 	ktime_t started;		/* under @lock; 0 until started */
 	ktime_t ended;			/* under @lock; 0 until final */
 	struct task_struct *worker;	/* under @lock; set by start */
-	void *blob;			/* under @lock; destination: VMM blob */
-	u32 blob_len;			/* under @lock */
 
 	struct vmmig_stats stats;
 };

@@ -15,6 +15,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -44,7 +45,8 @@ struct slotdef {
 	uint64_t npages;
 };
 
-static const struct slotdef slots[NSLOTS] = {
+/* Sized for the hostile-stream tests; quick_big grows slot 2. */
+static struct slotdef slots[NSLOTS] = {
 	{ 0, 0x0, 256 },			/* 1 MiB */
 	{ 1, 0x100000, 0x1f3 },			/* not a multiple of 64 */
 	{ 2, 0x10000000, 12288 },		/* 48 MiB */
@@ -149,6 +151,53 @@ static uint64_t total_pages(void)
 	return n;
 }
 
+/* Make the calling thread's new sockets live in network namespace @name. */
+static int enter_netns(const char *name)
+{
+	char path[128];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	err = setns(fd, CLONE_NEWNET) ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+/*
+ * A connected TCP pair between two network namespaces over veth (made by
+ * run_tests.sh: vmmig-src 10.99.0.1 <-> vmmig-dst 10.99.0.2): fds[0] in
+ * the source's namespace, fds[1] in the destination's.
+ */
+static int tcp_pair_veth(int fds[2])
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(7777) };
+	int l, one = 1, self, err = 0;
+
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0 || enter_netns("vmmig-dst"))
+		return -errno;
+	a.sin_addr.s_addr = inet_addr("10.99.0.2");
+	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(l, (void *)&a, sizeof(a)) || listen(l, 1) ||
+	    enter_netns("vmmig-src"))
+		err = -errno;
+	fds[0] = err ? -1 : socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (!err && (fds[0] < 0 || connect(fds[0], (void *)&a, sizeof(a))))
+		err = -errno;
+	fds[1] = err ? -1 : accept4(l, NULL, NULL, SOCK_CLOEXEC);
+	if (!err && fds[1] < 0)
+		err = -errno;
+	close(l);
+	if (setns(self, CLONE_NEWNET) && !err)
+		err = -errno;
+	close(self);
+	return err;
+}
+
 /* A connected TCP pair over loopback: real sockets, real stack. */
 static int tcp_pair(int fds[2])
 {
@@ -167,6 +216,36 @@ static int tcp_pair(int fds[2])
 	fds[1] = accept4(l, NULL, NULL, SOCK_CLOEXEC);
 	close(l);
 	return fds[1] < 0 ? -errno : 0;
+}
+
+/* A memfd holding @len bytes of pseudo-random VMM state. */
+static int blob_make(size_t len, uint64_t seed)
+{
+	int fd = memfd_create("vmm-state", MFD_CLOEXEC);
+	uint8_t *buf = malloc(len);
+	size_t i;
+
+	for (i = 0; buf && i < len; i++) {
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		buf[i] = seed >> 56;
+	}
+	if (fd < 0 || !buf || pwrite(fd, buf, len, 0) != (ssize_t)len)
+		fd = -1;
+	free(buf);
+	return fd;
+}
+
+/* Are the first @len bytes of memfds @a and @b equal, and @b no longer? */
+static bool blob_same(int a, int b, size_t len)
+{
+	uint8_t *x = malloc(len + 1), *y = malloc(len + 1);
+	bool same = x && y && pread(a, x, len + 1, 0) == (ssize_t)len &&
+		    pread(b, y, len + 1, 0) == (ssize_t)len &&
+		    !memcmp(x, y, len);
+
+	free(x);
+	free(y);
+	return same;
 }
 
 /* Wait for session @id to reach a final state; returns it. */
@@ -224,12 +303,26 @@ TEST_F_TIMEOUT(quick, migrate_paused_vm, 300)
 	uint32_t src_id, dst_id, reason = 0;
 	int s;
 
-	ASSERT_EQ(0, vmmig_session_create(self->h, VMMIG_ROLE_DESTINATION,
-					  self->dst.fd, &self->sk[1], 1, NULL,
-					  &dst_id)) TH_LOG("%s", vmmig_errmsg(self->h));
-	ASSERT_EQ(0, vmmig_session_create(self->h, VMMIG_ROLE_SOURCE,
-					  self->src.fd, &self->sk[0], 1, NULL,
-					  &src_id)) TH_LOG("%s", vmmig_errmsg(self->h));
+	/* VMM state too: more than one 64 KiB chunk, not a multiple of it. */
+	const size_t blob_len = 300001;
+	int sblob = blob_make(blob_len, seed), dblob = memfd_create("d", 0);
+	struct vmmig_session_cfg dcfg = {
+		.role = VMMIG_ROLE_DESTINATION, .vm_fd = self->dst.fd,
+		.sock_fds = &self->sk[1], .nr_socks = 1, .file_fd = -1,
+		.blob_fd = dblob,
+	};
+	struct vmmig_session_cfg scfg = {
+		.role = VMMIG_ROLE_SOURCE, .vm_fd = self->src.fd,
+		.sock_fds = &self->sk[0], .nr_socks = 1, .file_fd = -1,
+		.blob_fd = sblob,
+	};
+
+	ASSERT_LE(0, sblob);
+	ASSERT_LE(0, dblob);
+	ASSERT_EQ(0, vmmig_session_create_cfg(self->h, &dcfg, &dst_id))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+	ASSERT_EQ(0, vmmig_session_create_cfg(self->h, &scfg, &src_id))
+		TH_LOG("%s", vmmig_errmsg(self->h));
 	ASSERT_EQ(0, vmmig_session_start(self->h, dst_id));
 	ASSERT_EQ(0, vmmig_session_start(self->h, src_id));
 
@@ -247,6 +340,11 @@ TEST_F_TIMEOUT(quick, migrate_paused_vm, 300)
 	EXPECT_EQ(zero, si.stats.zero_pages);
 	EXPECT_EQ(zero, di.stats.zero_pages);
 	EXPECT_EQ((total_pages() - zero) * PAGE, si.stats.bytes);
+	EXPECT_EQ(blob_len, si.stats.blob_bytes);
+	EXPECT_EQ(blob_len, di.stats.blob_bytes);
+	EXPECT_TRUE(blob_same(sblob, dblob, blob_len));
+	close(sblob);
+	close(dblob);
 
 	for (s = 0; s < NSLOTS; s++)
 		for (i = 0; i < slots[s].npages; i++)
@@ -543,13 +641,13 @@ static void relay_and_cancel(struct vmmig *h, int from_src, int to_dst,
 				       cancel_after - moved : sizeof(buf));
 
 			n = read(from_src, buf, want);
-			if (n <= 0 || write(to_dst, buf, n) != n)
+			if (n <= 0 || send(to_dst, buf, n, MSG_NOSIGNAL) != n)
 				break;
 			moved += n;
 		}
 		if (p[1].revents) {
 			n = read(to_dst, buf, sizeof(buf));
-			if (n <= 0 || write(from_src, buf, n) != n)
+			if (n <= 0 || send(from_src, buf, n, MSG_NOSIGNAL) != n)
 				break;
 		}
 		if (!cancelled && moved >= cancel_after) {
@@ -718,10 +816,97 @@ TEST_F(quick, bad_file_fds)
 	EXPECT_EQ(-EINVAL, vmmig_session_create_file(self->h, VMMIG_ROLE_SOURCE,
 						     self->src.fd, self->sk[0],
 						     NULL, &id));
+	{
+		/* The state file: a pipe is refused, and so is a destination
+		 * state file it cannot write.
+		 */
+		struct vmmig_session_cfg c = {
+			.role = VMMIG_ROLE_SOURCE, .vm_fd = self->src.fd,
+			.sock_fds = &self->sk[0], .nr_socks = 1,
+			.file_fd = -1, .blob_fd = pipefd[0],
+		};
+
+		EXPECT_EQ(-EINVAL, vmmig_session_create_cfg(self->h, &c, &id));
+		EXPECT_NE(NULL, strstr(vmmig_errmsg(self->h), "blob-fd"));
+		c.role = VMMIG_ROLE_DESTINATION;
+		c.vm_fd = self->dst.fd;
+		c.blob_fd = ro;
+		EXPECT_EQ(-EBADF, vmmig_session_create_cfg(self->h, &c, &id));
+		EXPECT_NE(NULL, strstr(vmmig_errmsg(self->h), "blob-fd"));
+	}
 	close(pipefd[0]);
 	close(pipefd[1]);
 	close(ro);
 	close(fd);
+}
+
+/* ---- 512 MiB between two network namespaces over veth ------------------ */
+
+FIXTURE(quick_big) {
+	struct vmmig *h, *ev;
+	struct vm src, dst;
+	int sk[2];
+};
+
+FIXTURE_SETUP(quick_big)
+{
+	int err;
+
+	/* 256 + 499 + 126221 + 4096 pages: 512 MiB in four memslots. */
+	slots[2].npages = 126221;
+	slots[3].npages = 4096;
+	ASSERT_EQ(0, vmmig_open(&self->h));
+	ASSERT_EQ(0, vmmig_events_open(&self->ev));
+	vm_create(_metadata, &self->src, 0);
+	vm_create(_metadata, &self->dst, 0xaa);
+	err = tcp_pair_veth(self->sk);
+	ASSERT_EQ(0, err) TH_LOG("veth pair: %s (run_tests.sh makes the namespaces)",
+				 strerror(-err));
+}
+
+FIXTURE_TEARDOWN(quick_big)
+{
+	vmmig_close(self->ev);
+	vmmig_close(self->h);
+	vm_destroy(&self->src);
+	vm_destroy(&self->dst);
+	close(self->sk[0]);
+	close(self->sk[1]);
+}
+
+TEST_F_TIMEOUT(quick_big, migrate_512m_over_veth, 900)
+{
+	uint64_t seed = 0xb16b00b5ULL, bad = 0, i;
+	uint32_t src_id, dst_id, reason = 0;
+	struct vmmig_session_info si;
+	int s;
+
+	EXPECT_EQ(512ULL << 20, total_pages() * PAGE);
+	fill_source(&self->src, seed);
+	ASSERT_EQ(0, vmmig_session_create(self->h, VMMIG_ROLE_DESTINATION,
+					  self->dst.fd, &self->sk[1], 1, NULL,
+					  &dst_id));
+	ASSERT_EQ(0, vmmig_session_create(self->h, VMMIG_ROLE_SOURCE,
+					  self->src.fd, &self->sk[0], 1, NULL,
+					  &src_id));
+	ASSERT_EQ(0, vmmig_session_start(self->h, dst_id));
+	ASSERT_EQ(0, vmmig_session_start(self->h, src_id));
+	EXPECT_EQ(VMMIG_STATE_COMPLETED,
+		  wait_final(self->ev, self->h, src_id, &reason, 800))
+		TH_LOG("source: %s", vmmig_reason_name(reason));
+	EXPECT_EQ(VMMIG_STATE_COMPLETED,
+		  wait_final(self->ev, self->h, dst_id, &reason, 60))
+		TH_LOG("destination: %s", vmmig_reason_name(reason));
+	ASSERT_EQ(0, vmmig_session_get(self->h, src_id, &si));
+	TH_LOG("512 MiB over veth: %llu ms, %llu pages (%llu zero)",
+	       (unsigned long long)si.stats.elapsed_ms,
+	       (unsigned long long)si.stats.pages,
+	       (unsigned long long)si.stats.zero_pages);
+	for (s = 0; s < NSLOTS; s++)
+		for (i = 0; i < slots[s].npages; i++)
+			bad += memcmp(self->src.mem[s] + i * PAGE,
+				      self->dst.mem[s] + i * PAGE, PAGE) != 0;
+	EXPECT_EQ(0, bad);
 }
 
 TEST_HARNESS_MAIN

@@ -149,15 +149,43 @@ stage2() {
 
 	$BB ip link set lo up || log "note: cannot bring lo up"
 
+	# QEMU's multi-threaded TCG does not drop code that one vCPU runs in
+	# step with live kernel text patching done on another ("Oops: int3"
+	# in __schedule, or a hung guest, was seen).  KVM patches the kernel
+	# when it loads and when the first VM is created or the last destroyed
+	# (the preempt-notifier static key).  So: load kvm_amd and create a
+	# VM with only CPU 0 online, keep that VM for the whole run so no
+	# later VM flips the key, then bring the other CPUs back.  Real
+	# hardware does not need this; it works around the emulator.
+	others=
+	for c in /sys/devices/system/cpu/cpu[1-9]*/online; do
+		[ -w "$c" ] || continue
+		[ "$($BB cat "$c")" = 1 ] || continue
+		echo 0 >"$c" && others="$others $c"
+	done
 	if modprobe kvm_amd; then
 		if [ -c /dev/kvm ]; then
 			log "kvm_amd loaded, /dev/kvm present"
+			python3 -c 'import fcntl, os, sys, time
+vm = fcntl.ioctl(os.open("/dev/kvm", os.O_RDWR), 0xAE01, 0)  # KVM_CREATE_VM
+open(sys.argv[1], "w").close()
+time.sleep(1 << 30)' /run/vmmig/kvm-keeper.ready &
+			i=0
+			while [ ! -e /run/vmmig/kvm-keeper.ready ] && [ $i -lt 300 ]; do
+				$BB sleep 0.1
+				i=$((i + 1))
+			done
+			[ -e /run/vmmig/kvm-keeper.ready ] ||
+				log "NOTE: the KVM keeper VM did not start"
 		else
 			log "NOTE: kvm_amd loaded but there is no /dev/kvm"
 		fi
 	else
 		log "NOTE: 'modprobe kvm_amd' failed (no SVM?): running the command anyway"
 	fi
+	for c in $others; do
+		echo 1 >"$c" || log "NOTE: cannot bring $c back online"
+	done
 
 	[ -r $CTL/cmd ] || die "no command in $CTL/cmd"
 	eval "set -- $($BB cat $CTL/cmd)"

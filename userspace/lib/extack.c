@@ -31,6 +31,7 @@ static const char *const session_names[] = {
 	[VMMIG_A_SESSION_CHANNELS]	= "channels",
 	[VMMIG_A_SESSION_OLD_STATE]	= "old-state",
 	[VMMIG_A_SESSION_FILE_FD]	= "file-fd",
+	[VMMIG_A_SESSION_BLOB_FD]	= "blob-fd",
 };
 
 _Static_assert(sizeof(session_names) / sizeof(session_names[0]) ==

@@ -45,6 +45,8 @@ struct vmmig_stats {
 	uint64_t pages;
 	uint64_t zero_pages;
 	uint32_t round;
+	uint64_t cpu_ns;	/* CPU time of the session's kernel worker */
+	uint64_t blob_bytes;	/* VMM state sent or received */
 };
 
 /* What session-get reports; filled by vmmig_session_get()/_list(). */
@@ -119,6 +121,31 @@ int vmmig_session_create(struct vmmig *h, uint32_t role, int vm_fd,
 int vmmig_session_create_file(struct vmmig *h, uint32_t role, int vm_fd,
 			      int file_fd, const struct vmmig_params *params,
 			      uint32_t *id);
+
+/*
+ * Everything a session can be created with; vmmig_session_create() and
+ * vmmig_session_create_file() are shorthands.  Unused fds are -1.
+ */
+struct vmmig_session_cfg {
+	uint32_t role;			/* enum vmmig_role */
+	int vm_fd;
+	const int *sock_fds;		/* channels, or NULL with file_fd */
+	unsigned int nr_socks;
+	int file_fd;			/* save/restore file, or -1 */
+	int blob_fd;			/* VMM state: source reads it, the
+					 * destination gets it written; -1
+					 */
+	const struct vmmig_params *params;	/* NULL: defaults */
+};
+
+/**
+ * vmmig_session_create_cfg() - create a session from @cfg.
+ * @h: handle; owns the session from now on.
+ * @cfg: what the session works on.
+ * @id: the new session's id.
+ */
+int vmmig_session_create_cfg(struct vmmig *h,
+			     const struct vmmig_session_cfg *cfg, uint32_t *id);
 
 /** vmmig_session_get() - fetch one session of the caller's namespace. */
 int vmmig_session_get(struct vmmig *h, uint32_t id,

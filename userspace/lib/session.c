@@ -38,6 +38,8 @@ static const struct nla_policy stats_policy[VMMIG_A_STATS_MAX + 1] = {
 	[VMMIG_A_STATS_PAGES]		= { .type = NLA_U64 },
 	[VMMIG_A_STATS_ZERO_PAGES]	= { .type = NLA_U64 },
 	[VMMIG_A_STATS_ROUND]		= { .type = NLA_U32 },
+	[VMMIG_A_STATS_CPU_NS]		= { .type = NLA_U64 },
+	[VMMIG_A_STATS_BLOB_BYTES]	= { .type = NLA_U64 },
 };
 
 static const struct nla_policy host_policy[VMMIG_A_HOST_MAX + 1] = {
@@ -79,6 +81,8 @@ static int parse_stats(struct vmmig *h, struct nlattr *nest,
 	vmmig__get_u64(tb[VMMIG_A_STATS_PAGES], &s->pages);
 	vmmig__get_u64(tb[VMMIG_A_STATS_ZERO_PAGES], &s->zero_pages);
 	vmmig__get_u32(tb[VMMIG_A_STATS_ROUND], &s->round);
+	vmmig__get_u64(tb[VMMIG_A_STATS_CPU_NS], &s->cpu_ns);
+	vmmig__get_u64(tb[VMMIG_A_STATS_BLOB_BYTES], &s->blob_bytes);
 	return 0;
 }
 
@@ -150,22 +154,21 @@ static int put_params(struct nl_msg *msg, const struct vmmig_params *p)
 	return rc ?: nla_nest_end(msg, nest);
 }
 
-/* @file_fd >= 0: a file channel instead of @sock_fds. */
-static int put_create(struct nl_msg *msg, uint32_t role, int vm_fd,
-		      const int *sock_fds, unsigned int nr_socks, int file_fd,
-		      const struct vmmig_params *params)
+static int put_create(struct nl_msg *msg, const struct vmmig_session_cfg *c)
 {
 	unsigned int i;
 	int rc;
 
-	rc = nla_put_u32(msg, VMMIG_A_SESSION_ROLE, role);
-	rc = rc ?: nla_put_s32(msg, VMMIG_A_SESSION_VM_FD, vm_fd);
-	for (i = 0; !rc && i < nr_socks; i++)
-		rc = nla_put_s32(msg, VMMIG_A_SESSION_SOCK_FD, sock_fds[i]);
-	if (!rc && file_fd >= 0)
-		rc = nla_put_s32(msg, VMMIG_A_SESSION_FILE_FD, file_fd);
-	if (!rc && params)
-		rc = put_params(msg, params);
+	rc = nla_put_u32(msg, VMMIG_A_SESSION_ROLE, c->role);
+	rc = rc ?: nla_put_s32(msg, VMMIG_A_SESSION_VM_FD, c->vm_fd);
+	for (i = 0; !rc && i < c->nr_socks; i++)
+		rc = nla_put_s32(msg, VMMIG_A_SESSION_SOCK_FD, c->sock_fds[i]);
+	if (!rc && c->file_fd >= 0)
+		rc = nla_put_s32(msg, VMMIG_A_SESSION_FILE_FD, c->file_fd);
+	if (!rc && c->blob_fd >= 0)
+		rc = nla_put_s32(msg, VMMIG_A_SESSION_BLOB_FD, c->blob_fd);
+	if (!rc && c->params)
+		rc = put_params(msg, c->params);
 	return rc;
 }
 
@@ -176,10 +179,8 @@ static int parse_id(struct vmmig *h, struct nlattr **tb, void *arg)
 	return 0;
 }
 
-static int session_create(struct vmmig *h, uint32_t role, int vm_fd,
-			  const int *sock_fds, unsigned int nr_socks,
-			  int file_fd, const struct vmmig_params *params,
-			  uint32_t *id)
+int vmmig_session_create_cfg(struct vmmig *h,
+			     const struct vmmig_session_cfg *cfg, uint32_t *id)
 {
 	const struct vmmig_reply reply = {
 		vmmig__session_policy, VMMIG_A_SESSION_MAX, parse_id, id
@@ -187,10 +188,14 @@ static int session_create(struct vmmig *h, uint32_t role, int vm_fd,
 	struct nl_msg *msg;
 	int rc;
 
+	if (cfg->nr_socks > VMMIG_MAX_CHANNELS ||
+	    (cfg->nr_socks && !cfg->sock_fds))
+		return vmmig__errf(h, -EINVAL, "sock-fd: at most %d sockets",
+				   VMMIG_MAX_CHANNELS);
 	rc = vmmig__msg(h, VMMIG_CMD_SESSION_NEW, 0, &msg);
 	if (rc)
 		return rc;
-	rc = put_create(msg, role, vm_fd, sock_fds, nr_socks, file_fd, params);
+	rc = put_create(msg, cfg);
 	if (rc < 0) {
 		nlmsg_free(msg);
 		return vmmig__nlerr(h, rc);
@@ -206,20 +211,30 @@ int vmmig_session_create(struct vmmig *h, uint32_t role, int vm_fd,
 			 const int *sock_fds, unsigned int nr_socks,
 			 const struct vmmig_params *params, uint32_t *id)
 {
-	if (!sock_fds || !nr_socks || nr_socks > VMMIG_MAX_CHANNELS)
+	const struct vmmig_session_cfg cfg = {
+		.role = role, .vm_fd = vm_fd, .sock_fds = sock_fds,
+		.nr_socks = nr_socks, .file_fd = -1, .blob_fd = -1,
+		.params = params,
+	};
+
+	if (!sock_fds || !nr_socks)
 		return vmmig__errf(h, -EINVAL, "sock-fd: need 1 to %d sockets",
 				   VMMIG_MAX_CHANNELS);
-	return session_create(h, role, vm_fd, sock_fds, nr_socks, -1, params,
-			      id);
+	return vmmig_session_create_cfg(h, &cfg, id);
 }
 
 int vmmig_session_create_file(struct vmmig *h, uint32_t role, int vm_fd,
 			      int file_fd, const struct vmmig_params *params,
 			      uint32_t *id)
 {
+	const struct vmmig_session_cfg cfg = {
+		.role = role, .vm_fd = vm_fd, .file_fd = file_fd,
+		.blob_fd = -1, .params = params,
+	};
+
 	if (file_fd < 0)
 		return vmmig__errf(h, -EBADF, "file-fd: not a file descriptor");
-	return session_create(h, role, vm_fd, NULL, 0, file_fd, params, id);
+	return vmmig_session_create_cfg(h, &cfg, id);
 }
 
 struct get_ctx {

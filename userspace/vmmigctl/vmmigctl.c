@@ -184,6 +184,8 @@ static void json_stats(struct json *j, const struct vmmig_stats *s)
 	json_u64(j, "pages", s->pages);
 	json_u64(j, "zero_pages", s->zero_pages);
 	json_u64(j, "round", s->round);
+	json_u64(j, "cpu_ns", s->cpu_ns);
+	json_u64(j, "blob_bytes", s->blob_bytes);
 	json_u64(j, "rate", rate(s));
 	json_obj_close(j);
 }
@@ -231,6 +233,8 @@ static void text_stats(const struct vmmig_stats *s)
 	SUBFIELD("pages", "%" PRIu64, s->pages);
 	SUBFIELD("zero-pages", "%" PRIu64, s->zero_pages);
 	SUBFIELD("round", "%" PRIu32, s->round);
+	SUBFIELD("cpu", "%s", fmt_ms(b, sizeof(b), s->cpu_ns / 1000000));
+	SUBFIELD("vmm-state", "%s", fmt_bytes(b, sizeof(b), s->blob_bytes));
 	SUBFIELD("rate", "%s", fmt_rate(b, sizeof(b), s));
 }
 
