@@ -17,6 +17,8 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -838,6 +840,208 @@ TEST_F(quick, bad_file_fds)
 	close(pipefd[1]);
 	close(ro);
 	close(fd);
+}
+
+/* ---- a running guest: pause, migrate with its vCPU state, resume ------- */
+
+/*
+ * Real-mode guest at 0x1000: eax = sum of ecx = N..1 (mod 2^32), storing
+ * the running sum at 0x2000 after every step, then hlt.  Paused half-way,
+ * its registers travel in the VMM blob and its code and memory in the
+ * stream; resumed on the destination it must end with the exact sum.
+ */
+#define GUEST_N		400000000U
+
+static const uint8_t guest_code[] = {
+	0x66, 0xb9, GUEST_N & 0xff, (GUEST_N >> 8) & 0xff,
+	(GUEST_N >> 16) & 0xff, GUEST_N >> 24,	/* mov ecx, N */
+	0x66, 0x31, 0xc0,			/* xor eax, eax */
+	0x66, 0x01, 0xc8,			/* 1: add eax, ecx */
+	0x66, 0xa3, 0x00, 0x20,			/* mov [0x2000], eax */
+	0x66, 0x49,				/* dec ecx */
+	0x75, 0xf5,				/* jnz 1b */
+	0xf4,					/* hlt */
+};
+
+struct vcpu {
+	int fd;
+	struct kvm_run *run;
+};
+
+static int vcpu_create(struct vcpu *v, int vm_fd)
+{
+	int size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+
+	v->fd = ioctl(vm_fd, KVM_CREATE_VCPU, 0);
+	if (v->fd < 0 || size <= 0)
+		return -errno;
+	v->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	return v->run == MAP_FAILED ? -errno : 0;
+}
+
+/* The VMM's state blob: this vCPU's registers. */
+struct vmm_state {
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+};
+
+static volatile sig_atomic_t kicked;
+
+static void on_kick(int sig)
+{
+	(void)sig;
+	kicked = 1;
+}
+
+struct runner {
+	struct vcpu *v;
+	int exit_reason;	/* last KVM exit, or -errno */
+};
+
+static void *vcpu_thread(void *arg)
+{
+	struct runner *r = arg;
+
+	for (;;) {
+		if (ioctl(r->v->fd, KVM_RUN, 0)) {
+			r->exit_reason = -errno;
+			if (errno == EINTR)
+				return NULL;	/* paused by the VMM */
+			return NULL;
+		}
+		r->exit_reason = r->v->run->exit_reason;
+		if (r->exit_reason != KVM_EXIT_IO &&
+		    r->exit_reason != KVM_EXIT_INTR)
+			return NULL;
+	}
+}
+
+static uint32_t expected_sum(void)
+{
+	uint64_t n = GUEST_N;
+
+	return (uint32_t)(n * (n + 1) / 2);
+}
+
+/*
+ * Run the guest, pause it, move it (over the fixture's TCP pair, or saved to
+ * a file and restored from it), resume it on the destination.
+ */
+static void run_pause_move_resume(struct __test_metadata *_metadata,
+				  FIXTURE_DATA(quick) *self, bool via_file)
+{
+	struct sigaction sa = { .sa_handler = on_kick };	/* no SA_RESTART */
+	struct vmmig_session_cfg dcfg = {
+		.role = VMMIG_ROLE_DESTINATION, .vm_fd = self->dst.fd,
+		.sock_fds = &self->sk[1], .nr_socks = 1, .file_fd = -1,
+	}, scfg = {
+		.role = VMMIG_ROLE_SOURCE, .vm_fd = self->src.fd,
+		.sock_fds = &self->sk[0], .nr_socks = 1, .file_fd = -1,
+	};
+	struct vmmig_session_info si;
+	struct vcpu sv, dv;
+	struct runner r = { .v = &sv };
+	struct vmm_state st;
+	uint32_t src_id, dst_id, reason = 0, done;
+	int sblob, dblob;
+	pthread_t t;
+
+	fill_source(&self->src, 7);
+	memcpy(self->src.mem[0] + 0x1000, guest_code, sizeof(guest_code));
+	ASSERT_EQ(0, vcpu_create(&sv, self->src.fd));
+	ASSERT_EQ(0, ioctl(sv.fd, KVM_GET_SREGS, &st.sregs));
+	st.sregs.cs.base = 0;
+	st.sregs.cs.selector = 0;
+	st.sregs.ds.base = 0;
+	st.sregs.ds.selector = 0;
+	ASSERT_EQ(0, ioctl(sv.fd, KVM_SET_SREGS, &st.sregs));
+	memset(&st.regs, 0, sizeof(st.regs));
+	st.regs.rip = 0x1000;
+	st.regs.rflags = 2;
+	ASSERT_EQ(0, ioctl(sv.fd, KVM_SET_REGS, &st.regs));
+
+	/* Run the guest for a while, then pause it (a signal ends KVM_RUN). */
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_EQ(0, pthread_create(&t, NULL, vcpu_thread, &r));
+	usleep(500 * 1000);
+	pthread_kill(t, SIGUSR1);
+	pthread_join(t, NULL);
+	ASSERT_EQ(-EINTR, r.exit_reason) TH_LOG("exit %d", r.exit_reason);
+	ASSERT_EQ(0, ioctl(sv.fd, KVM_GET_REGS, &st.regs));
+	ASSERT_EQ(0, ioctl(sv.fd, KVM_GET_SREGS, &st.sregs));
+	done = GUEST_N - (uint32_t)st.regs.rcx;
+	TH_LOG("paused after %u of %u steps", done, GUEST_N);
+	ASSERT_LT(0, done);		/* the guest ran */
+	ASSERT_GT(GUEST_N, done);	/* and had not finished */
+	EXPECT_EQ((uint32_t)st.regs.rax,
+		  *(uint32_t *)(self->src.mem[0] + 0x2000));
+
+	/* Its state goes in the blob, its memory in the stream. */
+	sblob = memfd_create("state", 0);
+	dblob = memfd_create("state", 0);
+	ASSERT_EQ(sizeof(st), pwrite(sblob, &st, sizeof(st), 0));
+	dcfg.blob_fd = dblob;
+	scfg.blob_fd = sblob;
+	if (via_file) {
+		/* Save, then restore from the same file, read-only. */
+		char path[] = "/tmp/vmmig-guest.XXXXXX";
+		int wfd = mkstemp(path);
+
+		ASSERT_LE(0, wfd);
+		scfg.sock_fds = NULL;
+		scfg.nr_socks = 0;
+		scfg.file_fd = wfd;
+		ASSERT_EQ(0, vmmig_session_create_cfg(self->h, &scfg, &src_id));
+		ASSERT_EQ(0, vmmig_session_start(self->h, src_id));
+		ASSERT_EQ(VMMIG_STATE_COMPLETED,
+			  wait_final(self->ev, self->h, src_id, &reason, 240))
+			TH_LOG("save: %s", vmmig_reason_name(reason));
+		dcfg.sock_fds = NULL;
+		dcfg.nr_socks = 0;
+		dcfg.file_fd = open(path, O_RDONLY);
+		unlink(path);
+		close(wfd);
+		ASSERT_EQ(0, vmmig_session_create_cfg(self->h, &dcfg, &dst_id));
+		ASSERT_EQ(0, vmmig_session_start(self->h, dst_id));
+	} else {
+		ASSERT_EQ(0, vmmig_session_create_cfg(self->h, &dcfg, &dst_id));
+		ASSERT_EQ(0, vmmig_session_create_cfg(self->h, &scfg, &src_id));
+		ASSERT_EQ(0, vmmig_session_start(self->h, dst_id));
+		ASSERT_EQ(0, vmmig_session_start(self->h, src_id));
+	}
+	ASSERT_EQ(VMMIG_STATE_COMPLETED,
+		  wait_final(self->ev, self->h, dst_id, &reason, 240))
+		TH_LOG("%s", vmmig_reason_name(reason));
+	ASSERT_EQ(0, vmmig_session_get(self->h, dst_id, &si));
+	ASSERT_EQ(sizeof(st), si.stats.blob_bytes);
+
+	/* Resume on the destination from the state that arrived. */
+	memset(&st, 0, sizeof(st));
+	ASSERT_EQ(sizeof(st), pread(dblob, &st, sizeof(st), 0));
+	ASSERT_EQ(0, vcpu_create(&dv, self->dst.fd));
+	ASSERT_EQ(0, ioctl(dv.fd, KVM_SET_SREGS, &st.sregs));
+	ASSERT_EQ(0, ioctl(dv.fd, KVM_SET_REGS, &st.regs));
+	r.v = &dv;
+	vcpu_thread(&r);
+	ASSERT_EQ(KVM_EXIT_HLT, r.exit_reason) TH_LOG("exit %d", r.exit_reason);
+	ASSERT_EQ(0, ioctl(dv.fd, KVM_GET_REGS, &st.regs));
+	EXPECT_EQ(expected_sum(), (uint32_t)st.regs.rax);
+	EXPECT_EQ(expected_sum(), *(uint32_t *)(self->dst.mem[0] + 0x2000));
+	EXPECT_EQ(0, (uint32_t)st.regs.rcx);
+	close(sblob);
+	close(dblob);
+	if (via_file)
+		close(dcfg.file_fd);
+}
+
+TEST_F_TIMEOUT(quick, running_guest_migrates_and_resumes, 600)
+{
+	run_pause_move_resume(_metadata, self, false);
+}
+
+TEST_F_TIMEOUT(quick, running_guest_saved_and_restored, 600)
+{
+	run_pause_move_resume(_metadata, self, true);
 }
 
 /* ---- 512 MiB between two network namespaces over veth ------------------ */
