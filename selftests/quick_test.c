@@ -845,14 +845,24 @@ TEST_F(quick, bad_file_fds)
 /* ---- a running guest: pause, migrate with its vCPU state, resume ------- */
 
 /*
- * Real-mode guest at 0x1000: eax = sum of ecx = N..1 (mod 2^32), storing
- * the running sum at 0x2000 after every step, then hlt.  Paused half-way,
+ * Real-mode guest at 0x1000: fills 32 KiB at 0x3000 with a pattern, then
+ * eax = sum of ecx = N..1 (mod 2^32), storing the running sum at 0x2000
+ * after every step, then hlt.  Paused half-way,
  * its registers travel in the VMM blob and its code and memory in the
  * stream; resumed on the destination it must end with the exact sum.
  */
 #define GUEST_N		400000000U
 
+#define GUEST_FILL_AT	0x3000		/* 32 KiB the guest fills */
+#define GUEST_FILL_DW	0x2000
+#define GUEST_PATTERN	0xa5c3e10fU
+
 static const uint8_t guest_code[] = {
+	0xbf, 0x00, 0x30,			/* mov di, 0x3000 */
+	0xb9, 0x00, 0x20,			/* mov cx, 0x2000 */
+	0x66, 0xb8, GUEST_PATTERN & 0xff, (GUEST_PATTERN >> 8) & 0xff,
+	(GUEST_PATTERN >> 16) & 0xff, GUEST_PATTERN >> 24,	/* mov eax, P */
+	0xf3, 0x66, 0xab,			/* rep stosd */
 	0x66, 0xb9, GUEST_N & 0xff, (GUEST_N >> 8) & 0xff,
 	(GUEST_N >> 16) & 0xff, GUEST_N >> 24,	/* mov ecx, N */
 	0x66, 0x31, 0xc0,			/* xor eax, eax */
@@ -862,6 +872,18 @@ static const uint8_t guest_code[] = {
 	0x75, 0xf5,				/* jnz 1b */
 	0xf4,					/* hlt */
 };
+
+/* Did the guest's own pattern reach @mem (slot 0)? */
+static bool guest_pattern_ok(const uint8_t *mem)
+{
+	const uint32_t *p = (const uint32_t *)(mem + GUEST_FILL_AT);
+	unsigned int i;
+
+	for (i = 0; i < GUEST_FILL_DW; i++)
+		if (p[i] != GUEST_PATTERN)
+			return false;
+	return true;
+}
 
 struct vcpu {
 	int fd;
@@ -927,17 +949,25 @@ static uint32_t expected_sum(void)
  * Run the guest, pause it, move it (over the fixture's TCP pair, or saved to
  * a file and restored from it), resume it on the destination.
  */
+struct guest_env {
+	struct vmmig *h, *ev;
+	struct vm *src, *dst;
+	int *sk;
+};
+
 static void run_pause_move_resume(struct __test_metadata *_metadata,
-				  FIXTURE_DATA(quick) *self, bool via_file)
+				  const struct guest_env *self, bool via_file)
 {
 	struct sigaction sa = { .sa_handler = on_kick };	/* no SA_RESTART */
 	struct vmmig_session_cfg dcfg = {
-		.role = VMMIG_ROLE_DESTINATION, .vm_fd = self->dst.fd,
+		.role = VMMIG_ROLE_DESTINATION, .vm_fd = self->dst->fd,
 		.sock_fds = &self->sk[1], .nr_socks = 1, .file_fd = -1,
 	}, scfg = {
-		.role = VMMIG_ROLE_SOURCE, .vm_fd = self->src.fd,
+		.role = VMMIG_ROLE_SOURCE, .vm_fd = self->src->fd,
 		.sock_fds = &self->sk[0], .nr_socks = 1, .file_fd = -1,
 	};
+	uint64_t bad = 0, i;
+	int s;
 	struct vmmig_session_info si;
 	struct vcpu sv, dv;
 	struct runner r = { .v = &sv };
@@ -946,14 +976,16 @@ static void run_pause_move_resume(struct __test_metadata *_metadata,
 	int sblob, dblob;
 	pthread_t t;
 
-	fill_source(&self->src, 7);
-	memcpy(self->src.mem[0] + 0x1000, guest_code, sizeof(guest_code));
-	ASSERT_EQ(0, vcpu_create(&sv, self->src.fd));
+	fill_source(self->src, 7);
+	memcpy(self->src->mem[0] + 0x1000, guest_code, sizeof(guest_code));
+	ASSERT_EQ(0, vcpu_create(&sv, self->src->fd));
 	ASSERT_EQ(0, ioctl(sv.fd, KVM_GET_SREGS, &st.sregs));
 	st.sregs.cs.base = 0;
 	st.sregs.cs.selector = 0;
 	st.sregs.ds.base = 0;
 	st.sregs.ds.selector = 0;
+	st.sregs.es.base = 0;
+	st.sregs.es.selector = 0;
 	ASSERT_EQ(0, ioctl(sv.fd, KVM_SET_SREGS, &st.sregs));
 	memset(&st.regs, 0, sizeof(st.regs));
 	st.regs.rip = 0x1000;
@@ -974,7 +1006,8 @@ static void run_pause_move_resume(struct __test_metadata *_metadata,
 	ASSERT_LT(0, done);		/* the guest ran */
 	ASSERT_GT(GUEST_N, done);	/* and had not finished */
 	EXPECT_EQ((uint32_t)st.regs.rax,
-		  *(uint32_t *)(self->src.mem[0] + 0x2000));
+		  *(uint32_t *)(self->src->mem[0] + 0x2000));
+	EXPECT_TRUE(guest_pattern_ok(self->src->mem[0]));
 
 	/* Its state goes in the blob, its memory in the stream. */
 	sblob = memfd_create("state", 0);
@@ -1015,10 +1048,17 @@ static void run_pause_move_resume(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, vmmig_session_get(self->h, dst_id, &si));
 	ASSERT_EQ(sizeof(st), si.stats.blob_bytes);
 
+	/* Every page as it was at the pause, before the guest resumes. */
+	for (s = 0; s < NSLOTS; s++)
+		for (i = 0; i < slots[s].npages; i++)
+			bad += memcmp(self->src->mem[s] + i * PAGE,
+				      self->dst->mem[s] + i * PAGE, PAGE) != 0;
+	EXPECT_EQ(0, bad) TH_LOG("%llu pages differ", (unsigned long long)bad);
+
 	/* Resume on the destination from the state that arrived. */
 	memset(&st, 0, sizeof(st));
 	ASSERT_EQ(sizeof(st), pread(dblob, &st, sizeof(st), 0));
-	ASSERT_EQ(0, vcpu_create(&dv, self->dst.fd));
+	ASSERT_EQ(0, vcpu_create(&dv, self->dst->fd));
 	ASSERT_EQ(0, ioctl(dv.fd, KVM_SET_SREGS, &st.sregs));
 	ASSERT_EQ(0, ioctl(dv.fd, KVM_SET_REGS, &st.regs));
 	r.v = &dv;
@@ -1026,7 +1066,8 @@ static void run_pause_move_resume(struct __test_metadata *_metadata,
 	ASSERT_EQ(KVM_EXIT_HLT, r.exit_reason) TH_LOG("exit %d", r.exit_reason);
 	ASSERT_EQ(0, ioctl(dv.fd, KVM_GET_REGS, &st.regs));
 	EXPECT_EQ(expected_sum(), (uint32_t)st.regs.rax);
-	EXPECT_EQ(expected_sum(), *(uint32_t *)(self->dst.mem[0] + 0x2000));
+	EXPECT_EQ(expected_sum(), *(uint32_t *)(self->dst->mem[0] + 0x2000));
+	EXPECT_TRUE(guest_pattern_ok(self->dst->mem[0]));
 	EXPECT_EQ(0, (uint32_t)st.regs.rcx);
 	close(sblob);
 	close(dblob);
@@ -1034,15 +1075,6 @@ static void run_pause_move_resume(struct __test_metadata *_metadata,
 		close(dcfg.file_fd);
 }
 
-TEST_F_TIMEOUT(quick, running_guest_migrates_and_resumes, 600)
-{
-	run_pause_move_resume(_metadata, self, false);
-}
-
-TEST_F_TIMEOUT(quick, running_guest_saved_and_restored, 600)
-{
-	run_pause_move_resume(_metadata, self, true);
-}
 
 /* ---- 512 MiB between two network namespaces over veth ------------------ */
 
@@ -1076,6 +1108,24 @@ FIXTURE_TEARDOWN(quick_big)
 	vm_destroy(&self->dst);
 	close(self->sk[0]);
 	close(self->sk[1]);
+}
+
+TEST_F_TIMEOUT(quick_big, running_guest_512m_over_veth, 900)
+{
+	const struct guest_env env = {
+		self->h, self->ev, &self->src, &self->dst, self->sk,
+	};
+
+	run_pause_move_resume(_metadata, &env, false);
+}
+
+TEST_F_TIMEOUT(quick_big, running_guest_512m_saved_and_restored, 900)
+{
+	const struct guest_env env = {
+		self->h, self->ev, &self->src, &self->dst, self->sk,
+	};
+
+	run_pause_move_resume(_metadata, &env, true);
 }
 
 TEST_F_TIMEOUT(quick_big, migrate_512m_over_veth, 900)
