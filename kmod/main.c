@@ -14,10 +14,15 @@
 #include "netlink.h"
 #include "session.h"
 #include "wire.h"
+#include "xfer.h"
 
 module_param_named(max_sessions, vmmig_max_sessions, uint, 0644);
 MODULE_PARM_DESC(max_sessions,
 		 "Most migration sessions on this host at once (default 2; 0 refuses new sessions)");
+
+module_param_named(zero_detect, vmmig_zero_detect, bool, 0644);
+MODULE_PARM_DESC(zero_detect,
+		 "Send all-zero pages as header-only records (default on)");
 
 static void __net_exit vmmig_net_exit(struct net *net)
 {

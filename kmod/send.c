@@ -36,11 +36,15 @@ static int vmmig_send_rec(struct vmmig_channel *ch, u8 type, u32 slot, u64 gfn,
 	return err;
 }
 
+bool vmmig_zero_detect = true;
+
 static bool vmmig_page_is_zero(struct page *page)
 {
 	void *p;
 	bool zero;
 
+	if (!READ_ONCE(vmmig_zero_detect))
+		return false;
 	if (is_zero_pfn(page_to_pfn(page)))
 		return true;
 	p = kmap_local_page(page);

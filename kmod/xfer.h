@@ -14,6 +14,9 @@
 
 struct vmmig_session;
 
+/* Module parameter: send all-zero pages as header-only ZERO records. */
+extern bool vmmig_zero_detect;
+
 u32 vmmig_send_run(struct vmmig_session *s);
 u32 vmmig_recv_run(struct vmmig_session *s);
 

@@ -28,7 +28,7 @@ for k in $kernels; do
 		sh -c "insmod build/$k/vmmig.ko && selftests/bench_quick --mib $mib --runs $runs" \
 		>"build/bench/$k.log" 2>&1 ||
 		{ tail -n 30 "build/bench/$k.log"; exit 1; }
-	sed -n '/^quick migration/,/^(ratio/p' "build/bench/$k.log" |
+	sed -n '/^quick migration/,/^zero-page check/p' "build/bench/$k.log" |
 		tee "build/bench/$k.txt"
 	grep '^{"bench"' "build/bench/$k.log" >"build/bench/$k.json"
 done

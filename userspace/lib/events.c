@@ -172,3 +172,42 @@ int vmmig_event_next(struct vmmig *h, struct vmmig_event *ev, int timeout_ms)
 			return rc;
 	}
 }
+
+static bool state_is_final(uint32_t state)
+{
+	return state == VMMIG_STATE_COMPLETED || state == VMMIG_STATE_FAILED ||
+	       state == VMMIG_STATE_CANCELLED;
+}
+
+int vmmig_session_wait(struct vmmig *h, uint32_t id, int timeout_ms,
+		       struct vmmig_session_info *info)
+{
+	long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	struct vmmig_event ev;
+	struct vmmig *evh;
+	int rc;
+
+	/* Subscribe first, then look: no state change can fall in between. */
+	rc = vmmig_events_open(&evh);
+	if (rc)
+		return vmmig__errf(h, rc, "events: %s", vmmig_errmsg(NULL));
+	for (;;) {
+		int left;
+
+		rc = vmmig_session_get(h, id, info);
+		if (rc || state_is_final(info->state))
+			break;
+		left = deadline < 0 ? 1000 : (int)(deadline - now_ms());
+		if (left <= 0) {
+			rc = vmmig__errf(h, -ETIMEDOUT,
+					 "session %u did not end in time", id);
+			break;
+		}
+		/* Any event (or lost events, or a second) means: look again. */
+		rc = vmmig_event_next(evh, &ev, left < 1000 ? left : 1000);
+		if (rc < 0 && rc != -ENOBUFS)
+			break;
+	}
+	vmmig_close(evh);
+	return rc < 0 ? rc : 0;
+}

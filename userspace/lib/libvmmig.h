@@ -159,6 +159,20 @@ int vmmig_session_get(struct vmmig *h, uint32_t id,
 int vmmig_session_list(struct vmmig *h, struct vmmig_session_info **out,
 		       unsigned int *count);
 
+/**
+ * vmmig_session_wait() - wait until session @id ends (completed, failed or
+ * cancelled), following the events group.
+ * @h: handle.
+ * @id: the session.
+ * @timeout_ms: -1 waits as long as it takes.
+ * @info: filled with the session as it ended.
+ *
+ * Return: 0 once it ended (look at info->state and info->reason),
+ * -ETIMEDOUT, -ENOENT if it was destroyed meanwhile, or another error.
+ */
+int vmmig_session_wait(struct vmmig *h, uint32_t id, int timeout_ms,
+		       struct vmmig_session_info *info);
+
 /** vmmig_session_start() - start moving memory. */
 int vmmig_session_start(struct vmmig *h, uint32_t id);
 
