@@ -15,10 +15,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,92 +34,29 @@
 
 #include "kselftest_harness.h"
 #include "libvmmig.h"
+#include "vmm.h"
 
-#define PAGE		4096UL
+#define PAGE		VMM_PAGE
 #define NSLOTS		4
 
-struct slotdef {
-	uint32_t slot;
-	uint64_t gpa;
-	uint64_t npages;
-};
-
 /* Sized for the hostile-stream tests; quick_big grows slot 2. */
-static struct slotdef slots[NSLOTS] = {
+static struct vmm_slot slots[NSLOTS] = {
 	{ 0, 0x0, 256 },			/* 1 MiB */
 	{ 1, 0x100000, 0x1f3 },			/* not a multiple of 64 */
 	{ 2, 0x10000000, 12288 },		/* 48 MiB */
 	{ 3, 0x100000000ULL, 2048 },		/* 8 MiB above 4 GiB */
 };
 
-struct vm {
-	int fd;
-	uint8_t *mem[NSLOTS];
-};
-
-static int kvm_fd = -1;
-
-static int __vm_create(struct vm *vm, uint8_t fill)
-{
-	int i;
-
-	if (kvm_fd < 0)
-		kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm_fd < 0)
-		return -errno;
-	vm->fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
-	if (vm->fd < 0)
-		return -errno;
-	for (i = 0; i < NSLOTS; i++) {
-		struct kvm_userspace_memory_region r = {
-			.slot = slots[i].slot,
-			.guest_phys_addr = slots[i].gpa,
-			.memory_size = slots[i].npages * PAGE,
-		};
-
-		vm->mem[i] = mmap(NULL, r.memory_size, PROT_READ | PROT_WRITE,
-				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-				  -1, 0);
-		if (vm->mem[i] == MAP_FAILED)
-			return -errno;
-		if (fill)
-			memset(vm->mem[i], fill, r.memory_size);
-		r.userspace_addr = (uintptr_t)vm->mem[i];
-		if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r))
-			return -errno;
-	}
-	return 0;
-}
-
-static void vm_create(struct __test_metadata *_metadata, struct vm *vm,
+static void vm_create(struct __test_metadata *_metadata, struct vmm_vm *vm,
 		      uint8_t fill)
 {
-	int err = __vm_create(vm, fill);
+	int err = __vmm_vm_create(vm, slots, NSLOTS, fill);
 
 	ASSERT_EQ(0, err) TH_LOG("VM: %s", strerror(-err));
 }
 
-static void vm_destroy(struct vm *vm)
-{
-	int i;
-
-	for (i = 0; i < NSLOTS; i++)
-		munmap(vm->mem[i], slots[i].npages * PAGE);
-	close(vm->fd);
-}
-
-/* Page stamp: slot, index, seed in every 8-byte word (index mixed in). */
-static void stamp_page(uint8_t *p, uint32_t slot, uint64_t idx, uint64_t seed)
-{
-	uint64_t *w = (uint64_t *)p;
-	unsigned int i;
-
-	for (i = 0; i < PAGE / 8; i++)
-		w[i] = seed ^ ((uint64_t)slot << 56) ^ (idx << 16) ^ i;
-}
-
 /* Every 8th page stays zero (never touched), every 13th written zero. */
-static uint64_t fill_source(struct vm *vm, uint64_t seed)
+static uint64_t fill_source(struct vmm_vm *vm, uint64_t seed)
 {
 	uint64_t zero = 0, i;
 	int s;
@@ -137,7 +71,7 @@ static uint64_t fill_source(struct vm *vm, uint64_t seed)
 				memset(p, 0, PAGE);
 				zero++;
 			} else {
-				stamp_page(p, s, i, seed);
+				vmm_stamp_page(p, s, i, seed);
 			}
 		}
 	return zero;
@@ -153,71 +87,16 @@ static uint64_t total_pages(void)
 	return n;
 }
 
-/* Make the calling thread's new sockets live in network namespace @name. */
-static int enter_netns(const char *name)
-{
-	char path[128];
-	int fd, err;
-
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	err = setns(fd, CLONE_NEWNET) ? -errno : 0;
-	close(fd);
-	return err;
-}
-
-/*
- * A connected TCP pair between two network namespaces over veth (made by
- * run_tests.sh: vmmig-src 10.99.0.1 <-> vmmig-dst 10.99.0.2): fds[0] in
- * the source's namespace, fds[1] in the destination's.
- */
-static int tcp_pair_veth(int fds[2])
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(7777) };
-	int l, one = 1, self, err = 0;
-
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0 || enter_netns("vmmig-dst"))
-		return -errno;
-	a.sin_addr.s_addr = inet_addr("10.99.0.2");
-	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(l, (void *)&a, sizeof(a)) || listen(l, 1) ||
-	    enter_netns("vmmig-src"))
-		err = -errno;
-	fds[0] = err ? -1 : socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (!err && (fds[0] < 0 || connect(fds[0], (void *)&a, sizeof(a))))
-		err = -errno;
-	fds[1] = err ? -1 : accept4(l, NULL, NULL, SOCK_CLOEXEC);
-	if (!err && fds[1] < 0)
-		err = -errno;
-	close(l);
-	if (setns(self, CLONE_NEWNET) && !err)
-		err = -errno;
-	close(self);
-	return err;
-}
-
-/* A connected TCP pair over loopback: real sockets, real stack. */
 static int tcp_pair(int fds[2])
 {
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t len = sizeof(a);
-	int l;
+	return __vmm_tcp_pair(fds);
+}
 
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (l < 0 || bind(l, (void *)&a, sizeof(a)) || listen(l, 1) ||
-	    getsockname(l, (void *)&a, &len))
-		return -errno;
-	fds[0] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fds[0] < 0 || connect(fds[0], (void *)&a, sizeof(a)))
-		return -errno;
-	fds[1] = accept4(l, NULL, NULL, SOCK_CLOEXEC);
-	close(l);
-	return fds[1] < 0 ? -errno : 0;
+/* run_tests.sh joins vmmig-src (10.99.0.1) and vmmig-dst (10.99.0.2). */
+static int tcp_pair_veth(int fds[2])
+{
+	return __vmm_tcp_pair_netns(fds, "vmmig-src", "vmmig-dst",
+				    "10.99.0.2", 7777);
 }
 
 /* A memfd holding @len bytes of pseudo-random VMM state. */
@@ -250,31 +129,21 @@ static bool blob_same(int a, int b, size_t len)
 	return same;
 }
 
-/* Wait for session @id to reach a final state; returns it. */
-static uint32_t wait_final(struct vmmig *ev, struct vmmig *h, uint32_t id,
-			   uint32_t *reason, int timeout_s)
+/* Wait for session @id to end (libvmmig's wait); returns its final state. */
+static uint32_t wait_final(struct vmmig *h, uint32_t id, uint32_t *reason,
+			   int timeout_s)
 {
 	struct vmmig_session_info si;
-	struct vmmig_event e;
-	time_t end = time(NULL) + timeout_s;
 
-	while (time(NULL) < end) {
-		if (vmmig_session_get(h, id, &si))
-			return 0;
-		if (si.state == VMMIG_STATE_COMPLETED ||
-		    si.state == VMMIG_STATE_FAILED ||
-		    si.state == VMMIG_STATE_CANCELLED) {
-			*reason = si.reason;
-			return si.state;
-		}
-		vmmig_event_next(ev, &e, 200);
-	}
-	return 0;
+	if (vmmig_session_wait(h, id, timeout_s * 1000, &si))
+		return 0;
+	*reason = si.reason;
+	return si.state;
 }
 
 FIXTURE(quick) {
 	struct vmmig *h, *ev;
-	struct vm src, dst;
+	struct vmm_vm src, dst;
 	int sk[2];
 };
 
@@ -291,8 +160,8 @@ FIXTURE_TEARDOWN(quick)
 {
 	vmmig_close(self->ev);
 	vmmig_close(self->h);
-	vm_destroy(&self->src);
-	vm_destroy(&self->dst);
+	vmm_vm_destroy(&self->src);
+	vmm_vm_destroy(&self->dst);
 	close(self->sk[0]);
 	close(self->sk[1]);
 }
@@ -300,10 +169,9 @@ FIXTURE_TEARDOWN(quick)
 TEST_F_TIMEOUT(quick, migrate_paused_vm, 300)
 {
 	uint64_t seed = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL;
-	uint64_t zero = fill_source(&self->src, seed), bad = 0, i;
+	uint64_t zero = fill_source(&self->src, seed), bad;
 	struct vmmig_session_info si, di;
 	uint32_t src_id, dst_id, reason = 0;
-	int s;
 
 	/* VMM state too: more than one 64 KiB chunk, not a multiple of it. */
 	const size_t blob_len = 300001;
@@ -329,10 +197,10 @@ TEST_F_TIMEOUT(quick, migrate_paused_vm, 300)
 	ASSERT_EQ(0, vmmig_session_start(self->h, src_id));
 
 	EXPECT_EQ(VMMIG_STATE_COMPLETED,
-		  wait_final(self->ev, self->h, src_id, &reason, 240))
+		  wait_final(self->h, src_id, &reason, 240))
 		TH_LOG("source: %s", vmmig_reason_name(reason));
 	EXPECT_EQ(VMMIG_STATE_COMPLETED,
-		  wait_final(self->ev, self->h, dst_id, &reason, 60))
+		  wait_final(self->h, dst_id, &reason, 60))
 		TH_LOG("destination: %s", vmmig_reason_name(reason));
 
 	ASSERT_EQ(0, vmmig_session_get(self->h, src_id, &si));
@@ -348,10 +216,7 @@ TEST_F_TIMEOUT(quick, migrate_paused_vm, 300)
 	close(sblob);
 	close(dblob);
 
-	for (s = 0; s < NSLOTS; s++)
-		for (i = 0; i < slots[s].npages; i++)
-			bad += memcmp(self->src.mem[s] + i * PAGE,
-				      self->dst.mem[s] + i * PAGE, PAGE) != 0;
+	bad = vmm_vm_diff_pages(&self->src, &self->dst);
 	EXPECT_EQ(0, bad) TH_LOG("%llu of %llu pages differ",
 				 (unsigned long long)bad,
 				 (unsigned long long)total_pages());
@@ -450,7 +315,7 @@ static uint32_t feed(struct __test_metadata *_metadata,
 		off += n;
 	}
 	shutdown(self->sk[0], SHUT_WR);
-	*state = wait_final(self->ev, self->h, id, &reason, 60);
+	*state = wait_final(self->h, id, &reason, 60);
 
 	for (s = 0; s < NSLOTS; s++)
 		for (p = 0; p < slots[s].npages; p++) {
@@ -683,8 +548,8 @@ static void cancel_mid_transfer(struct __test_metadata *_metadata,
 	/* About 8 MiB into a 64 MiB stream. */
 	relay_and_cancel(self->h, self->sk[1], dsk[0], 8 << 20,
 			 cancel_source ? src_id : dst_id);
-	st_src = wait_final(self->ev, self->h, src_id, &r_src, 60);
-	st_dst = wait_final(self->ev, self->h, dst_id, &r_dst, 60);
+	st_src = wait_final(self->h, src_id, &r_src, 60);
+	st_dst = wait_final(self->h, dst_id, &r_dst, 60);
 
 	if (cancel_source) {
 		EXPECT_EQ(VMMIG_STATE_CANCELLED, st_src);
@@ -716,7 +581,7 @@ static void cancel_mid_transfer(struct __test_metadata *_metadata,
 			if (i % 8 == 3 || i % 13 == 5)
 				memset(want, 0, PAGE);
 			else
-				stamp_page(want, s, i, seed);
+				vmm_stamp_page(want, s, i, seed);
 			bad += memcmp(want, self->src.mem[s] + i * PAGE, PAGE) != 0;
 		}
 	EXPECT_EQ(0, bad);
@@ -738,11 +603,11 @@ TEST_F_TIMEOUT(quick, cancel_destination_mid_transfer, 300)
 
 TEST_F_TIMEOUT(quick, save_and_restore, 300)
 {
-	uint64_t seed = 0xfeedULL << 20, bad = 0, i;
+	uint64_t seed = 0xfeedULL << 20, bad;
 	char path[] = "/tmp/vmmig-save.XXXXXX", rpath[64];
 	uint32_t id, reason = 0;
 	struct stat stt;
-	int fd, rfd, s;
+	int fd, rfd;
 
 	fill_source(&self->src, seed);
 	fd = mkstemp(path);
@@ -754,7 +619,7 @@ TEST_F_TIMEOUT(quick, save_and_restore, 300)
 		TH_LOG("%s", vmmig_errmsg(self->h));
 	ASSERT_EQ(0, vmmig_session_start(self->h, id));
 	EXPECT_EQ(VMMIG_STATE_COMPLETED,
-		  wait_final(self->ev, self->h, id, &reason, 120))
+		  wait_final(self->h, id, &reason, 120))
 		TH_LOG("save: %s", vmmig_reason_name(reason));
 	ASSERT_EQ(0, vmmig_session_destroy(self->h, id));
 	ASSERT_EQ(0, fstat(fd, &stt));
@@ -770,14 +635,11 @@ TEST_F_TIMEOUT(quick, save_and_restore, 300)
 		TH_LOG("%s", vmmig_errmsg(self->h));
 	ASSERT_EQ(0, vmmig_session_start(self->h, id));
 	EXPECT_EQ(VMMIG_STATE_COMPLETED,
-		  wait_final(self->ev, self->h, id, &reason, 120))
+		  wait_final(self->h, id, &reason, 120))
 		TH_LOG("restore: %s", vmmig_reason_name(reason));
 	ASSERT_EQ(0, vmmig_session_destroy(self->h, id));
 
-	for (s = 0; s < NSLOTS; s++)
-		for (i = 0; i < slots[s].npages; i++)
-			bad += memcmp(self->src.mem[s] + i * PAGE,
-				      self->dst.mem[s] + i * PAGE, PAGE) != 0;
+	bad = vmm_vm_diff_pages(&self->src, &self->dst);
 	EXPECT_EQ(0, bad);
 
 	/* The same file cut short never restores as complete. */
@@ -788,7 +650,7 @@ TEST_F_TIMEOUT(quick, save_and_restore, 300)
 					       self->dst.fd, rfd, NULL, &id));
 	ASSERT_EQ(0, vmmig_session_start(self->h, id));
 	EXPECT_EQ(VMMIG_STATE_FAILED,
-		  wait_final(self->ev, self->h, id, &reason, 120));
+		  wait_final(self->h, id, &reason, 120));
 	EXPECT_EQ(VMMIG_REASON_TRUNCATED, reason)
 		TH_LOG("%s", vmmig_reason_name(reason));
 	close(rfd);
@@ -885,59 +747,6 @@ static bool guest_pattern_ok(const uint8_t *mem)
 	return true;
 }
 
-struct vcpu {
-	int fd;
-	struct kvm_run *run;
-};
-
-static int vcpu_create(struct vcpu *v, int vm_fd)
-{
-	int size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-
-	v->fd = ioctl(vm_fd, KVM_CREATE_VCPU, 0);
-	if (v->fd < 0 || size <= 0)
-		return -errno;
-	v->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
-	return v->run == MAP_FAILED ? -errno : 0;
-}
-
-/* The VMM's state blob: this vCPU's registers. */
-struct vmm_state {
-	struct kvm_regs regs;
-	struct kvm_sregs sregs;
-};
-
-static volatile sig_atomic_t kicked;
-
-static void on_kick(int sig)
-{
-	(void)sig;
-	kicked = 1;
-}
-
-struct runner {
-	struct vcpu *v;
-	int exit_reason;	/* last KVM exit, or -errno */
-};
-
-static void *vcpu_thread(void *arg)
-{
-	struct runner *r = arg;
-
-	for (;;) {
-		if (ioctl(r->v->fd, KVM_RUN, 0)) {
-			r->exit_reason = -errno;
-			if (errno == EINTR)
-				return NULL;	/* paused by the VMM */
-			return NULL;
-		}
-		r->exit_reason = r->v->run->exit_reason;
-		if (r->exit_reason != KVM_EXIT_IO &&
-		    r->exit_reason != KVM_EXIT_INTR)
-			return NULL;
-	}
-}
-
 static uint32_t expected_sum(void)
 {
 	uint64_t n = GUEST_N;
@@ -951,14 +760,13 @@ static uint32_t expected_sum(void)
  */
 struct guest_env {
 	struct vmmig *h, *ev;
-	struct vm *src, *dst;
+	struct vmm_vm *src, *dst;
 	int *sk;
 };
 
 static void run_pause_move_resume(struct __test_metadata *_metadata,
 				  const struct guest_env *self, bool via_file)
 {
-	struct sigaction sa = { .sa_handler = on_kick };	/* no SA_RESTART */
 	struct vmmig_session_cfg dcfg = {
 		.role = VMMIG_ROLE_DESTINATION, .vm_fd = self->dst->fd,
 		.sock_fds = &self->sk[1], .nr_socks = 1, .file_fd = -1,
@@ -966,41 +774,22 @@ static void run_pause_move_resume(struct __test_metadata *_metadata,
 		.role = VMMIG_ROLE_SOURCE, .vm_fd = self->src->fd,
 		.sock_fds = &self->sk[0], .nr_socks = 1, .file_fd = -1,
 	};
-	uint64_t bad = 0, i;
-	int s;
 	struct vmmig_session_info si;
-	struct vcpu sv, dv;
-	struct runner r = { .v = &sv };
-	struct vmm_state st;
+	struct vmm_vcpu sv, dv;
+	struct vmm_vcpu_state st;
 	uint32_t src_id, dst_id, reason = 0, done;
-	int sblob, dblob;
-	pthread_t t;
+	int sblob, dblob, ret;
+	uint64_t bad;
 
 	fill_source(self->src, 7);
 	memcpy(self->src->mem[0] + 0x1000, guest_code, sizeof(guest_code));
-	ASSERT_EQ(0, vcpu_create(&sv, self->src->fd));
-	ASSERT_EQ(0, ioctl(sv.fd, KVM_GET_SREGS, &st.sregs));
-	st.sregs.cs.base = 0;
-	st.sregs.cs.selector = 0;
-	st.sregs.ds.base = 0;
-	st.sregs.ds.selector = 0;
-	st.sregs.es.base = 0;
-	st.sregs.es.selector = 0;
-	ASSERT_EQ(0, ioctl(sv.fd, KVM_SET_SREGS, &st.sregs));
-	memset(&st.regs, 0, sizeof(st.regs));
-	st.regs.rip = 0x1000;
-	st.regs.rflags = 2;
-	ASSERT_EQ(0, ioctl(sv.fd, KVM_SET_REGS, &st.regs));
+	ASSERT_EQ(0, __vmm_vcpu_create(&sv, self->src));
+	ASSERT_EQ(0, __vmm_vcpu_real_mode(&sv, 0x1000));
 
-	/* Run the guest for a while, then pause it (a signal ends KVM_RUN). */
-	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
-	ASSERT_EQ(0, pthread_create(&t, NULL, vcpu_thread, &r));
-	usleep(500 * 1000);
-	pthread_kill(t, SIGUSR1);
-	pthread_join(t, NULL);
-	ASSERT_EQ(-EINTR, r.exit_reason) TH_LOG("exit %d", r.exit_reason);
-	ASSERT_EQ(0, ioctl(sv.fd, KVM_GET_REGS, &st.regs));
-	ASSERT_EQ(0, ioctl(sv.fd, KVM_GET_SREGS, &st.sregs));
+	/* Run the guest for a while, then pause it as a VMM does. */
+	ret = __vmm_vcpu_run_for(&sv, 500);
+	ASSERT_EQ(0, ret) TH_LOG("run: %d", ret);
+	ASSERT_EQ(0, __vmm_vcpu_get_state(&sv, &st));
 	done = GUEST_N - (uint32_t)st.regs.rcx;
 	TH_LOG("paused after %u of %u steps", done, GUEST_N);
 	ASSERT_LT(0, done);		/* the guest ran */
@@ -1027,7 +816,7 @@ static void run_pause_move_resume(struct __test_metadata *_metadata,
 		ASSERT_EQ(0, vmmig_session_create_cfg(self->h, &scfg, &src_id));
 		ASSERT_EQ(0, vmmig_session_start(self->h, src_id));
 		ASSERT_EQ(VMMIG_STATE_COMPLETED,
-			  wait_final(self->ev, self->h, src_id, &reason, 240))
+			  wait_final(self->h, src_id, &reason, 240))
 			TH_LOG("save: %s", vmmig_reason_name(reason));
 		dcfg.sock_fds = NULL;
 		dcfg.nr_socks = 0;
@@ -1043,28 +832,23 @@ static void run_pause_move_resume(struct __test_metadata *_metadata,
 		ASSERT_EQ(0, vmmig_session_start(self->h, src_id));
 	}
 	ASSERT_EQ(VMMIG_STATE_COMPLETED,
-		  wait_final(self->ev, self->h, dst_id, &reason, 240))
+		  wait_final(self->h, dst_id, &reason, 240))
 		TH_LOG("%s", vmmig_reason_name(reason));
 	ASSERT_EQ(0, vmmig_session_get(self->h, dst_id, &si));
 	ASSERT_EQ(sizeof(st), si.stats.blob_bytes);
 
 	/* Every page as it was at the pause, before the guest resumes. */
-	for (s = 0; s < NSLOTS; s++)
-		for (i = 0; i < slots[s].npages; i++)
-			bad += memcmp(self->src->mem[s] + i * PAGE,
-				      self->dst->mem[s] + i * PAGE, PAGE) != 0;
+	bad = vmm_vm_diff_pages(self->src, self->dst);
 	EXPECT_EQ(0, bad) TH_LOG("%llu pages differ", (unsigned long long)bad);
 
 	/* Resume on the destination from the state that arrived. */
 	memset(&st, 0, sizeof(st));
 	ASSERT_EQ(sizeof(st), pread(dblob, &st, sizeof(st), 0));
-	ASSERT_EQ(0, vcpu_create(&dv, self->dst->fd));
-	ASSERT_EQ(0, ioctl(dv.fd, KVM_SET_SREGS, &st.sregs));
-	ASSERT_EQ(0, ioctl(dv.fd, KVM_SET_REGS, &st.regs));
-	r.v = &dv;
-	vcpu_thread(&r);
-	ASSERT_EQ(KVM_EXIT_HLT, r.exit_reason) TH_LOG("exit %d", r.exit_reason);
-	ASSERT_EQ(0, ioctl(dv.fd, KVM_GET_REGS, &st.regs));
+	ASSERT_EQ(0, __vmm_vcpu_create(&dv, self->dst));
+	ASSERT_EQ(0, __vmm_vcpu_set_state(&dv, &st));
+	ret = vmm_vcpu_run(&dv);
+	ASSERT_EQ(KVM_EXIT_HLT, ret) TH_LOG("exit %d", ret);
+	ASSERT_EQ(0, __vmm_vcpu_get_state(&dv, &st));
 	EXPECT_EQ(expected_sum(), (uint32_t)st.regs.rax);
 	EXPECT_EQ(expected_sum(), *(uint32_t *)(self->dst->mem[0] + 0x2000));
 	EXPECT_TRUE(guest_pattern_ok(self->dst->mem[0]));
@@ -1080,7 +864,7 @@ static void run_pause_move_resume(struct __test_metadata *_metadata,
 
 FIXTURE(quick_big) {
 	struct vmmig *h, *ev;
-	struct vm src, dst;
+	struct vmm_vm src, dst;
 	int sk[2];
 };
 
@@ -1104,8 +888,8 @@ FIXTURE_TEARDOWN(quick_big)
 {
 	vmmig_close(self->ev);
 	vmmig_close(self->h);
-	vm_destroy(&self->src);
-	vm_destroy(&self->dst);
+	vmm_vm_destroy(&self->src);
+	vmm_vm_destroy(&self->dst);
 	close(self->sk[0]);
 	close(self->sk[1]);
 }
@@ -1130,10 +914,9 @@ TEST_F_TIMEOUT(quick_big, running_guest_512m_saved_and_restored, 900)
 
 TEST_F_TIMEOUT(quick_big, migrate_512m_over_veth, 900)
 {
-	uint64_t seed = 0xb16b00b5ULL, bad = 0, i;
+	uint64_t seed = 0xb16b00b5ULL, bad;
 	uint32_t src_id, dst_id, reason = 0;
 	struct vmmig_session_info si;
-	int s;
 
 	EXPECT_EQ(512ULL << 20, total_pages() * PAGE);
 	fill_source(&self->src, seed);
@@ -1146,20 +929,17 @@ TEST_F_TIMEOUT(quick_big, migrate_512m_over_veth, 900)
 	ASSERT_EQ(0, vmmig_session_start(self->h, dst_id));
 	ASSERT_EQ(0, vmmig_session_start(self->h, src_id));
 	EXPECT_EQ(VMMIG_STATE_COMPLETED,
-		  wait_final(self->ev, self->h, src_id, &reason, 800))
+		  wait_final(self->h, src_id, &reason, 800))
 		TH_LOG("source: %s", vmmig_reason_name(reason));
 	EXPECT_EQ(VMMIG_STATE_COMPLETED,
-		  wait_final(self->ev, self->h, dst_id, &reason, 60))
+		  wait_final(self->h, dst_id, &reason, 60))
 		TH_LOG("destination: %s", vmmig_reason_name(reason));
 	ASSERT_EQ(0, vmmig_session_get(self->h, src_id, &si));
 	TH_LOG("512 MiB over veth: %llu ms, %llu pages (%llu zero)",
 	       (unsigned long long)si.stats.elapsed_ms,
 	       (unsigned long long)si.stats.pages,
 	       (unsigned long long)si.stats.zero_pages);
-	for (s = 0; s < NSLOTS; s++)
-		for (i = 0; i < slots[s].npages; i++)
-			bad += memcmp(self->src.mem[s] + i * PAGE,
-				      self->dst.mem[s] + i * PAGE, PAGE) != 0;
+	bad = vmm_vm_diff_pages(&self->src, &self->dst);
 	EXPECT_EQ(0, bad);
 }
 
