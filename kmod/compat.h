@@ -20,6 +20,10 @@
 #include <linux/uio.h>
 #include <net/sock.h>
 
+/* The one version test every difference below is selected by. */
+#define VMMIG_KERNEL_AT_LEAST(a, b, c) \
+	(LINUX_VERSION_CODE >= KERNEL_VERSION(a, b, c))
+
 /*
  * Is @file a KVM VM (the fd KVM_CREATE_VM returns)?
  *
@@ -27,7 +31,7 @@
  * it to KVM's own modules only, but there kvm_vm_fops.owner is set to the
  * kvm module and the anonymous inode file is named "kvm-vm".
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 18, 0)
+#if VMMIG_KERNEL_AT_LEAST(6, 18, 0)
 static inline bool vmmig_file_is_kvm_vm(struct file *file)
 {
 	const struct file_operations *fops = file->f_op;
@@ -44,7 +48,7 @@ static inline bool vmmig_file_is_kvm_vm(struct file *file)
 #endif
 
 /* Address spaces of a VM (x86: normal and SMM). */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+#if VMMIG_KERNEL_AT_LEAST(6, 8, 0)
 #define VMMIG_KVM_NR_AS		KVM_MAX_NR_ADDRESS_SPACES
 #else
 #define VMMIG_KVM_NR_AS		KVM_ADDRESS_SPACE_NUM
@@ -60,7 +64,7 @@ static inline bool vmmig_file_is_kvm_vm(struct file *file)
  *
  * Return: 0 when all @nr pages were queued, or a negative errno.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#if VMMIG_KERNEL_AT_LEAST(6, 5, 0)
 static inline int vmmig_sendpages(struct socket *sock, struct page **pages,
 				  unsigned int nr, bool more)
 {

@@ -156,14 +156,21 @@ FIXTURE_SETUP(quick)
 	ASSERT_EQ(0, tcp_pair(self->sk));
 }
 
+/* Both fixtures hold the same things. */
+static void env_free(struct vmmig *h, struct vmmig *ev, struct vmm_vm *src,
+		     struct vmm_vm *dst, int sk[2])
+{
+	vmmig_close(ev);
+	vmmig_close(h);
+	vmm_vm_destroy(src);
+	vmm_vm_destroy(dst);
+	close(sk[0]);
+	close(sk[1]);
+}
+
 FIXTURE_TEARDOWN(quick)
 {
-	vmmig_close(self->ev);
-	vmmig_close(self->h);
-	vmm_vm_destroy(&self->src);
-	vmm_vm_destroy(&self->dst);
-	close(self->sk[0]);
-	close(self->sk[1]);
+	env_free(self->h, self->ev, &self->src, &self->dst, self->sk);
 }
 
 TEST_F_TIMEOUT(quick, migrate_paused_vm, 300)
@@ -886,12 +893,7 @@ FIXTURE_SETUP(quick_big)
 
 FIXTURE_TEARDOWN(quick_big)
 {
-	vmmig_close(self->ev);
-	vmmig_close(self->h);
-	vmm_vm_destroy(&self->src);
-	vmm_vm_destroy(&self->dst);
-	close(self->sk[0]);
-	close(self->sk[1]);
+	env_free(self->h, self->ev, &self->src, &self->dst, self->sk);
 }
 
 TEST_F_TIMEOUT(quick_big, running_guest_512m_over_veth, 900)
