@@ -256,8 +256,9 @@ static int vmmig_session_worker(void *arg)
  * @s: the session.
  * @extack: error report.
  *
- * Return: 0, -EALREADY if it was started (or ended) before, or the error
- * of creating the worker thread.
+ * Return: 0, -EALREADY if it was started (or ended) before, -EOPNOTSUPP
+ * for a session of several channels (not yet), or the error of creating
+ * the worker thread.
  */
 int vmmig_session_start(struct vmmig_session *s,
 			struct netlink_ext_ack *extack)
@@ -269,6 +270,13 @@ int vmmig_session_start(struct vmmig_session *s,
 	if (s->state != VMMIG_STATE_NEW) {
 		NL_SET_ERR_MSG(extack, "session was already started");
 		err = -EALREADY;
+		goto out_unlock;
+	}
+	/* The stream runs over one channel until multichannel lands. */
+	if (s->nr_channels > 1) {
+		NL_SET_ERR_MSG(extack,
+			       "several sock-fd: moving a stream over more than one channel is not supported yet");
+		err = -EOPNOTSUPP;
 		goto out_unlock;
 	}
 	worker = kthread_create(vmmig_session_worker, s, "vmmig-%s/%u",

@@ -254,6 +254,9 @@ TEST_F(vmmig, params_and_channels)
 					  &p, &id)) TH_LOG("%s", vmmig_errmsg(self->h));
 	for (i = 0; i < VMMIG_MAX_CHANNELS; i++)
 		close(socks[i]);	/* the session holds its own reference */
+	/* Not started: the data path uses one channel until multichannel. */
+	EXPECT_EQ(-EOPNOTSUPP, vmmig_session_start(self->h, id));
+	EXPECT_NE(NULL, strstr(vmmig_errmsg(self->h), "sock-fd"));
 	ASSERT_EQ(0, vmmig_session_get(self->h, id, &si));
 	EXPECT_EQ(VMMIG_ROLE_DESTINATION, si.role);
 	EXPECT_EQ(VMMIG_MAX_CHANNELS, si.channels);
