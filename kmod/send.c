@@ -53,35 +53,44 @@ static bool vmmig_page_is_zero(struct page *page)
 	return zero;
 }
 
-/* Send @nr pinned pages that start at @gfn of memslot @slot. */
+/*
+ * Send @nr pinned pages that start at @gfn of memslot @slot, as runs of
+ * zero and data pages.  Each page is checked once: the page that ends a
+ * run starts the next.
+ */
 static int vmmig_send_batch(struct vmmig_session *s, struct vmmig_channel *ch,
 			    u32 slot, u64 gfn, struct page **pages,
 			    unsigned int nr)
 {
+	bool zero = vmmig_page_is_zero(pages[0]), next = zero;
 	unsigned int i = 0, j;
 	int err = 0;
 
 	while (i < nr && !err) {
-		bool zero = vmmig_page_is_zero(pages[i]);
-
-		for (j = i + 1; j < nr && vmmig_page_is_zero(pages[j]) == zero;
-		     j++)
-			;
+		for (j = i + 1; j < nr; j++) {
+			next = vmmig_page_is_zero(pages[j]);
+			if (next != zero)
+				break;
+		}
 		if (zero) {
 			err = vmmig_send_rec(ch, VMMIG_WIRE_ZERO, slot,
 					     gfn + i, j - i, NULL, 0, true);
-			atomic64_add(j - i, &s->stats.zero_pages);
+			if (!err)
+				atomic64_add(j - i, &s->stats.zero_pages);
 		} else {
 			err = vmmig_send_rec(ch, VMMIG_WIRE_PAGES, slot,
 					     gfn + i, j - i, NULL, 0, true);
 			if (!err)
 				err = vmmig_channel_send_pages(ch, pages + i,
 							       j - i, true);
-			atomic64_add((u64)(j - i) * PAGE_SIZE,
-				     &s->stats.bytes);
+			if (!err)
+				atomic64_add((u64)(j - i) * PAGE_SIZE,
+					     &s->stats.bytes);
 		}
-		atomic64_add(j - i, &s->stats.pages);
+		if (!err)
+			atomic64_add(j - i, &s->stats.pages);
 		i = j;
+		zero = next;
 	}
 	return err;
 }
