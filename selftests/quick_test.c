@@ -141,6 +141,30 @@ static uint32_t wait_final(struct vmmig *h, uint32_t id, uint32_t *reason,
 	return si.state;
 }
 
+/*
+ * Create the destination and source sessions of @dcfg/@scfg, start both, and
+ * expect both to complete within @timeout_s.
+ */
+static void migrate_pair(struct __test_metadata *_metadata, struct vmmig *h,
+			 const struct vmmig_session_cfg *dcfg,
+			 const struct vmmig_session_cfg *scfg,
+			 uint32_t *dst_id, uint32_t *src_id, int timeout_s)
+{
+	uint32_t reason = 0;
+
+	ASSERT_EQ(0, vmmig_session_create_cfg(h, dcfg, dst_id))
+		TH_LOG("%s", vmmig_errmsg(h));
+	ASSERT_EQ(0, vmmig_session_create_cfg(h, scfg, src_id))
+		TH_LOG("%s", vmmig_errmsg(h));
+	ASSERT_EQ(0, vmmig_session_start(h, *dst_id));
+	ASSERT_EQ(0, vmmig_session_start(h, *src_id));
+	EXPECT_EQ(VMMIG_STATE_COMPLETED,
+		  wait_final(h, *src_id, &reason, timeout_s))
+		TH_LOG("source: %s", vmmig_reason_name(reason));
+	EXPECT_EQ(VMMIG_STATE_COMPLETED, wait_final(h, *dst_id, &reason, 60))
+		TH_LOG("destination: %s", vmmig_reason_name(reason));
+}
+
 FIXTURE(quick) {
 	struct vmmig *h, *ev;
 	struct vmm_vm src, dst;
@@ -178,7 +202,7 @@ TEST_F_TIMEOUT(quick, migrate_paused_vm, 300)
 	uint64_t seed = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL;
 	uint64_t zero = fill_source(&self->src, seed), bad;
 	struct vmmig_session_info si, di;
-	uint32_t src_id, dst_id, reason = 0;
+	uint32_t src_id, dst_id;
 
 	/* VMM state too: more than one 64 KiB chunk, not a multiple of it. */
 	const size_t blob_len = 300001;
@@ -196,19 +220,7 @@ TEST_F_TIMEOUT(quick, migrate_paused_vm, 300)
 
 	ASSERT_LE(0, sblob);
 	ASSERT_LE(0, dblob);
-	ASSERT_EQ(0, vmmig_session_create_cfg(self->h, &dcfg, &dst_id))
-		TH_LOG("%s", vmmig_errmsg(self->h));
-	ASSERT_EQ(0, vmmig_session_create_cfg(self->h, &scfg, &src_id))
-		TH_LOG("%s", vmmig_errmsg(self->h));
-	ASSERT_EQ(0, vmmig_session_start(self->h, dst_id));
-	ASSERT_EQ(0, vmmig_session_start(self->h, src_id));
-
-	EXPECT_EQ(VMMIG_STATE_COMPLETED,
-		  wait_final(self->h, src_id, &reason, 240))
-		TH_LOG("source: %s", vmmig_reason_name(reason));
-	EXPECT_EQ(VMMIG_STATE_COMPLETED,
-		  wait_final(self->h, dst_id, &reason, 60))
-		TH_LOG("destination: %s", vmmig_reason_name(reason));
+	migrate_pair(_metadata, self->h, &dcfg, &scfg, &dst_id, &src_id, 240);
 
 	ASSERT_EQ(0, vmmig_session_get(self->h, src_id, &si));
 	ASSERT_EQ(0, vmmig_session_get(self->h, dst_id, &di));
@@ -832,15 +844,13 @@ static void run_pause_move_resume(struct __test_metadata *_metadata,
 		close(wfd);
 		ASSERT_EQ(0, vmmig_session_create_cfg(self->h, &dcfg, &dst_id));
 		ASSERT_EQ(0, vmmig_session_start(self->h, dst_id));
+		ASSERT_EQ(VMMIG_STATE_COMPLETED,
+			  wait_final(self->h, dst_id, &reason, 240))
+			TH_LOG("%s", vmmig_reason_name(reason));
 	} else {
-		ASSERT_EQ(0, vmmig_session_create_cfg(self->h, &dcfg, &dst_id));
-		ASSERT_EQ(0, vmmig_session_create_cfg(self->h, &scfg, &src_id));
-		ASSERT_EQ(0, vmmig_session_start(self->h, dst_id));
-		ASSERT_EQ(0, vmmig_session_start(self->h, src_id));
+		migrate_pair(_metadata, self->h, &dcfg, &scfg, &dst_id,
+			     &src_id, 240);
 	}
-	ASSERT_EQ(VMMIG_STATE_COMPLETED,
-		  wait_final(self->h, dst_id, &reason, 240))
-		TH_LOG("%s", vmmig_reason_name(reason));
 	ASSERT_EQ(0, vmmig_session_get(self->h, dst_id, &si));
 	ASSERT_EQ(sizeof(st), si.stats.blob_bytes);
 
@@ -917,25 +927,22 @@ TEST_F_TIMEOUT(quick_big, running_guest_512m_saved_and_restored, 900)
 TEST_F_TIMEOUT(quick_big, migrate_512m_over_veth, 900)
 {
 	uint64_t seed = 0xb16b00b5ULL, bad;
-	uint32_t src_id, dst_id, reason = 0;
+	uint32_t src_id, dst_id;
 	struct vmmig_session_info si;
 
 	EXPECT_EQ(512ULL << 20, total_pages() * PAGE);
 	fill_source(&self->src, seed);
-	ASSERT_EQ(0, vmmig_session_create(self->h, VMMIG_ROLE_DESTINATION,
-					  self->dst.fd, &self->sk[1], 1, NULL,
-					  &dst_id));
-	ASSERT_EQ(0, vmmig_session_create(self->h, VMMIG_ROLE_SOURCE,
-					  self->src.fd, &self->sk[0], 1, NULL,
-					  &src_id));
-	ASSERT_EQ(0, vmmig_session_start(self->h, dst_id));
-	ASSERT_EQ(0, vmmig_session_start(self->h, src_id));
-	EXPECT_EQ(VMMIG_STATE_COMPLETED,
-		  wait_final(self->h, src_id, &reason, 800))
-		TH_LOG("source: %s", vmmig_reason_name(reason));
-	EXPECT_EQ(VMMIG_STATE_COMPLETED,
-		  wait_final(self->h, dst_id, &reason, 60))
-		TH_LOG("destination: %s", vmmig_reason_name(reason));
+	const struct vmmig_session_cfg dcfg = {
+		.role = VMMIG_ROLE_DESTINATION, .vm_fd = self->dst.fd,
+		.sock_fds = &self->sk[1], .nr_socks = 1, .file_fd = -1,
+		.blob_fd = -1,
+	}, scfg = {
+		.role = VMMIG_ROLE_SOURCE, .vm_fd = self->src.fd,
+		.sock_fds = &self->sk[0], .nr_socks = 1, .file_fd = -1,
+		.blob_fd = -1,
+	};
+
+	migrate_pair(_metadata, self->h, &dcfg, &scfg, &dst_id, &src_id, 800);
 	ASSERT_EQ(0, vmmig_session_get(self->h, src_id, &si));
 	TH_LOG("512 MiB over veth: %llu ms, %llu pages (%llu zero)",
 	       (unsigned long long)si.stats.elapsed_ms,

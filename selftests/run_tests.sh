@@ -88,12 +88,17 @@ bounded() {
 	wait "$pid"
 }
 
-# The kselftest harness prints its own TAP; indent it as a subtest.
-echo "# control_test"
-bounded 600 "$here/control_test" > /tmp/control_test.out 2>&1
-rc=$?
-sed 's/^/    /' /tmp/control_test.out
-if [ "$rc" -eq 0 ]; then ok "control_test"; else not_ok "control_test (exit $rc)"; fi
+# A kselftest-harness binary, bounded; its own TAP indented as a subtest.
+suite() { # suite NAME SECONDS
+	local rc
+	echo "# $1"
+	bounded "$2" "$here/$1" >"/tmp/$1.out" 2>&1
+	rc=$?
+	sed 's/^/    /' "/tmp/$1.out"
+	if [ "$rc" -eq 0 ]; then ok "$1"; else not_ok "$1 (exit $rc)"; fi
+}
+
+suite control_test 600
 
 check "no session left on the host" test "$(sessions_now)" = 0
 
@@ -106,11 +111,7 @@ ip -n vmmig-src link set vmmig0 up && ip -n vmmig-dst link set vmmig1 up
 check "network namespaces vmmig-src and vmmig-dst over veth" \
 	sh -c "ip -n vmmig-dst addr show vmmig1 | grep -q 10.99.0.2"
 
-echo "# quick_test"
-bounded 1200 "$here/quick_test" > /tmp/quick_test.out 2>&1
-rc=$?
-sed 's/^/    /' /tmp/quick_test.out
-if [ "$rc" -eq 0 ]; then ok "quick_test"; else not_ok "quick_test (exit $rc)"; fi
+suite quick_test 1200
 check "no session left after quick_test" test "$(sessions_now)" = 0
 
 # A short run of the benchmark so that it cannot rot (it checks every page
