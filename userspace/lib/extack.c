@@ -32,6 +32,9 @@ static const char *const session_names[] = {
 	[VMMIG_A_SESSION_OLD_STATE]	= "old-state",
 	[VMMIG_A_SESSION_FILE_FD]	= "file-fd",
 	[VMMIG_A_SESSION_BLOB_FD]	= "blob-fd",
+	[VMMIG_A_SESSION_VCPU]		= "vcpu",
+	[VMMIG_A_SESSION_GPA]		= "gpa",
+	[VMMIG_A_SESSION_LENGTH]	= "length",
 };
 
 _Static_assert(sizeof(session_names) / sizeof(session_names[0]) ==
@@ -44,7 +47,12 @@ static const char *const params_names[] = {
 	[VMMIG_A_PARAMS_MAX_BANDWIDTH]	 = "max-bandwidth",
 	[VMMIG_A_PARAMS_ON_LIMIT]	 = "on-limit",
 	[VMMIG_A_PARAMS_THROTTLE_MAX_MS] = "throttle-max-ms",
+	[VMMIG_A_PARAMS_MODE]		 = "mode",
+	[VMMIG_A_PARAMS_PEER_TIMEOUT_MS] = "peer-timeout-ms",
 };
+
+_Static_assert(ARRAY_SIZE(params_names) == VMMIG_A_PARAMS_MAX + 1,
+	       "a params attribute without a name");
 
 static const char *const host_names[] = {
 	[VMMIG_A_HOST_MAX_SESSIONS]	= "max-sessions",

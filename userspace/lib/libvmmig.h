@@ -14,7 +14,15 @@
  * Ownership: a session belongs to the handle (netlink socket) that created
  * it.  When that handle is closed, or the process exits, the kernel cancels
  * and destroys the session.  A VMM therefore keeps its handle open for as
- * long as the migration runs.
+ * long as the migration runs.  Other handles of the same network namespace
+ * may act on the session too (e.g. one per vCPU thread, see
+ * vmmig_session_ring_full()).
+ *
+ * ABI: the structs below are allocated by the caller.  They only ever grow
+ * at their end, and each time they do, the calls that take them get a new
+ * symbol version (libvmmig.map) while libvmmig.so keeps the old versions,
+ * which work on the old layouts (compat.c): a program built against an
+ * older libvmmig.h keeps working unchanged.
  */
 #ifndef LIBVMMIG_H
 #define LIBVMMIG_H
@@ -37,16 +45,38 @@ struct vmmig_params {
 	uint64_t max_bandwidth;   /* bytes/s, 0 = no cap */
 	uint32_t on_limit;        /* enum vmmig_on_limit, 0 = default */
 	uint32_t throttle_max_ms; /* 0..30000 */
+	/* Since LIBVMMIG_0.2: */
+	uint32_t mode;            /* enum vmmig_mode, 0 = default (quick);
+				   * live: source sessions over sockets only
+				   */
+	uint32_t peer_timeout_ms; /* 100..30000 */
 };
 
+/*
+ * Counters only grow; the gauges (remaining, dirty_rate, bandwidth,
+ * expected_downtime_ms) describe the last pre-copy round.  The fields from
+ * remaining on are 0 but for live migration, except that a destination
+ * fills round and remaining from the source's stream.
+ */
 struct vmmig_stats {
 	uint64_t elapsed_ms;
 	uint64_t bytes;
 	uint64_t pages;
 	uint64_t zero_pages;
-	uint32_t round;
+	uint32_t round;		/* pre-copy round, 0 for the first full pass */
 	uint64_t cpu_ns;	/* CPU time of the session's kernel worker */
 	uint64_t blob_bytes;	/* VMM state sent or received */
+	/* Since LIBVMMIG_0.2: */
+	uint64_t remaining;	/* pages dirty, not yet sent again (gauge) */
+	uint64_t dirty_rate;	/* pages dirtied per second (gauge) */
+	uint64_t bandwidth;	/* bytes sent per second (gauge) */
+	uint64_t expected_downtime_ms;	/* remaining at bandwidth (gauge) */
+	uint64_t downtime_ms;	/* measured: switchover to the ACK */
+	uint64_t setup_ms;	/* start until dirty logging on, HELLO sent */
+	uint64_t dirty_pages;	/* dirty-ring entries harvested */
+	uint64_t reported_pages;	/* vmmig_session_dirty() pages */
+	uint64_t ring_full;	/* vmmig_session_ring_full() calls */
+	uint64_t throttle_ns;	/* vCPUs held there, summed over vCPUs */
 };
 
 /* What session-get reports; filled by vmmig_session_get()/_list(). */
@@ -176,11 +206,78 @@ int vmmig_session_wait(struct vmmig *h, uint32_t id, int timeout_ms,
 /** vmmig_session_start() - start moving memory. */
 int vmmig_session_start(struct vmmig *h, uint32_t id);
 
-/** vmmig_session_cancel() - cancel; the session stays until destroyed. */
+/**
+ * vmmig_session_cancel() - cancel, in any state that is not final; the
+ * session stays until destroyed.  The source VM keeps running (a VMM that
+ * had paused it for the switchover resumes it).
+ */
 int vmmig_session_cancel(struct vmmig *h, uint32_t id);
 
 /** vmmig_session_destroy() - destroy (cancelling first if needed). */
 int vmmig_session_destroy(struct vmmig *h, uint32_t id);
+
+/*
+ * Live migration (params.mode VMMIG_MODE_LIVE, source).  The VM must use
+ * KVM's dirty ring (KVM_CAP_DIRTY_LOG_RING, enabled before its vCPUs were
+ * created).  The session pre-copies while the guest runs and announces
+ * VMMIG_STATE_READY once what is left fits params.downtime_ms; the VMM then
+ * pauses every vCPU, saves their state into the blob and calls
+ * vmmig_session_switchover().  Meanwhile its vCPU threads call
+ * vmmig_session_ring_full() on KVM_EXIT_DIRTY_RING_FULL, and it reports
+ * the guest memory it writes itself with vmmig_session_dirty().
+ */
+
+/**
+ * vmmig_session_switchover() - the VMM has paused every vCPU (kicked out of
+ * KVM_RUN) and written their state to the blob: send the rest and finish.
+ * @h: handle.
+ * @id: a live source session in state active or ready.
+ *
+ * Return: 0 (the session is in state switchover; it completes once the
+ * destination acknowledged, see vmmig_session_wait()), -EOPNOTSUPP if it is
+ * not a live source, -EINVAL if it was not started, -EALREADY if it is
+ * already switching over or has ended, or another error.
+ */
+int vmmig_session_switchover(struct vmmig *h, uint32_t id);
+
+/**
+ * vmmig_session_ring_full() - call on KVM_EXIT_DIRTY_RING_FULL, from the
+ * thread of that vCPU, before entering KVM_RUN again.
+ * @h: handle: use one handle per vCPU thread (vmmig_open()), as a handle is
+ *	not thread-safe; it need not be the session's owner.
+ * @id: the session.
+ * @vcpu: the vCPU's id, as given to KVM_CREATE_VCPU.
+ *
+ * Blocks until the module has harvested and reset the dirty rings, which
+ * may include holding the vCPU (at most params.throttle_max_ms) when the
+ * guest dirties memory faster than the link carries it.  Returns at once
+ * if the session does not track the rings (not started yet, or ended).
+ *
+ * Return: 0, -EOPNOTSUPP if the session is not a live source, -ENOENT for
+ * no such session or vCPU, -EPERM if not called from the VMM process of
+ * the VM, -EINTR if a signal interrupted it, or another error.  After an
+ * error, too, the vCPU may enter KVM_RUN again: while its ring is still
+ * full, KVM exits at once with KVM_EXIT_DIRTY_RING_FULL again.
+ */
+int vmmig_session_ring_full(struct vmmig *h, uint32_t id, uint32_t vcpu);
+
+/**
+ * vmmig_session_dirty() - the VMM wrote guest memory itself (device
+ * emulation, DMA), which KVM's dirty ring does not see: send it again.
+ * @h: handle.
+ * @id: the session.
+ * @gpa: guest physical address of the first byte written.
+ * @length: bytes written, at least 1.
+ *
+ * Writes made while the vCPUs are paused for the switchover, too, must be
+ * reported before vmmig_session_switchover().
+ *
+ * Return: 0, -EOPNOTSUPP if the session is not a live source, -EBUSY once
+ * it is switching over or has ended, -ERANGE if @length is 0 or the range
+ * is not all guest memory, or another error.
+ */
+int vmmig_session_dirty(struct vmmig *h, uint32_t id, uint64_t gpa,
+			uint64_t length);
 
 /**
  * vmmig_host_get() - host-wide limit and counters.
@@ -214,6 +311,7 @@ const char *vmmig_state_name(uint32_t state);
 const char *vmmig_role_name(uint32_t role);
 const char *vmmig_reason_name(uint32_t reason);
 const char *vmmig_on_limit_name(uint32_t on_limit);
+const char *vmmig_mode_name(uint32_t mode);	/* since LIBVMMIG_0.2 */
 /* Operator-facing one-line explanation of a reason. */
 const char *vmmig_reason_text(uint32_t reason);
 

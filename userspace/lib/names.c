@@ -47,6 +47,10 @@ static const char *const reason_names[] = {
 	[VMMIG_REASON_TRUNCATED] = "truncated",
 	[VMMIG_REASON_TRAILING_DATA] = "trailing-data",
 	[VMMIG_REASON_INCOMPLETE] = "incomplete",
+	[VMMIG_REASON_PEER_TIMEOUT] = "peer-timeout",
+	[VMMIG_REASON_NOT_CONVERGED] = "not-converged",
+	[VMMIG_REASON_MEMSLOT_CHANGED] = "memslot-changed",
+	[VMMIG_REASON_DIRTY_LOG] = "dirty-log",
 };
 _Static_assert(sizeof(reason_names) / sizeof(reason_names[0]) ==
 	       __VMMIG_REASON_MAX, "a reason without a name");
@@ -54,6 +58,11 @@ _Static_assert(sizeof(reason_names) / sizeof(reason_names[0]) ==
 static const char *const on_limit_names[] = {
 	[VMMIG_ON_LIMIT_FAIL]		= "fail",
 	[VMMIG_ON_LIMIT_SWITCHOVER]	= "switchover",
+};
+
+static const char *const mode_names[] = {
+	[VMMIG_MODE_QUICK]		= "quick",
+	[VMMIG_MODE_LIVE]		= "live",
 };
 
 static const char *const reason_texts[] = {
@@ -101,6 +110,14 @@ static const char *const reason_texts[] = {
 		"data followed the end of the stream",
 	[VMMIG_REASON_INCOMPLETE] =
 		"the stream's end totals differ from what arrived",
+	[VMMIG_REASON_PEER_TIMEOUT] =
+		"the peer neither sent nor read anything for longer than the peer timeout (hung or unreachable?)",
+	[VMMIG_REASON_NOT_CONVERGED] =
+		"pre-copy hit max-rounds or max-time before the rest fit the downtime limit; the VM runs on at the source",
+	[VMMIG_REASON_MEMSLOT_CHANGED] =
+		"the VMM changed the VM's memory slots (hotplug?) during live migration",
+	[VMMIG_REASON_DIRTY_LOG] =
+		"KVM refused to switch dirty logging or to reset the dirty rings (see dmesg)",
 };
 _Static_assert(sizeof(reason_texts) / sizeof(reason_texts[0]) ==
 	       __VMMIG_REASON_MAX, "a reason without a text");
@@ -129,6 +146,11 @@ const char *vmmig_reason_name(uint32_t reason)
 const char *vmmig_on_limit_name(uint32_t on_limit)
 {
 	return LOOKUP(on_limit_names, on_limit);
+}
+
+const char *vmmig_mode_name(uint32_t mode)
+{
+	return LOOKUP(mode_names, mode);
 }
 
 const char *vmmig_reason_text(uint32_t reason)

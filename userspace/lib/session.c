@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libvmmig requests: session-new/get/start/cancel/del and host-get.
+ * libvmmig requests: session-new/get/start/cancel/del, the live-migration
+ * calls session-switchover/ring-full/dirty, and host-get.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,6 +22,9 @@ const struct nla_policy vmmig__session_policy[VMMIG_A_SESSION_MAX + 1] = {
 	[VMMIG_A_SESSION_VMM_PID]	= { .type = NLA_U32 },
 	[VMMIG_A_SESSION_CHANNELS]	= { .type = NLA_U32 },
 	[VMMIG_A_SESSION_OLD_STATE]	= { .type = NLA_U32 },
+	[VMMIG_A_SESSION_VCPU]		= { .type = NLA_U32 },
+	[VMMIG_A_SESSION_GPA]		= { .type = NLA_U64 },
+	[VMMIG_A_SESSION_LENGTH]	= { .type = NLA_U64 },
 };
 
 static const struct nla_policy params_policy[VMMIG_A_PARAMS_MAX + 1] = {
@@ -30,6 +34,8 @@ static const struct nla_policy params_policy[VMMIG_A_PARAMS_MAX + 1] = {
 	[VMMIG_A_PARAMS_MAX_BANDWIDTH]	 = { .type = NLA_U64 },
 	[VMMIG_A_PARAMS_ON_LIMIT]	 = { .type = NLA_U32 },
 	[VMMIG_A_PARAMS_THROTTLE_MAX_MS] = { .type = NLA_U32 },
+	[VMMIG_A_PARAMS_MODE]		 = { .type = NLA_U32 },
+	[VMMIG_A_PARAMS_PEER_TIMEOUT_MS] = { .type = NLA_U32 },
 };
 
 static const struct nla_policy stats_policy[VMMIG_A_STATS_MAX + 1] = {
@@ -40,6 +46,16 @@ static const struct nla_policy stats_policy[VMMIG_A_STATS_MAX + 1] = {
 	[VMMIG_A_STATS_ROUND]		= { .type = NLA_U32 },
 	[VMMIG_A_STATS_CPU_NS]		= { .type = NLA_U64 },
 	[VMMIG_A_STATS_BLOB_BYTES]	= { .type = NLA_U64 },
+	[VMMIG_A_STATS_REMAINING]	= { .type = NLA_U64 },
+	[VMMIG_A_STATS_DIRTY_RATE]	= { .type = NLA_U64 },
+	[VMMIG_A_STATS_BANDWIDTH]	= { .type = NLA_U64 },
+	[VMMIG_A_STATS_EXPECTED_DOWNTIME_MS] = { .type = NLA_U64 },
+	[VMMIG_A_STATS_DOWNTIME_MS]	= { .type = NLA_U64 },
+	[VMMIG_A_STATS_SETUP_MS]	= { .type = NLA_U64 },
+	[VMMIG_A_STATS_DIRTY_PAGES]	= { .type = NLA_U64 },
+	[VMMIG_A_STATS_REPORTED_PAGES]	= { .type = NLA_U64 },
+	[VMMIG_A_STATS_RING_FULL]	= { .type = NLA_U64 },
+	[VMMIG_A_STATS_THROTTLE_NS]	= { .type = NLA_U64 },
 };
 
 static const struct nla_policy host_policy[VMMIG_A_HOST_MAX + 1] = {
@@ -66,6 +82,8 @@ static int parse_params(struct vmmig *h, struct nlattr *nest,
 	vmmig__get_u64(tb[VMMIG_A_PARAMS_MAX_BANDWIDTH], &p->max_bandwidth);
 	vmmig__get_u32(tb[VMMIG_A_PARAMS_ON_LIMIT], &p->on_limit);
 	vmmig__get_u32(tb[VMMIG_A_PARAMS_THROTTLE_MAX_MS], &p->throttle_max_ms);
+	vmmig__get_u32(tb[VMMIG_A_PARAMS_MODE], &p->mode);
+	vmmig__get_u32(tb[VMMIG_A_PARAMS_PEER_TIMEOUT_MS], &p->peer_timeout_ms);
 	return 0;
 }
 
@@ -83,6 +101,17 @@ static int parse_stats(struct vmmig *h, struct nlattr *nest,
 	vmmig__get_u32(tb[VMMIG_A_STATS_ROUND], &s->round);
 	vmmig__get_u64(tb[VMMIG_A_STATS_CPU_NS], &s->cpu_ns);
 	vmmig__get_u64(tb[VMMIG_A_STATS_BLOB_BYTES], &s->blob_bytes);
+	vmmig__get_u64(tb[VMMIG_A_STATS_REMAINING], &s->remaining);
+	vmmig__get_u64(tb[VMMIG_A_STATS_DIRTY_RATE], &s->dirty_rate);
+	vmmig__get_u64(tb[VMMIG_A_STATS_BANDWIDTH], &s->bandwidth);
+	vmmig__get_u64(tb[VMMIG_A_STATS_EXPECTED_DOWNTIME_MS],
+		       &s->expected_downtime_ms);
+	vmmig__get_u64(tb[VMMIG_A_STATS_DOWNTIME_MS], &s->downtime_ms);
+	vmmig__get_u64(tb[VMMIG_A_STATS_SETUP_MS], &s->setup_ms);
+	vmmig__get_u64(tb[VMMIG_A_STATS_DIRTY_PAGES], &s->dirty_pages);
+	vmmig__get_u64(tb[VMMIG_A_STATS_REPORTED_PAGES], &s->reported_pages);
+	vmmig__get_u64(tb[VMMIG_A_STATS_RING_FULL], &s->ring_full);
+	vmmig__get_u64(tb[VMMIG_A_STATS_THROTTLE_NS], &s->throttle_ns);
 	return 0;
 }
 
@@ -107,6 +136,23 @@ static int parse_info(struct vmmig *h, struct nlattr **tb,
 	return rc;
 }
 
+/* A @cmd message with the session id; the caller adds the rest. */
+static int id_msg(struct vmmig *h, uint8_t cmd, uint32_t id,
+		  struct nl_msg **out)
+{
+	int rc;
+
+	rc = vmmig__msg(h, cmd, 0, out);
+	if (rc)
+		return rc;
+	rc = nla_put_u32(*out, VMMIG_A_SESSION_ID, id);
+	if (rc < 0) {
+		nlmsg_free(*out);
+		return vmmig__nlerr(h, rc);
+	}
+	return 0;
+}
+
 /* A message carrying only the session id. */
 static int id_request(struct vmmig *h, uint8_t cmd, uint32_t id,
 		      const struct vmmig_reply *reply)
@@ -114,15 +160,8 @@ static int id_request(struct vmmig *h, uint8_t cmd, uint32_t id,
 	struct nl_msg *msg;
 	int rc;
 
-	rc = vmmig__msg(h, cmd, 0, &msg);
-	if (rc)
-		return rc;
-	rc = nla_put_u32(msg, VMMIG_A_SESSION_ID, id);
-	if (rc < 0) {
-		nlmsg_free(msg);
-		return vmmig__nlerr(h, rc);
-	}
-	return vmmig__request(h, msg, reply);
+	rc = id_msg(h, cmd, id, &msg);
+	return rc ?: vmmig__request(h, msg, reply);
 }
 
 static int put_nz_u32(struct nl_msg *msg, int type, uint32_t v)
@@ -150,6 +189,9 @@ static int put_params(struct nl_msg *msg, const struct vmmig_params *p)
 	rc = rc ?: put_nz_u32(msg, VMMIG_A_PARAMS_ON_LIMIT, p->on_limit);
 	rc = rc ?: put_nz_u32(msg, VMMIG_A_PARAMS_THROTTLE_MAX_MS,
 			      p->throttle_max_ms);
+	rc = rc ?: put_nz_u32(msg, VMMIG_A_PARAMS_MODE, p->mode);
+	rc = rc ?: put_nz_u32(msg, VMMIG_A_PARAMS_PEER_TIMEOUT_MS,
+			      p->peer_timeout_ms);
 	/* An empty nest is dropped by nla_nest_end(). */
 	return rc ?: nla_nest_end(msg, nest);
 }
@@ -341,6 +383,46 @@ int vmmig_session_cancel(struct vmmig *h, uint32_t id)
 int vmmig_session_destroy(struct vmmig *h, uint32_t id)
 {
 	return id_request(h, VMMIG_CMD_SESSION_DEL, id, NULL);
+}
+
+int vmmig_session_switchover(struct vmmig *h, uint32_t id)
+{
+	return id_request(h, VMMIG_CMD_SESSION_SWITCHOVER, id, NULL);
+}
+
+/* The kernel answers once the vCPU's dirty ring was harvested and reset. */
+int vmmig_session_ring_full(struct vmmig *h, uint32_t id, uint32_t vcpu)
+{
+	struct nl_msg *msg;
+	int rc;
+
+	rc = id_msg(h, VMMIG_CMD_SESSION_RING_FULL, id, &msg);
+	if (rc)
+		return rc;
+	rc = nla_put_u32(msg, VMMIG_A_SESSION_VCPU, vcpu);
+	if (rc < 0) {
+		nlmsg_free(msg);
+		return vmmig__nlerr(h, rc);
+	}
+	return vmmig__request(h, msg, NULL);
+}
+
+int vmmig_session_dirty(struct vmmig *h, uint32_t id, uint64_t gpa,
+			uint64_t length)
+{
+	struct nl_msg *msg;
+	int rc;
+
+	rc = id_msg(h, VMMIG_CMD_SESSION_DIRTY, id, &msg);
+	if (rc)
+		return rc;
+	rc = nla_put_u64(msg, VMMIG_A_SESSION_GPA, gpa);
+	rc = rc ?: nla_put_u64(msg, VMMIG_A_SESSION_LENGTH, length);
+	if (rc < 0) {
+		nlmsg_free(msg);
+		return vmmig__nlerr(h, rc);
+	}
+	return vmmig__request(h, msg, NULL);
 }
 
 struct host_ctx {

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
 
 #include "libvmmig.h"
 #include "json_print.h"
@@ -22,6 +24,7 @@
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define GO_ON		(-1)	/* watch: no exit status yet */
 #define SAMPLE_MS	1000	/* watch: progress interval */
+#define BAR_CELLS	8	/* watch: progress bar of a live session */
 
 /* Exit status; see EXIT STATUS in vmmigctl(8). */
 enum {
@@ -44,8 +47,10 @@ static void usage(FILE *f)
 	      "  list        list the sessions of this network namespace\n"
 	      "  show ID     show session ID in detail\n"
 	      "  watch [ID]  follow session events; with ID, also its progress\n"
-	      "              until it ends (exit 0 only if it completed)\n"
-	      "  cancel ID   cancel session ID\n"
+	      "              until it ends (exit 0 only if it completed); a live\n"
+	      "              migration: one line refreshed in place on a terminal,\n"
+	      "              and a summary once it completed\n"
+	      "  cancel ID   cancel session ID (in any state but a final one)\n"
 	      "  host        show the host-wide limit and counters\n"
 	      "  help        show this help\n"
 	      "\n"
@@ -136,12 +141,66 @@ static const char *fmt_ms(char *buf, size_t len, uint64_t ms)
 	return buf;
 }
 
+/* Compact count for the watch line: 999, 1.2k, 12k, 123M, ... */
+static const char *fmt_count(char *buf, size_t len, uint64_t n)
+{
+	static const char units[] = "kMGTPE";
+	double v = n;
+	size_t i = 0;
+
+	if (n < 1000) {
+		snprintf(buf, len, "%" PRIu64, n);
+		return buf;
+	}
+	v /= 1000;
+	while (v >= 999.5 && i + 1 < sizeof(units) - 1) {
+		v /= 1000;
+		i++;
+	}
+	snprintf(buf, len, v < 9.95 ? "%.1f%c" : "%.0f%c", v, units[i]);
+	return buf;
+}
+
+/* Compact duration for the watch line: 999ms, 9.9s, 59s, 59m, 23h, 9d. */
+static const char *fmt_dur(char *buf, size_t len, uint64_t ms)
+{
+	if (ms < 1000)
+		snprintf(buf, len, "%" PRIu64 "ms", ms);
+	else if (ms < 9950)
+		snprintf(buf, len, "%.1fs", ms / 1000.0);
+	else if (ms < 99500)
+		snprintf(buf, len, "%.0fs", ms / 1000.0);
+	else if (ms < 99 * 60000ULL + 30000)
+		snprintf(buf, len, "%" PRIu64 "m", (ms + 30000) / 60000);
+	else if (ms < 99 * 3600000ULL + 1800000)
+		snprintf(buf, len, "%" PRIu64 "h", (ms + 1800000) / 3600000);
+	else
+		snprintf(buf, len, "%" PRIu64 "d", (ms + 43200000) / 86400000);
+	return buf;
+}
+
+static bool is_live(const struct vmmig_session_info *s)
+{
+	return s->params.mode == VMMIG_MODE_LIVE;
+}
+
+/* The mode is a source parameter: a destination follows its stream. */
+static const char *mode_name(const struct vmmig_session_info *s)
+{
+	return s->role == VMMIG_ROLE_DESTINATION ? "-" :
+	       vmmig_mode_name(s->params.mode);
+}
+
+/* @n per @ms milliseconds, per second. */
+static uint64_t per_second(uint64_t n, uint64_t ms)
+{
+	return ms ? n / ms * 1000 + n % ms * 1000 / ms : 0;
+}
+
 /* Average transfer rate, bytes per second. */
 static uint64_t rate(const struct vmmig_stats *s)
 {
-	uint64_t ms = s->elapsed_ms;
-
-	return ms ? s->bytes / ms * 1000 + s->bytes % ms * 1000 / ms : 0;
+	return per_second(s->bytes, s->elapsed_ms);
 }
 
 static const char *fmt_rate(char *buf, size_t len, const struct vmmig_stats *s)
@@ -173,6 +232,8 @@ static void json_params(struct json *j, const struct vmmig_params *p)
 	json_u64(j, "max_bandwidth", p->max_bandwidth);
 	json_str(j, "on_limit", vmmig_on_limit_name(p->on_limit));
 	json_u64(j, "throttle_max_ms", p->throttle_max_ms);
+	json_str(j, "mode", vmmig_mode_name(p->mode));
+	json_u64(j, "peer_timeout_ms", p->peer_timeout_ms);
 	json_obj_close(j);
 }
 
@@ -187,6 +248,16 @@ static void json_stats(struct json *j, const struct vmmig_stats *s)
 	json_u64(j, "cpu_ns", s->cpu_ns);
 	json_u64(j, "blob_bytes", s->blob_bytes);
 	json_u64(j, "rate", rate(s));
+	json_u64(j, "remaining", s->remaining);
+	json_u64(j, "dirty_rate", s->dirty_rate);
+	json_u64(j, "bandwidth", s->bandwidth);
+	json_u64(j, "expected_downtime_ms", s->expected_downtime_ms);
+	json_u64(j, "downtime_ms", s->downtime_ms);
+	json_u64(j, "setup_ms", s->setup_ms);
+	json_u64(j, "dirty_pages", s->dirty_pages);
+	json_u64(j, "reported_pages", s->reported_pages);
+	json_u64(j, "ring_full", s->ring_full);
+	json_u64(j, "throttle_ns", s->throttle_ns);
 	json_obj_close(j);
 }
 
@@ -205,13 +276,15 @@ static void json_session(struct json *j, const struct vmmig_session_info *s)
 }
 
 /* "name value" lines; values line up whether top-level or nested. */
-#define FIELD(name, fmt, ...)	printf("  %-16s" fmt "\n", name, __VA_ARGS__)
-#define SUBFIELD(name, fmt, ...) printf("    %-14s" fmt "\n", name, __VA_ARGS__)
+#define FIELD(name, fmt, ...)	printf("  %-20s" fmt "\n", name, __VA_ARGS__)
+#define SUBFIELD(name, fmt, ...) printf("    %-18s" fmt "\n", name, __VA_ARGS__)
 
-static void text_params(const struct vmmig_params *p)
+static void text_params(const struct vmmig_session_info *s)
 {
+	const struct vmmig_params *p = &s->params;
 	char b[32];
 
+	SUBFIELD("mode", "%s", mode_name(s));
 	SUBFIELD("downtime", "%s", fmt_ms(b, sizeof(b), p->downtime_ms));
 	SUBFIELD("max-rounds", "%" PRIu32, p->max_rounds);
 	SUBFIELD("max-time", "%s", p->max_time_ms ?
@@ -222,11 +295,53 @@ static void text_params(const struct vmmig_params *p)
 		SUBFIELD("max-bandwidth", "%s", "no cap");
 	SUBFIELD("on-limit", "%s", vmmig_on_limit_name(p->on_limit));
 	SUBFIELD("throttle-max", "%s", fmt_ms(b, sizeof(b), p->throttle_max_ms));
+	SUBFIELD("peer-timeout", "%s", fmt_ms(b, sizeof(b), p->peer_timeout_ms));
 }
 
-static void text_stats(const struct vmmig_stats *s)
+/* @pages guest pages as bytes: the module's pages are the host's. */
+static const char *fmt_pages(char *buf, size_t len, uint64_t pages)
 {
+	long psz = sysconf(_SC_PAGESIZE);
 	char b[32];
+
+	snprintf(buf, len, "%" PRIu64 " (%s)", pages,
+		 fmt_bytes(b, sizeof(b), pages * (psz > 0 ? psz : 4096)));
+	return buf;
+}
+
+/* What only live migration counts. */
+static void text_live_stats(const struct vmmig_session_info *si)
+{
+	const struct vmmig_stats *s = &si->stats;
+	char b[48];
+
+	SUBFIELD("remaining", "%s", fmt_pages(b, sizeof(b), s->remaining));
+	if (s->bandwidth) {
+		SUBFIELD("dirty-rate", "%" PRIu64 " pages/s", s->dirty_rate);
+		SUBFIELD("bandwidth", "%s/s", fmt_bytes(b, sizeof(b), s->bandwidth));
+		SUBFIELD("expected-downtime", "%s",
+			 fmt_ms(b, sizeof(b), s->expected_downtime_ms));
+	} else {
+		/* Measured at the end of each round. */
+		SUBFIELD("dirty-rate", "%s", "- (after the first round)");
+		SUBFIELD("bandwidth", "%s", "-");
+		SUBFIELD("expected-downtime", "%s", "-");
+	}
+	if (si->state == VMMIG_STATE_COMPLETED)
+		SUBFIELD("downtime", "%s", fmt_ms(b, sizeof(b), s->downtime_ms));
+	else
+		SUBFIELD("downtime", "%s", "- (measured at completion)");
+	SUBFIELD("setup", "%s", fmt_ms(b, sizeof(b), s->setup_ms));
+	SUBFIELD("dirty-pages", "%" PRIu64, s->dirty_pages);
+	SUBFIELD("reported-pages", "%" PRIu64, s->reported_pages);
+	SUBFIELD("ring-full", "%" PRIu64, s->ring_full);
+	SUBFIELD("throttle", "%s", fmt_ms(b, sizeof(b), s->throttle_ns / 1000000));
+}
+
+static void text_stats(const struct vmmig_session_info *si)
+{
+	const struct vmmig_stats *s = &si->stats;
+	char b[48];
 
 	SUBFIELD("elapsed", "%s", fmt_ms(b, sizeof(b), s->elapsed_ms));
 	SUBFIELD("bytes", "%s (%" PRIu64 ")", fmt_bytes(b, sizeof(b), s->bytes), s->bytes);
@@ -236,6 +351,11 @@ static void text_stats(const struct vmmig_stats *s)
 	SUBFIELD("cpu", "%s", fmt_ms(b, sizeof(b), s->cpu_ns / 1000000));
 	SUBFIELD("vmm-state", "%s", fmt_bytes(b, sizeof(b), s->blob_bytes));
 	SUBFIELD("rate", "%s", fmt_rate(b, sizeof(b), s));
+	if (is_live(si))
+		text_live_stats(si);
+	else if (si->role == VMMIG_ROLE_DESTINATION && (s->round || s->remaining))
+		/* A live stream: the source's count at its last round. */
+		SUBFIELD("remaining", "%s", fmt_pages(b, sizeof(b), s->remaining));
 }
 
 static void text_session(const struct vmmig_session_info *s)
@@ -251,24 +371,25 @@ static void text_session(const struct vmmig_session_info *s)
 	FIELD("vmm-pid", "%" PRIu32, s->vmm_pid);
 	FIELD("channels", "%" PRIu32, s->channels);
 	printf("  params:\n");
-	text_params(&s->params);
+	text_params(s);
 	printf("  stats:\n");
-	text_stats(&s->stats);
+	text_stats(s);
 }
 
-#define ROW_FMT "%-6s %-11s %-10s %-10s %7s %8s %10s %9s %8s\n"
+#define ROW_FMT "%-6s %-11s %-5s %-10s %-15s %7s %8s %5s %10s %9s %8s\n"
 
 static void text_row(const struct vmmig_session_info *s)
 {
-	char id[16], pid[16], ch[16], pages[24], bytes[32], el[32];
+	char id[16], pid[16], ch[16], round[16], pages[24], bytes[32], el[32];
 
 	snprintf(id, sizeof(id), "%" PRIu32, s->id);
 	snprintf(pid, sizeof(pid), "%" PRIu32, s->vmm_pid);
 	snprintf(ch, sizeof(ch), "%" PRIu32, s->channels);
+	snprintf(round, sizeof(round), "%" PRIu32, s->stats.round);
 	snprintf(pages, sizeof(pages), "%" PRIu64, s->stats.pages);
-	printf(ROW_FMT, id, vmmig_role_name(s->role), vmmig_state_name(s->state),
-	       vmmig_reason_name(s->reason), pid, ch,
-	       fmt_bytes(bytes, sizeof(bytes), s->stats.bytes), pages,
+	printf(ROW_FMT, id, vmmig_role_name(s->role), mode_name(s),
+	       vmmig_state_name(s->state), vmmig_reason_name(s->reason), pid, ch,
+	       round, fmt_bytes(bytes, sizeof(bytes), s->stats.bytes), pages,
 	       fmt_ms(el, sizeof(el), s->stats.elapsed_ms));
 }
 
@@ -292,8 +413,8 @@ static void print_list(const struct vmmig_session_info *s, unsigned int n)
 		json_arr_close(&j);
 		return;
 	}
-	printf(ROW_FMT, "ID", "ROLE", "STATE", "REASON", "VMM-PID", "CHANNELS",
-	       "BYTES", "PAGES", "ELAPSED");
+	printf(ROW_FMT, "ID", "ROLE", "MODE", "STATE", "REASON", "VMM-PID",
+	       "CHANNELS", "ROUND", "BYTES", "PAGES", "ELAPSED");
 	for (i = 0; i < n; i++)
 		text_row(&s[i]);
 }
@@ -411,6 +532,17 @@ struct watch {
 	struct vmmig *req;	/* polls session id; only with an id */
 	uint32_t id;		/* 0: all sessions, no progress */
 	struct json j;
+	bool live;		/* the session is a live migration */
+	bool tty;		/* live text on a terminal: one line, in place */
+	bool header;		/* the live header is due before the next line */
+	size_t line_len;	/* live line on screen, not yet ended */
+	bool have_round;	/* round and round_base are known */
+	uint32_t round;		/* round of the last sample */
+	uint64_t round_base;	/* stats.pages as the round began (or was
+				 * first seen)
+				 */
+	bool have_last;
+	struct vmmig_session_info last;	/* last sample */
 };
 
 static void on_signal(int sig)
@@ -442,6 +574,178 @@ static int ms_until(long long t)
 	long long left = t - now_ms();
 
 	return left > 0 ? (int)left : 0;
+}
+
+/* End the live line on screen, keeping it, before any other output. */
+static void line_break(struct watch *w)
+{
+	if (!w->line_len)
+		return;
+	putchar('\n');
+	fflush(stdout);
+	w->line_len = 0;
+}
+
+static size_t term_cols(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) || !ws.ws_col)
+		return 80;
+	return ws.ws_col;
+}
+
+/*
+ * Progress of the current round: sent against sent + remaining.  Nothing
+ * to send is done, but in round 0, where it means not begun yet.
+ */
+static void fmt_bar(char *buf, size_t len, uint32_t round, uint64_t done,
+		    uint64_t left)
+{
+	uint64_t total = done + left;
+	unsigned int pct = total ? done * 100 / total : round ? 100 : 0, i;
+	char cells[BAR_CELLS + 1];
+
+	for (i = 0; i < BAR_CELLS; i++)
+		cells[i] = i < pct * BAR_CELLS / 100 ? '#' : '-';
+	cells[BAR_CELLS] = '\0';
+	snprintf(buf, len, "[%s]%4u%%", cells, pct);
+}
+
+/*
+ * Pages sent before the current round began.  Round 0 begins at 0; a later
+ * one once the previous round had sent what it had left at the last sample
+ * (the module does not report it: an estimate).
+ */
+static uint64_t round_base(const struct watch *w, const struct vmmig_stats *st)
+{
+	const struct vmmig_stats *prev = &w->last.stats;
+	uint64_t tail;
+
+	if (!st->round)
+		return 0;
+	if (!w->have_last || prev->round >= st->round || prev->pages > st->pages)
+		return st->pages;	/* first seen in this round */
+	tail = st->pages - prev->pages;
+	return prev->pages + (prev->remaining < tail ? prev->remaining : tail);
+}
+
+/* Bytes per second as MB/s (10^6), at most 5 characters up to 99 GB/s. */
+static const char *fmt_mbs(char *buf, size_t len, uint64_t bps)
+{
+	double mbs = bps / 1e6;
+
+	snprintf(buf, len, mbs < 9.95 ? "%.1f" : "%.0f", mbs);
+	return buf;
+}
+
+/*
+ * One line of a live session, 79 columns; the header names the columns.
+ * Gauges are those of the last round; before the module measured one, MB/s
+ * and DIRTY/s are the averages since the start.
+ */
+#define LIVE_FMT "%-10s %5s %-15s %5s %7s %6s %6s %9s %8s"
+
+static void live_line(struct watch *w, const struct vmmig_session_info *s)
+{
+	const struct vmmig_stats *st = &s->stats;
+	bool measured = st->bandwidth != 0;
+	char round[16], bar[32], mbs[16], dirty[16], left[16], exp[16];
+	char rf[16], thr[16], line[256];
+	size_t cols = w->tty ? term_cols() : sizeof(line), n;
+
+	if (!w->have_round || st->round != w->round) {
+		w->have_round = true;
+		w->round = st->round;
+		w->round_base = round_base(w, st);
+	}
+	snprintf(round, sizeof(round), "%" PRIu32, st->round);
+	fmt_bar(bar, sizeof(bar), st->round, st->pages - w->round_base,
+		st->remaining);
+	fmt_mbs(mbs, sizeof(mbs), measured ? st->bandwidth :
+		per_second(st->bytes, st->elapsed_ms));
+	fmt_count(dirty, sizeof(dirty), measured ? st->dirty_rate :
+		  per_second(st->dirty_pages, st->elapsed_ms));
+	fmt_count(left, sizeof(left), st->remaining);
+	if (measured)
+		fmt_dur(exp, sizeof(exp), st->expected_downtime_ms);
+	else
+		snprintf(exp, sizeof(exp), "-");
+	fmt_count(rf, sizeof(rf), st->ring_full);
+	fmt_dur(thr, sizeof(thr), st->throttle_ns / 1000000);
+
+	/* Never wrap: a wrapped line cannot be redrawn with \r. */
+	n = cols > 1 ? cols - 1 : 1;
+	if (w->header) {
+		snprintf(line, sizeof(line), LIVE_FMT, "STATE", "ROUND",
+			 "PROGRESS", "MB/s", "DIRTY/s", "REMAIN", "EXP-DT",
+			 "RING-FULL", "THROTTLE");
+		printf("%.*s\n", (int)n, line);
+		w->header = false;
+	}
+	snprintf(line, sizeof(line), LIVE_FMT, vmmig_state_name(s->state),
+		 round, bar, mbs, dirty, left, exp, rf, thr);
+	if (strlen(line) < n)
+		n = strlen(line);
+	if (!w->tty) {
+		printf("%.*s\n", (int)n, line);
+		return;
+	}
+	/* Overwrite the previous line, blanking what is longer of it. */
+	printf("\r%.*s%*s", (int)n, line,
+	       w->line_len > n ? (int)(w->line_len - n) : 0, "");
+	w->line_len = n;
+}
+
+/* The end of a completed live migration; @stale: from an earlier sample. */
+static void live_summary(struct watch *w, const struct vmmig_session_info *s,
+			 bool stale)
+{
+	const struct vmmig_stats *st = &s->stats;
+	char b[32];
+
+	if (json_out) {
+		json_obj_open(&w->j, NULL);
+		json_str(&w->j, "event", "summary");
+		json_u64(&w->j, "id", s->id);
+		json_str(&w->j, "state", vmmig_state_name(VMMIG_STATE_COMPLETED));
+		if (stale)
+			json_str(&w->j, "source", "last-sample");
+		json_u64(&w->j, "elapsed_ms", st->elapsed_ms);
+		json_u64(&w->j, "downtime_ms", st->downtime_ms);
+		json_u64(&w->j, "setup_ms", st->setup_ms);
+		json_u64(&w->j, "rounds", (uint64_t)st->round + 1);
+		json_u64(&w->j, "bytes", st->bytes);
+		json_u64(&w->j, "pages", st->pages);
+		json_u64(&w->j, "zero_pages", st->zero_pages);
+		json_obj_close(&w->j);
+		return;
+	}
+	printf("session %" PRIu32 " completed%s\n", s->id, stale ?
+	       " (as of the last sample: the session is gone)" : "");
+	FIELD("total time", "%s", fmt_ms(b, sizeof(b), st->elapsed_ms));
+	if (st->downtime_ms || !stale)
+		FIELD("downtime", "%s", fmt_ms(b, sizeof(b), st->downtime_ms));
+	else
+		FIELD("downtime", "%s", "-");
+	FIELD("setup time", "%s", fmt_ms(b, sizeof(b), st->setup_ms));
+	FIELD("rounds", "%" PRIu64, (uint64_t)st->round + 1);
+	FIELD("bytes", "%s (%" PRIu64 ")", fmt_bytes(b, sizeof(b), st->bytes),
+	      st->bytes);
+	FIELD("pages", "%" PRIu64, st->pages);
+	FIELD("zero pages", "%" PRIu64, st->zero_pages);
+}
+
+/* The watched live session completed (event): its final counters. */
+static void live_completed(struct watch *w)
+{
+	struct vmmig_session_info s;
+
+	if (!vmmig_session_get(w->req, w->id, &s))
+		live_summary(w, &s, false);
+	else if (w->have_last)
+		/* Destroyed meanwhile (the VMM is done with it). */
+		live_summary(w, &w->last, true);
 }
 
 static void text_event(const struct vmmig_event *ev)
@@ -483,14 +787,27 @@ static void json_event(struct json *j, const struct vmmig_event *ev)
 
 static void json_progress(struct json *j, const struct vmmig_session_info *s)
 {
+	const struct vmmig_stats *st = &s->stats;
+
 	json_obj_open(j, NULL);
 	json_str(j, "event", "progress");
 	json_u64(j, "id", s->id);
 	json_str(j, "state", vmmig_state_name(s->state));
-	json_u64(j, "elapsed_ms", s->stats.elapsed_ms);
-	json_u64(j, "bytes", s->stats.bytes);
-	json_u64(j, "pages", s->stats.pages);
-	json_u64(j, "rate", rate(&s->stats));
+	json_u64(j, "elapsed_ms", st->elapsed_ms);
+	json_u64(j, "bytes", st->bytes);
+	json_u64(j, "pages", st->pages);
+	json_u64(j, "rate", rate(st));
+	if (is_live(s)) {
+		json_str(j, "mode", vmmig_mode_name(s->params.mode));
+		json_u64(j, "round", st->round);
+		json_u64(j, "remaining", st->remaining);
+		json_u64(j, "dirty_rate", st->dirty_rate);
+		json_u64(j, "bandwidth", st->bandwidth);
+		json_u64(j, "expected_downtime_ms", st->expected_downtime_ms);
+		json_u64(j, "dirty_pages", st->dirty_pages);
+		json_u64(j, "ring_full", st->ring_full);
+		json_u64(j, "throttle_ns", st->throttle_ns);
+	}
 	json_obj_close(j);
 }
 
@@ -520,6 +837,8 @@ static int sample(struct watch *w, bool first)
 	int err;
 
 	err = vmmig_session_get(w->req, w->id, &s);
+	if (err)
+		line_break(w);
 	if (err == -ENOENT && !first) {
 		fprintf(stderr, "vmmigctl: watch: session %" PRIu32
 			" was destroyed\n", w->id);
@@ -527,28 +846,50 @@ static int sample(struct watch *w, bool first)
 	}
 	if (err)
 		return fail(w->req, "watch", w->id, err);
+	if (first && is_live(&s)) {
+		w->live = true;
+		w->tty = !json_out && isatty(STDOUT_FILENO);
+		w->header = true;
+	}
 	if (json_out)
 		json_progress(&w->j, &s);
+	else if (w->live)
+		live_line(w, &s);
 	else
 		text_progress(&s);
+	w->last = s;
+	w->have_last = true;
+	if (w->live && s.state == VMMIG_STATE_COMPLETED) {
+		line_break(w);
+		live_summary(w, &s, false);
+	}
 	fflush(stdout);
 	return final_status(s.state);
 }
 
 static int handle_event(struct watch *w, const struct vmmig_event *ev)
 {
+	int rc;
+
 	if (w->id && ev->id != w->id)
 		return GO_ON;
+	line_break(w);
 	if (json_out)
 		json_event(&w->j, ev);
 	else
 		text_event(ev);
+	w->header = w->live;	/* the live lines go on under a new header */
 	fflush(stdout);
 	if (!w->id)
 		return GO_ON;
 	if (ev->cmd == VMMIG_CMD_SESSION_DEL_NTF)
 		return RC_FAIL;
-	return final_status(ev->state);
+	rc = final_status(ev->state);
+	if (rc == RC_OK && w->live) {
+		live_completed(w);
+		fflush(stdout);
+	}
+	return rc;
 }
 
 static int watch_loop(struct watch *w)
@@ -569,12 +910,16 @@ static int watch_loop(struct watch *w)
 		if (rc == -EINTR)
 			continue;
 		if (rc == -ENOBUFS) {
+			line_break(w);
 			fprintf(stderr, "vmmigctl: watch: %s\n", vmmig_errmsg(w->ev));
+			w->header = w->live;
 			next = 0;	/* missed events: look at the session now */
 			continue;
 		}
-		if (rc < 0)
+		if (rc < 0) {
+			line_break(w);
 			return fail(w->ev, "watch", 0, rc);
+		}
 		rc = rc ? handle_event(w, &ev) : GO_ON;
 		if (rc != GO_ON)
 			return rc;
@@ -606,6 +951,7 @@ static int cmd_watch(uint32_t id)
 		catch_signals();
 		rc = watch_loop(&w);
 	}
+	line_break(&w);
 	vmmig_close(w.req);
 	vmmig_close(w.ev);
 	return rc;

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libvmmig.so ABI compatibility: the LIBVMMIG_0 versions of the calls whose
+ * structs grew in LIBVMMIG_0.2.  A program linked against an older
+ * libvmmig.so binds to these; they translate between the layouts it was
+ * built with and today's, so the library never reads or writes past the
+ * end of the caller's structs.  New fields are 0 (module default) on the
+ * way in and dropped on the way out.
+ *
+ * Only libvmmig.so has them: the static library is always linked against
+ * the libvmmig.h it was built with.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/*
+ * Define the LIBVMMIG_0 version of @name.  The functions so marked are not
+ * static only because symver needs that; the version script hides their
+ * own names.
+ */
+#define COMPAT_0(name)	__attribute__((symver(#name "@LIBVMMIG_0")))
+
+/* The layouts of LIBVMMIG_0. */
+struct vmmig_params_0 {
+	uint32_t downtime_ms;
+	uint32_t max_rounds;
+	uint32_t max_time_ms;
+	uint64_t max_bandwidth;
+	uint32_t on_limit;
+	uint32_t throttle_max_ms;
+};
+
+struct vmmig_stats_0 {
+	uint64_t elapsed_ms;
+	uint64_t bytes;
+	uint64_t pages;
+	uint64_t zero_pages;
+	uint32_t round;
+	uint64_t cpu_ns;
+	uint64_t blob_bytes;
+};
+
+struct vmmig_session_info_0 {
+	uint32_t id;
+	uint32_t role;
+	uint32_t state;
+	uint32_t reason;
+	uint32_t vmm_pid;
+	uint32_t channels;
+	struct vmmig_params_0 params;
+	struct vmmig_stats_0 stats;
+};
+
+/* struct vmmig_session_cfg did not change, but its params did. */
+struct vmmig_session_cfg_0 {
+	uint32_t role;
+	int vm_fd;
+	const int *sock_fds;
+	unsigned int nr_socks;
+	int file_fd;
+	int blob_fd;
+	const struct vmmig_params_0 *params;
+};
+
+_Static_assert(sizeof(struct vmmig_session_cfg_0) ==
+	       sizeof(struct vmmig_session_cfg),
+	       "struct vmmig_session_cfg changed: it needs a compat version");
+
+/* @old (may be NULL) into @p; returns what to pass on. */
+static const struct vmmig_params *params_up(const struct vmmig_params_0 *old,
+					    struct vmmig_params *p)
+{
+	if (!old)
+		return NULL;
+	*p = (struct vmmig_params) {
+		.downtime_ms		= old->downtime_ms,
+		.max_rounds		= old->max_rounds,
+		.max_time_ms		= old->max_time_ms,
+		.max_bandwidth		= old->max_bandwidth,
+		.on_limit		= old->on_limit,
+		.throttle_max_ms	= old->throttle_max_ms,
+	};
+	return p;
+}
+
+/*
+ * The calls that fill a session info may fail before or after having
+ * written it: start from the caller's struct, so that what they leave
+ * alone stays as it was.
+ */
+static void info_up(const struct vmmig_session_info_0 *old,
+		    struct vmmig_session_info *i)
+{
+	memset(i, 0, sizeof(*i));
+	i->id = old->id;
+	i->role = old->role;
+	i->state = old->state;
+	i->reason = old->reason;
+	i->vmm_pid = old->vmm_pid;
+	i->channels = old->channels;
+	params_up(&old->params, &i->params);
+	i->stats.elapsed_ms = old->stats.elapsed_ms;
+	i->stats.bytes = old->stats.bytes;
+	i->stats.pages = old->stats.pages;
+	i->stats.zero_pages = old->stats.zero_pages;
+	i->stats.round = old->stats.round;
+	i->stats.cpu_ns = old->stats.cpu_ns;
+	i->stats.blob_bytes = old->stats.blob_bytes;
+}
+
+static void info_down(const struct vmmig_session_info *i,
+		      struct vmmig_session_info_0 *old)
+{
+	*old = (struct vmmig_session_info_0) {
+		.id		= i->id,
+		.role		= i->role,
+		.state		= i->state,
+		.reason		= i->reason,
+		.vmm_pid	= i->vmm_pid,
+		.channels	= i->channels,
+		.params = {
+			.downtime_ms	 = i->params.downtime_ms,
+			.max_rounds	 = i->params.max_rounds,
+			.max_time_ms	 = i->params.max_time_ms,
+			.max_bandwidth	 = i->params.max_bandwidth,
+			.on_limit	 = i->params.on_limit,
+			.throttle_max_ms = i->params.throttle_max_ms,
+		},
+		.stats = {
+			.elapsed_ms	= i->stats.elapsed_ms,
+			.bytes		= i->stats.bytes,
+			.pages		= i->stats.pages,
+			.zero_pages	= i->stats.zero_pages,
+			.round		= i->stats.round,
+			.cpu_ns		= i->stats.cpu_ns,
+			.blob_bytes	= i->stats.blob_bytes,
+		},
+	};
+}
+
+COMPAT_0(vmmig_session_create_cfg)
+int vmmig__session_create_cfg_0(struct vmmig *h,
+				const struct vmmig_session_cfg_0 *cfg,
+				uint32_t *id)
+{
+	struct vmmig_params p;
+	const struct vmmig_session_cfg c = {
+		.role = cfg->role, .vm_fd = cfg->vm_fd,
+		.sock_fds = cfg->sock_fds, .nr_socks = cfg->nr_socks,
+		.file_fd = cfg->file_fd, .blob_fd = cfg->blob_fd,
+		.params = params_up(cfg->params, &p),
+	};
+
+	return vmmig_session_create_cfg(h, &c, id);
+}
+
+COMPAT_0(vmmig_session_create)
+int vmmig__session_create_0(struct vmmig *h, uint32_t role, int vm_fd,
+			    const int *sock_fds, unsigned int nr_socks,
+			    const struct vmmig_params_0 *params, uint32_t *id)
+{
+	struct vmmig_params p;
+
+	return vmmig_session_create(h, role, vm_fd, sock_fds, nr_socks,
+				    params_up(params, &p), id);
+}
+
+COMPAT_0(vmmig_session_create_file)
+int vmmig__session_create_file_0(struct vmmig *h, uint32_t role, int vm_fd,
+				 int file_fd,
+				 const struct vmmig_params_0 *params,
+				 uint32_t *id)
+{
+	struct vmmig_params p;
+
+	return vmmig_session_create_file(h, role, vm_fd, file_fd,
+					 params_up(params, &p), id);
+}
+
+COMPAT_0(vmmig_session_get)
+int vmmig__session_get_0(struct vmmig *h, uint32_t id,
+			 struct vmmig_session_info_0 *info)
+{
+	struct vmmig_session_info i;
+	int rc;
+
+	info_up(info, &i);
+	rc = vmmig_session_get(h, id, &i);
+	info_down(&i, info);
+	return rc;
+}
+
+COMPAT_0(vmmig_session_list)
+int vmmig__session_list_0(struct vmmig *h,
+			  struct vmmig_session_info_0 **out,
+			  unsigned int *count)
+{
+	struct vmmig_session_info *v;
+	struct vmmig_session_info_0 *old = NULL;
+	unsigned int n, i;
+	int rc;
+
+	*out = NULL;
+	*count = 0;
+	rc = vmmig_session_list(h, &v, &n);
+	if (rc || !n)
+		return rc;
+	old = calloc(n, sizeof(*old));
+	if (!old) {
+		free(v);
+		return vmmig__err(h, -ENOMEM);
+	}
+	for (i = 0; i < n; i++)
+		info_down(&v[i], &old[i]);
+	free(v);
+	*out = old;
+	*count = n;
+	return 0;
+}
+
+COMPAT_0(vmmig_session_wait)
+int vmmig__session_wait_0(struct vmmig *h, uint32_t id, int timeout_ms,
+			  struct vmmig_session_info_0 *info)
+{
+	struct vmmig_session_info i;
+	int rc;
+
+	info_up(info, &i);
+	rc = vmmig_session_wait(h, id, timeout_ms, &i);
+	info_down(&i, info);
+	return rc;
+}
