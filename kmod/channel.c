@@ -174,6 +174,8 @@ u32 vmmig_channel_reason(int err)
 	case -ECONNRESET:
 	case -ESHUTDOWN:
 		return VMMIG_REASON_PEER_CLOSED;
+	case -EAGAIN:		/* SO_SNDTIMEO / SO_RCVTIMEO ran out */
+		return VMMIG_REASON_PEER_TIMEOUT;
 	default:
 		return VMMIG_REASON_IO_ERROR;
 	}
@@ -362,4 +364,24 @@ void vmmig_channel_shutdown(struct vmmig_channel *ch)
 {
 	if (ch->sock)
 		kernel_sock_shutdown(ch->sock, SHUT_RDWR);
+}
+
+/**
+ * vmmig_channel_set_timeout() - fail a send or receive the peer leaves
+ * blocked for @ms (a socket's SO_SNDTIMEO and SO_RCVTIMEO; the VMM handed
+ * the socket over, so vmmig sets them).  Files have no peer.
+ * @ch: the channel.
+ * @ms: timeout in milliseconds, at least 1.
+ */
+void vmmig_channel_set_timeout(struct vmmig_channel *ch, u32 ms)
+{
+	struct sock *sk;
+
+	if (vmmig_channel_is_file(ch))
+		return;
+	sk = ch->sock->sk;
+	lock_sock(sk);
+	sk->sk_sndtimeo = msecs_to_jiffies(ms);
+	sk->sk_rcvtimeo = msecs_to_jiffies(ms);
+	release_sock(sk);
 }

@@ -38,6 +38,7 @@ struct vmmig_mem *vmmig_mem_snapshot(struct kvm *kvm)
 				.npages = ms->npages,
 			};
 			unsigned long hva = ms->userspace_addr;
+			u32 flags = ms->flags;
 
 			if (ms->id >= KVM_USER_MEM_SLOTS || !ms->npages)
 				continue;
@@ -50,9 +51,11 @@ struct vmmig_mem *vmmig_mem_snapshot(struct kvm *kvm)
 			     i--) {
 				mem->layout.slots[i] = mem->layout.slots[i - 1];
 				mem->hva[i] = mem->hva[i - 1];
+				mem->flags[i] = mem->flags[i - 1];
 			}
 			mem->layout.slots[i] = cur;
 			mem->hva[i] = hva;
+			mem->flags[i] = flags;
 			n++;
 		}
 	}
@@ -71,4 +74,111 @@ struct vmmig_mem *vmmig_mem_snapshot(struct kvm *kvm)
 void vmmig_mem_free(struct vmmig_mem *mem)
 {
 	kvfree(mem);
+}
+
+/**
+ * vmmig_mem_same() - do two snapshots describe the same memory?
+ * @a: a snapshot.
+ * @b: another.
+ * @ignore_flags: KVM_MEM_* flags whose change does not count.
+ *
+ * Return: true if both have the same memslots, at the same guest and host
+ * addresses, with the same flags but @ignore_flags.
+ */
+bool vmmig_mem_same(const struct vmmig_mem *a, const struct vmmig_mem *b,
+		    u32 ignore_flags)
+{
+	u32 i;
+
+	if (a->layout.nr_slots != b->layout.nr_slots)
+		return false;
+	for (i = 0; i < a->layout.nr_slots; i++) {
+		const struct vmmig_wire_mslot *x = &a->layout.slots[i];
+		const struct vmmig_wire_mslot *y = &b->layout.slots[i];
+
+		if (x->slot != y->slot || x->base_gfn != y->base_gfn ||
+		    x->npages != y->npages || a->hva[i] != b->hva[i] ||
+		    (a->flags[i] ^ b->flags[i]) & ~ignore_flags)
+			return false;
+	}
+	return true;
+}
+
+/* The generation of address space @as's memslots: it moves on every change. */
+u64 vmmig_mem_generation(struct kvm *kvm, int as)
+{
+	u64 gen;
+	int idx;
+
+	idx = srcu_read_lock(&kvm->srcu);
+	gen = __kvm_memslots(kvm, as)->generation;
+	srcu_read_unlock(&kvm->srcu, idx);
+	return gen;
+}
+
+/**
+ * vmmig_mem_find() - the layout index of memslot @slot.
+ * @mem: a snapshot.
+ * @slot: (address space << 16) | id, as KVM's dirty ring reports it.
+ *
+ * Return: the index, or -ENOENT.
+ */
+int vmmig_mem_find(const struct vmmig_mem *mem, u32 slot)
+{
+	u32 lo = 0, hi = mem->layout.nr_slots;
+
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+		u32 cur = mem->layout.slots[mid].slot;
+
+		if (cur == slot)
+			return mid;
+		if (cur < slot)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -ENOENT;
+}
+
+/*
+ * The layout slot of address space 0 that holds @gfn, or -ENOENT.  Guest
+ * physical addresses the VMM names are those of address space 0.
+ */
+int vmmig_mem_find_gfn(const struct vmmig_mem *mem, u64 gfn)
+{
+	u32 i;
+
+	for (i = 0; i < mem->layout.nr_slots; i++) {
+		const struct vmmig_wire_mslot *ms = &mem->layout.slots[i];
+
+		if ((ms->slot >> 16) == 0 && gfn >= ms->base_gfn &&
+		    gfn - ms->base_gfn < ms->npages)
+			return i;
+	}
+	return -ENOENT;
+}
+
+/* Is every page of [@gpa, @gpa + @len) guest memory (address space 0)? */
+bool vmmig_mem_has_range(const struct vmmig_mem *mem, u64 gpa, u64 len)
+{
+	u64 gfn, last;
+	int i;
+
+	if (!len || gpa + len < gpa)
+		return false;
+	last = (gpa + len - 1) >> PAGE_SHIFT;
+	for (gfn = gpa >> PAGE_SHIFT; gfn <= last; ) {
+		const struct vmmig_wire_mslot *ms;
+
+		i = vmmig_mem_find_gfn(mem, gfn);
+		if (i < 0)
+			return false;
+		ms = &mem->layout.slots[i];
+		/* Skip to the end of this slot. */
+		gfn = ms->base_gfn + ms->npages;
+		if (!gfn)
+			break;
+	}
+	return true;
 }

@@ -5,8 +5,10 @@
  *
  * The layout is taken once, when a session starts; memslots must not
  * change while memory moves (a quick migration runs with the VM paused and
- * the VMM not reconfiguring it).  Only user memslots count: KVM's internal
- * ones are recreated by the destination's KVM.
+ * the VMM not reconfiguring it; live migration watches the memslots'
+ * generation and fails the session if the layout changed).  Only user
+ * memslots count: KVM's internal ones are recreated by the destination's
+ * KVM.
  */
 #ifndef _VMMIG_MEM_H
 #define _VMMIG_MEM_H
@@ -18,10 +20,17 @@ struct kvm;
 struct vmmig_mem {
 	struct vmmig_wire_layout layout;
 	unsigned long hva[VMMIG_WIRE_MAX_SLOTS];	/* per layout slot */
+	u32 flags[VMMIG_WIRE_MAX_SLOTS];		/* KVM_MEM_* */
 };
 
 struct vmmig_mem *vmmig_mem_snapshot(struct kvm *kvm);
 void vmmig_mem_free(struct vmmig_mem *mem);
+bool vmmig_mem_same(const struct vmmig_mem *a, const struct vmmig_mem *b,
+		    u32 ignore_flags);
+u64 vmmig_mem_generation(struct kvm *kvm, int as);
+int vmmig_mem_find(const struct vmmig_mem *mem, u32 slot);
+int vmmig_mem_find_gfn(const struct vmmig_mem *mem, u64 gfn);
+bool vmmig_mem_has_range(const struct vmmig_mem *mem, u64 gpa, u64 len);
 
 static inline unsigned long vmmig_mem_hva(const struct vmmig_mem *mem,
 					  u32 slot_index, u64 page_offset)

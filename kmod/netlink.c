@@ -23,6 +23,7 @@
 #include "session.h"
 #include "state.h"
 #include "wire.h"
+#include "xfer.h"
 
 enum vmmig_nlgrp {
 	VMMIG_NLGRP_EVENTS,
@@ -84,7 +85,10 @@ static int vmmig_nl_put_params(struct sk_buff *skb,
 			      p->max_bandwidth, VMMIG_A_PARAMS_UNSPEC) ||
 	    nla_put_u32(skb, VMMIG_A_PARAMS_ON_LIMIT, p->on_limit) ||
 	    nla_put_u32(skb, VMMIG_A_PARAMS_THROTTLE_MAX_MS,
-			p->throttle_max_ms)) {
+			p->throttle_max_ms) ||
+	    nla_put_u32(skb, VMMIG_A_PARAMS_MODE, p->mode) ||
+	    nla_put_u32(skb, VMMIG_A_PARAMS_PEER_TIMEOUT_MS,
+			p->peer_timeout_ms)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -103,31 +107,46 @@ static int vmmig_nl_put_stats(struct sk_buff *skb, struct vmmig_session *s,
 			      u64 elapsed_ms)
 {
 	const struct vmmig_stats *st = &s->stats;
+	const struct {
+		int attr;
+		const atomic64_t *val;
+	} u64s[] = {
+		{ VMMIG_A_STATS_BYTES,			&st->bytes },
+		{ VMMIG_A_STATS_PAGES,			&st->pages },
+		{ VMMIG_A_STATS_ZERO_PAGES,		&st->zero_pages },
+		{ VMMIG_A_STATS_CPU_NS,			&st->cpu_ns },
+		{ VMMIG_A_STATS_BLOB_BYTES,		&st->blob_bytes },
+		{ VMMIG_A_STATS_REMAINING,		&st->remaining },
+		{ VMMIG_A_STATS_DIRTY_RATE,		&st->dirty_rate },
+		{ VMMIG_A_STATS_BANDWIDTH,		&st->bandwidth },
+		{ VMMIG_A_STATS_EXPECTED_DOWNTIME_MS,	&st->expected_downtime_ms },
+		{ VMMIG_A_STATS_DOWNTIME_MS,		&st->downtime_ms },
+		{ VMMIG_A_STATS_SETUP_MS,		&st->setup_ms },
+		{ VMMIG_A_STATS_DIRTY_PAGES,		&st->dirty_pages },
+		{ VMMIG_A_STATS_REPORTED_PAGES,		&st->reported_pages },
+		{ VMMIG_A_STATS_RING_FULL,		&st->ring_full },
+		{ VMMIG_A_STATS_THROTTLE_NS,		&st->throttle_ns },
+	};
 	struct nlattr *nest;
+	unsigned int i;
 
 	nest = nla_nest_start(skb, VMMIG_A_SESSION_STATS);
 	if (!nest)
 		return -EMSGSIZE;
 	if (nla_put_u64_64bit(skb, VMMIG_A_STATS_ELAPSED_MS, elapsed_ms,
 			      VMMIG_A_STATS_PAD) ||
-	    nla_put_u64_64bit(skb, VMMIG_A_STATS_BYTES,
-			      atomic64_read(&st->bytes), VMMIG_A_STATS_PAD) ||
-	    nla_put_u64_64bit(skb, VMMIG_A_STATS_PAGES,
-			      atomic64_read(&st->pages), VMMIG_A_STATS_PAD) ||
-	    nla_put_u64_64bit(skb, VMMIG_A_STATS_ZERO_PAGES,
-			      atomic64_read(&st->zero_pages),
-			      VMMIG_A_STATS_PAD) ||
-	    nla_put_u32(skb, VMMIG_A_STATS_ROUND, atomic_read(&st->round)) ||
-	    nla_put_u64_64bit(skb, VMMIG_A_STATS_CPU_NS,
-			      atomic64_read(&st->cpu_ns), VMMIG_A_STATS_PAD) ||
-	    nla_put_u64_64bit(skb, VMMIG_A_STATS_BLOB_BYTES,
-			      atomic64_read(&st->blob_bytes),
-			      VMMIG_A_STATS_PAD)) {
-		nla_nest_cancel(skb, nest);
-		return -EMSGSIZE;
-	}
+	    nla_put_u32(skb, VMMIG_A_STATS_ROUND, atomic_read(&st->round)))
+		goto cancel;
+	for (i = 0; i < ARRAY_SIZE(u64s); i++)
+		if (nla_put_u64_64bit(skb, u64s[i].attr,
+				      atomic64_read(u64s[i].val),
+				      VMMIG_A_STATS_PAD))
+			goto cancel;
 	nla_nest_end(skb, nest);
 	return 0;
+cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
 }
 
 /* One session-get message for @s. */
@@ -243,8 +262,23 @@ static int vmmig_nl_session_new_precheck(struct genl_info *info,
 		if (tb[VMMIG_A_PARAMS_THROTTLE_MAX_MS])
 			params->throttle_max_ms =
 				nla_get_u32(tb[VMMIG_A_PARAMS_THROTTLE_MAX_MS]);
+		if (tb[VMMIG_A_PARAMS_MODE])
+			params->mode = nla_get_u32(tb[VMMIG_A_PARAMS_MODE]);
+		if (tb[VMMIG_A_PARAMS_PEER_TIMEOUT_MS])
+			params->peer_timeout_ms =
+				nla_get_u32(tb[VMMIG_A_PARAMS_PEER_TIMEOUT_MS]);
 	}
 	why = vmmig_params_check(params, &bad);
+	if (!why && params->mode == VMMIG_MODE_LIVE &&
+	    nla_get_u32(info->attrs[VMMIG_A_SESSION_ROLE]) != VMMIG_ROLE_SOURCE) {
+		why = "params mode live is for source sessions only";
+		bad = VMMIG_A_PARAMS_MODE;
+	}
+	if (!why && params->mode == VMMIG_MODE_LIVE &&
+	    info->attrs[VMMIG_A_SESSION_FILE_FD]) {
+		why = "params mode live needs sock-fd, not file-fd";
+		bad = VMMIG_A_PARAMS_MODE;
+	}
 	if (why) {
 		vmmig_nl_set_msg(extack, why);
 		NL_SET_BAD_ATTR(extack, tb[bad] ? tb[bad] :
@@ -305,6 +339,13 @@ int vmmig_nl_session_new_doit(struct sk_buff *skb, struct genl_info *info)
 			    info->attrs[VMMIG_A_SESSION_VM_FD], info->extack);
 	if (err)
 		goto out_put;
+	if (params.mode == VMMIG_MODE_LIVE && !vmmig_vm_has_dirty_ring(&s->vm)) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[VMMIG_A_SESSION_VM_FD],
+				    "vm-fd: live migration needs the KVM dirty ring (KVM_CAP_DIRTY_LOG_RING, enabled before the vCPUs are created)");
+		err = -EOPNOTSUPP;
+		goto out_put;
+	}
 	if (info->attrs[VMMIG_A_SESSION_FILE_FD]) {
 		struct nlattr *attr = info->attrs[VMMIG_A_SESSION_FILE_FD];
 
@@ -433,6 +474,59 @@ int vmmig_nl_session_cancel_doit(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(s))
 		return PTR_ERR(s);
 	err = vmmig_session_cancel(s, info->extack);
+	vmmig_session_put(s);
+	return err;
+}
+
+int vmmig_nl_session_switchover_doit(struct sk_buff *skb,
+				     struct genl_info *info)
+{
+	struct vmmig_session *s;
+	int err;
+
+	s = vmmig_nl_session_from_info(info);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	err = vmmig_session_switchover(s, info->extack);
+	vmmig_session_put(s);
+	return err;
+}
+
+int vmmig_nl_session_ring_full_doit(struct sk_buff *skb,
+				    struct genl_info *info)
+{
+	struct vmmig_session *s;
+	int err;
+
+	if (vmmig_nl_missing(info, VMMIG_A_SESSION_VCPU, "missing vcpu"))
+		return -EINVAL;
+	s = vmmig_nl_session_from_info(info);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	err = vmmig_live_ring_full(s,
+				   nla_get_u32(info->attrs[VMMIG_A_SESSION_VCPU]),
+				   info->attrs[VMMIG_A_SESSION_VCPU],
+				   info->extack);
+	vmmig_session_put(s);
+	return err;
+}
+
+int vmmig_nl_session_dirty_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vmmig_session *s;
+	int err;
+
+	if (vmmig_nl_missing(info, VMMIG_A_SESSION_GPA, "missing gpa") ||
+	    vmmig_nl_missing(info, VMMIG_A_SESSION_LENGTH, "missing length"))
+		return -EINVAL;
+	s = vmmig_nl_session_from_info(info);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	err = vmmig_live_report_dirty(s,
+				      nla_get_u64(info->attrs[VMMIG_A_SESSION_GPA]),
+				      nla_get_u64(info->attrs[VMMIG_A_SESSION_LENGTH]),
+				      info->attrs[VMMIG_A_SESSION_GPA],
+				      info->extack);
 	vmmig_session_put(s);
 	return err;
 }

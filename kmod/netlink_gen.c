@@ -12,13 +12,15 @@
 #include <uapi/linux/vmmig.h>
 
 /* Common nested types */
-const struct nla_policy vmmig_params_nl_policy[VMMIG_A_PARAMS_THROTTLE_MAX_MS + 1] = {
+const struct nla_policy vmmig_params_nl_policy[VMMIG_A_PARAMS_PEER_TIMEOUT_MS + 1] = {
 	[VMMIG_A_PARAMS_DOWNTIME_MS] = NLA_POLICY_RANGE(NLA_U32, 1, 30000),
 	[VMMIG_A_PARAMS_MAX_ROUNDS] = NLA_POLICY_RANGE(NLA_U32, 1, 10000),
 	[VMMIG_A_PARAMS_MAX_TIME_MS] = { .type = NLA_U32, },
 	[VMMIG_A_PARAMS_MAX_BANDWIDTH] = { .type = NLA_U64, },
 	[VMMIG_A_PARAMS_ON_LIMIT] = NLA_POLICY_RANGE(NLA_U32, 1, 2),
 	[VMMIG_A_PARAMS_THROTTLE_MAX_MS] = NLA_POLICY_MAX(NLA_U32, 30000),
+	[VMMIG_A_PARAMS_MODE] = NLA_POLICY_RANGE(NLA_U32, 1, 2),
+	[VMMIG_A_PARAMS_PEER_TIMEOUT_MS] = NLA_POLICY_RANGE(NLA_U32, 100, 30000),
 };
 
 /* VMMIG_CMD_SESSION_NEW - do */
@@ -56,8 +58,26 @@ const struct nla_policy vmmig_host_get_nl_policy[VMMIG_A_HOST_WIRE_VERSION + 1] 
 	[VMMIG_A_HOST_WIRE_VERSION] = NLA_POLICY_MIN(NLA_U32, 1),
 };
 
+/* VMMIG_CMD_SESSION_SWITCHOVER - do */
+const struct nla_policy vmmig_session_switchover_nl_policy[VMMIG_A_SESSION_ID + 1] = {
+	[VMMIG_A_SESSION_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+/* VMMIG_CMD_SESSION_RING_FULL - do */
+const struct nla_policy vmmig_session_ring_full_nl_policy[VMMIG_A_SESSION_VCPU + 1] = {
+	[VMMIG_A_SESSION_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[VMMIG_A_SESSION_VCPU] = { .type = NLA_U32, },
+};
+
+/* VMMIG_CMD_SESSION_DIRTY - do */
+const struct nla_policy vmmig_session_dirty_nl_policy[VMMIG_A_SESSION_LENGTH + 1] = {
+	[VMMIG_A_SESSION_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[VMMIG_A_SESSION_GPA] = { .type = NLA_U64, },
+	[VMMIG_A_SESSION_LENGTH] = NLA_POLICY_MIN(NLA_U64, 1),
+};
+
 /* Ops table for vmmig */
-const struct genl_ops vmmig_nl_ops[6] = {
+const struct genl_ops vmmig_nl_ops[9] = {
 	{
 		.cmd		= VMMIG_CMD_SESSION_NEW,
 		.doit		= vmmig_nl_session_new_doit,
@@ -99,6 +119,27 @@ const struct genl_ops vmmig_nl_ops[6] = {
 		.doit		= vmmig_nl_host_get_doit,
 		.policy		= vmmig_host_get_nl_policy,
 		.maxattr	= VMMIG_A_HOST_WIRE_VERSION,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= VMMIG_CMD_SESSION_SWITCHOVER,
+		.doit		= vmmig_nl_session_switchover_doit,
+		.policy		= vmmig_session_switchover_nl_policy,
+		.maxattr	= VMMIG_A_SESSION_ID,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= VMMIG_CMD_SESSION_RING_FULL,
+		.doit		= vmmig_nl_session_ring_full_doit,
+		.policy		= vmmig_session_ring_full_nl_policy,
+		.maxattr	= VMMIG_A_SESSION_VCPU,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= VMMIG_CMD_SESSION_DIRTY,
+		.doit		= vmmig_nl_session_dirty_doit,
+		.policy		= vmmig_session_dirty_nl_policy,
+		.maxattr	= VMMIG_A_SESSION_LENGTH,
 		.flags		= GENL_UNS_ADMIN_PERM,
 	},
 };

@@ -13,7 +13,7 @@
 #include <uapi/linux/vmmig.h>
 
 /* Common nested types */
-extern const struct nla_policy vmmig_params_nl_policy[VMMIG_A_PARAMS_THROTTLE_MAX_MS + 1];
+extern const struct nla_policy vmmig_params_nl_policy[VMMIG_A_PARAMS_PEER_TIMEOUT_MS + 1];
 
 extern const struct nla_policy vmmig_session_new_nl_policy[VMMIG_A_SESSION_BLOB_FD + 1];
 
@@ -27,8 +27,14 @@ extern const struct nla_policy vmmig_session_del_nl_policy[VMMIG_A_SESSION_ID + 
 
 extern const struct nla_policy vmmig_host_get_nl_policy[VMMIG_A_HOST_WIRE_VERSION + 1];
 
+extern const struct nla_policy vmmig_session_switchover_nl_policy[VMMIG_A_SESSION_ID + 1];
+
+extern const struct nla_policy vmmig_session_ring_full_nl_policy[VMMIG_A_SESSION_VCPU + 1];
+
+extern const struct nla_policy vmmig_session_dirty_nl_policy[VMMIG_A_SESSION_LENGTH + 1];
+
 /* Ops table for vmmig */
-extern const struct genl_ops vmmig_nl_ops[6];
+extern const struct genl_ops vmmig_nl_ops[9];
 
 int vmmig_nl_session_new_doit(struct sk_buff *skb, struct genl_info *info);
 int vmmig_nl_session_get_doit(struct sk_buff *skb, struct genl_info *info);
@@ -38,5 +44,10 @@ int vmmig_nl_session_start_doit(struct sk_buff *skb, struct genl_info *info);
 int vmmig_nl_session_cancel_doit(struct sk_buff *skb, struct genl_info *info);
 int vmmig_nl_session_del_doit(struct sk_buff *skb, struct genl_info *info);
 int vmmig_nl_host_get_doit(struct sk_buff *skb, struct genl_info *info);
+int vmmig_nl_session_switchover_doit(struct sk_buff *skb,
+				     struct genl_info *info);
+int vmmig_nl_session_ring_full_doit(struct sk_buff *skb,
+				    struct genl_info *info);
+int vmmig_nl_session_dirty_doit(struct sk_buff *skb, struct genl_info *info);
 
 #endif /* _LINUX_VMMIG_GEN_H */

@@ -21,6 +21,8 @@ void vmmig_params_init(struct vmmig_params *p)
 		.max_bandwidth		= 0,
 		.on_limit		= VMMIG_ON_LIMIT_FAIL,
 		.throttle_max_ms	= VMMIG_DEFAULT_THROTTLE_MAX_MS,
+		.mode			= VMMIG_MODE_QUICK,
+		.peer_timeout_ms	= VMMIG_DEFAULT_PEER_TIMEOUT_MS,
 	};
 }
 
@@ -42,6 +44,10 @@ const char *vmmig_params_check(const struct vmmig_params *p, int *bad_attr)
 	    p->on_limit != VMMIG_ON_LIMIT_SWITCHOVER) {
 		*bad_attr = VMMIG_A_PARAMS_ON_LIMIT;
 		return "params on-limit is not a known policy";
+	}
+	if (p->mode != VMMIG_MODE_QUICK && p->mode != VMMIG_MODE_LIVE) {
+		*bad_attr = VMMIG_A_PARAMS_MODE;
+		return "params mode is not a known mode";
 	}
 	if (!p->downtime_ms) {
 		*bad_attr = VMMIG_A_PARAMS_DOWNTIME_MS;

@@ -18,11 +18,14 @@ struct vmmig_params {
 	u64 max_bandwidth;	/* bytes/s, 0: no cap */
 	u32 on_limit;		/* enum vmmig_on_limit */
 	u32 throttle_max_ms;
+	u32 mode;		/* enum vmmig_mode */
+	u32 peer_timeout_ms;
 };
 
 #define VMMIG_DEFAULT_DOWNTIME_MS	300
 #define VMMIG_DEFAULT_MAX_ROUNDS	30
 #define VMMIG_DEFAULT_THROTTLE_MAX_MS	1000
+#define VMMIG_DEFAULT_PEER_TIMEOUT_MS	10000
 
 void vmmig_params_init(struct vmmig_params *p);
 const char *vmmig_params_check(const struct vmmig_params *p, int *bad_attr);

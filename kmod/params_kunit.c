@@ -59,6 +59,14 @@ static void vmmig_params_test_values(struct kunit *test)
 	p.max_rounds = 0;
 	KUNIT_EXPECT_NOT_NULL(test, vmmig_params_check(&p, &bad));
 	KUNIT_EXPECT_EQ(test, bad, VMMIG_A_PARAMS_MAX_ROUNDS);
+
+	vmmig_params_init(&p);
+	KUNIT_EXPECT_EQ(test, p.mode, (u32)VMMIG_MODE_QUICK);
+	p.mode = VMMIG_MODE_LIVE;
+	KUNIT_EXPECT_NULL(test, vmmig_params_check(&p, &bad));
+	p.mode = 0;
+	KUNIT_EXPECT_NOT_NULL(test, vmmig_params_check(&p, &bad));
+	KUNIT_EXPECT_EQ(test, bad, VMMIG_A_PARAMS_MODE);
 }
 
 static struct kunit_case vmmig_params_cases[] = {

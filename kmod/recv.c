@@ -79,6 +79,7 @@ static u32 vmmig_recv_record(struct vmmig_session *s, struct vmmig_channel *ch,
 			     const struct vmmig_mem *mem,
 			     const struct vmmig_wire_rec *rec, loff_t *blob_pos)
 {
+	struct vmmig_wire_round round;
 	struct vmmig_wire_dest d;
 	struct vmmig_wire_end end;
 	u32 len = be32_to_cpu(rec->len);
@@ -113,6 +114,17 @@ static u32 vmmig_recv_record(struct vmmig_session *s, struct vmmig_channel *ch,
 		reason = vmmig_recv_blob(s, ch, len, blob_pos);
 		if (!reason)
 			atomic64_add(len, &s->stats.blob_bytes);
+		return reason;
+	case VMMIG_WIRE_ROUND:
+		ret = vmmig_channel_recv(ch, &round, sizeof(round));
+		if (ret)
+			return vmmig_recv_reason(ret);
+		reason = vmmig_wire_rx_round(rx, &round);
+		if (!reason) {
+			atomic_set(&s->stats.round, rx->round);
+			atomic64_set(&s->stats.remaining,
+				     be64_to_cpu(round.remaining));
+		}
 		return reason;
 	case VMMIG_WIRE_END:
 		ret = vmmig_channel_recv(ch, &end, sizeof(end));

@@ -22,8 +22,8 @@
 #include "session.h"
 #include "xfer.h"
 
-static int vmmig_send_rec(struct vmmig_channel *ch, u8 type, u32 slot, u64 gfn,
-			  u16 count, const void *payload, u32 len, bool more)
+int vmmig_send_rec(struct vmmig_channel *ch, u8 type, u32 slot, u64 gfn,
+		   u16 count, const void *payload, u32 len, bool more)
 {
 	struct vmmig_wire_rec rec;
 	int err;
@@ -95,6 +95,35 @@ static int vmmig_send_batch(struct vmmig_session *s, struct vmmig_channel *ch,
 	return err;
 }
 
+/**
+ * vmmig_send_pages() - send @n pages of layout slot @si from page @off.
+ * @s: the session.
+ * @ch: the channel.
+ * @mem: the layout.
+ * @si: layout slot index.
+ * @off: first page, relative to the slot.
+ * @n: pages, at most VMMIG_WIRE_MAX_COUNT.
+ * @pages: room for @n page pointers.
+ *
+ * Return: pages sent (fewer than @n only if the rest is not mapped), or a
+ * negative errno.
+ */
+int vmmig_send_pages(struct vmmig_session *s, struct vmmig_channel *ch,
+		     const struct vmmig_mem *mem, u32 si, u64 off,
+		     unsigned int n, struct page **pages)
+{
+	int pinned, err;
+
+	pinned = pin_user_pages_fast(vmmig_mem_hva(mem, si, off), n, 0, pages);
+	if (pinned <= 0)
+		return pinned ? pinned : -EFAULT;
+	err = vmmig_send_batch(s, ch, mem->layout.slots[si].slot,
+			       mem->layout.slots[si].base_gfn + off, pages,
+			       pinned);
+	unpin_user_pages(pages, pinned);
+	return err ? err : pinned;
+}
+
 static u32 vmmig_send_memory(struct vmmig_session *s,
 			     struct vmmig_channel *ch,
 			     const struct vmmig_mem *mem, struct page **pages)
@@ -109,21 +138,15 @@ static u32 vmmig_send_memory(struct vmmig_session *s,
 		while (off < ms->npages) {
 			unsigned int n = min_t(u64, ms->npages - off,
 					       VMMIG_WIRE_MAX_COUNT);
-			int pinned, err;
+			int sent;
 
 			if (kthread_should_stop())
 				return VMMIG_REASON_CANCEL;
-			pinned = pin_user_pages_fast(vmmig_mem_hva(mem, i, off),
-						     n, 0, pages);
-			if (pinned <= 0)
-				return VMMIG_REASON_IO_ERROR;
-			err = vmmig_send_batch(s, ch, ms->slot,
-					       ms->base_gfn + off, pages,
-					       pinned);
-			unpin_user_pages(pages, pinned);
-			if (err)
-				return vmmig_channel_reason(err);
-			off += pinned;
+			sent = vmmig_send_pages(s, ch, mem, i, off, n, pages);
+			if (sent < 0)
+				return sent == -EFAULT ? VMMIG_REASON_IO_ERROR :
+					vmmig_channel_reason(sent);
+			off += sent;
 			cond_resched();
 		}
 	}
@@ -133,7 +156,7 @@ static u32 vmmig_send_memory(struct vmmig_session *s,
 #define VMMIG_BLOB_CHUNK	(64U << 10)
 
 /* The VMM's state: the whole blob file, as one BLOB record. */
-static u32 vmmig_send_blob(struct vmmig_session *s, struct vmmig_channel *ch)
+u32 vmmig_send_blob(struct vmmig_session *s, struct vmmig_channel *ch)
 {
 	loff_t size = i_size_read(file_inode(s->blob_file)), pos = 0;
 	void *buf;
@@ -164,7 +187,7 @@ static u32 vmmig_send_blob(struct vmmig_session *s, struct vmmig_channel *ch)
 }
 
 /* Wait for the destination's ACK and check it. */
-static u32 vmmig_send_wait_ack(struct vmmig_channel *ch, u64 pages)
+u32 vmmig_send_wait_ack(struct vmmig_channel *ch, u64 pages)
 {
 	struct vmmig_wire_ack ack;
 	struct vmmig_wire_rec rec;
@@ -191,6 +214,46 @@ static u32 vmmig_send_wait_ack(struct vmmig_channel *ch, u64 pages)
 	return VMMIG_REASON_NONE;
 }
 
+/* HELLO: the layout, and what the stream will use. */
+u32 vmmig_send_hello(struct vmmig_channel *ch, const struct vmmig_mem *mem,
+		     u64 features)
+{
+	u32 len = vmmig_wire_hello_len(&mem->layout);
+	void *hello;
+	int err;
+
+	hello = kmalloc(len, GFP_KERNEL);
+	if (!hello)
+		return VMMIG_REASON_IO_ERROR;
+	vmmig_wire_put_hello(hello, &mem->layout, get_random_u64(), features);
+	err = vmmig_send_rec(ch, VMMIG_WIRE_HELLO, 0, 0, 0, hello, len, true);
+	kfree(hello);
+	return err ? vmmig_channel_reason(err) : VMMIG_REASON_NONE;
+}
+
+/*
+ * END with the stream's totals, then wait until the destination has it
+ * all: its ACK on a socket, storage for a file.
+ */
+u32 vmmig_send_end(struct vmmig_session *s, struct vmmig_channel *ch)
+{
+	struct vmmig_wire_end end;
+	int err;
+
+	end.pages = cpu_to_be64(atomic64_read(&s->stats.pages));
+	end.blob_bytes = cpu_to_be64(atomic64_read(&s->stats.blob_bytes));
+	err = vmmig_send_rec(ch, VMMIG_WIRE_END, 0, 0, 0, &end, sizeof(end),
+			     false);
+	if (!err)
+		err = vmmig_channel_sync(ch);
+	if (err)
+		return vmmig_channel_reason(err);
+	/* A saved stream is complete once it is on storage. */
+	if (vmmig_channel_is_file(ch))
+		return VMMIG_REASON_NONE;
+	return vmmig_send_wait_ack(ch, atomic64_read(&s->stats.pages));
+}
+
 /**
  * vmmig_send_run() - quick migration, source side: HELLO, every page, END,
  * then wait for the destination's acknowledgment (or, saving to a file,
@@ -202,12 +265,9 @@ static u32 vmmig_send_wait_ack(struct vmmig_channel *ch, u64 pages)
 u32 vmmig_send_run(struct vmmig_session *s)
 {
 	struct vmmig_channel *ch = &s->channels[0];
-	struct vmmig_wire_end end;
 	struct page **pages;
 	struct vmmig_mem *mem;
-	void *hello;
-	u32 reason, len;
-	int err;
+	u32 reason;
 
 	mem = vmmig_mem_snapshot(s->vm.kvm);
 	if (IS_ERR(mem))
@@ -215,39 +275,17 @@ u32 vmmig_send_run(struct vmmig_session *s)
 	reason = VMMIG_REASON_IO_ERROR;
 	pages = kvmalloc_array(VMMIG_WIRE_MAX_COUNT, sizeof(*pages),
 			       GFP_KERNEL);
-	len = vmmig_wire_hello_len(&mem->layout);
-	hello = kmalloc(len, GFP_KERNEL);
-	if (!pages || !hello)
+	if (!pages)
 		goto out;
 
-	vmmig_wire_put_hello(hello, &mem->layout, get_random_u64());
-	err = vmmig_send_rec(ch, VMMIG_WIRE_HELLO, 0, 0, 0, hello, len, true);
-	if (err) {
-		reason = vmmig_channel_reason(err);
-		goto out;
-	}
-	reason = vmmig_send_memory(s, ch, mem, pages);
+	reason = vmmig_send_hello(ch, mem, 0);
+	if (!reason)
+		reason = vmmig_send_memory(s, ch, mem, pages);
 	if (!reason && s->blob_file)
 		reason = vmmig_send_blob(s, ch);
-	if (reason)
-		goto out;
-
-	end.pages = cpu_to_be64(atomic64_read(&s->stats.pages));
-	end.blob_bytes = cpu_to_be64(atomic64_read(&s->stats.blob_bytes));
-	err = vmmig_send_rec(ch, VMMIG_WIRE_END, 0, 0, 0, &end, sizeof(end),
-			     false);
-	if (!err)
-		err = vmmig_channel_sync(ch);
-	if (err) {
-		reason = vmmig_channel_reason(err);
-		goto out;
-	}
-	/* A saved stream is complete once it is on storage. */
-	if (!vmmig_channel_is_file(ch))
-		reason = vmmig_send_wait_ack(ch,
-					     atomic64_read(&s->stats.pages));
+	if (!reason)
+		reason = vmmig_send_end(s, ch);
 out:
-	kfree(hello);
 	kvfree(pages);
 	vmmig_mem_free(mem);
 	return reason;

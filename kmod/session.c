@@ -54,6 +54,8 @@ struct vmmig_session *vmmig_session_alloc(u32 role)
 	s->vmm_pid = get_task_pid(current, PIDTYPE_TGID);
 	kref_init(&s->ref);
 	mutex_init(&s->lock);
+	init_waitqueue_head(&s->wq);
+	vmmig_dirty_init(&s->dirty, &s->vm);
 	INIT_LIST_HEAD(&s->reap_node);
 	vmmig_params_init(&s->params);
 	atomic_inc(&vmmig_nr_alive);
@@ -224,6 +226,7 @@ static int vmmig_session_move(struct vmmig_session *s, u32 to, u32 reason)
 	if (vmmig_state_is_final(to))
 		s->ended = ktime_get();
 	vmmig_nl_notify_state(s, from);
+	wake_up_all(&s->wq);
 	return 0;
 }
 
@@ -236,8 +239,12 @@ static int vmmig_session_worker(void *arg)
 
 	if (mmget_not_zero(mm)) {
 		kthread_use_mm(mm);
-		reason = s->role == VMMIG_ROLE_SOURCE ? vmmig_send_run(s) :
-							vmmig_recv_run(s);
+		if (s->role == VMMIG_ROLE_DESTINATION)
+			reason = vmmig_recv_run(s);
+		else if (s->params.mode == VMMIG_MODE_LIVE)
+			reason = vmmig_live_run(s);
+		else
+			reason = vmmig_send_run(s);
 		kthread_unuse_mm(mm);
 		mmput(mm);
 	}
@@ -264,6 +271,7 @@ int vmmig_session_start(struct vmmig_session *s,
 			struct netlink_ext_ack *extack)
 {
 	struct task_struct *worker;
+	unsigned int i;
 	int err;
 
 	mutex_lock(&s->lock);
@@ -279,6 +287,9 @@ int vmmig_session_start(struct vmmig_session *s,
 		err = -EOPNOTSUPP;
 		goto out_unlock;
 	}
+	for (i = 0; i < s->nr_channels; i++)
+		vmmig_channel_set_timeout(&s->channels[i],
+					  s->params.peer_timeout_ms);
 	worker = kthread_create(vmmig_session_worker, s, "vmmig-%s/%u",
 				s->role == VMMIG_ROLE_SOURCE ? "tx" : "rx",
 				s->id);
@@ -355,6 +366,54 @@ int vmmig_session_cancel(struct vmmig_session *s,
 	}
 	mutex_unlock(&s->lock);
 	return err;
+}
+
+/**
+ * vmmig_session_switchover() - the VMM paused the guest: finish.
+ * @s: a live source session in state active or ready.
+ * @extack: error report.
+ *
+ * Return: 0, -EOPNOTSUPP if @s is not a live source, -EINVAL if it was not
+ * started, -EALREADY if it is switching over or has ended.
+ */
+int vmmig_session_switchover(struct vmmig_session *s,
+			     struct netlink_ext_ack *extack)
+{
+	int err = 0;
+
+	if (s->role != VMMIG_ROLE_SOURCE || s->params.mode != VMMIG_MODE_LIVE) {
+		NL_SET_ERR_MSG(extack, "session is not a live migration source");
+		return -EOPNOTSUPP;
+	}
+	mutex_lock(&s->lock);
+	switch (s->state) {
+	case VMMIG_STATE_ACTIVE:
+	case VMMIG_STATE_READY:
+		s->switchover_at = ktime_get();
+		err = vmmig_session_move(s, VMMIG_STATE_SWITCHOVER,
+					 VMMIG_REASON_NONE);
+		break;
+	case VMMIG_STATE_NEW:
+		NL_SET_ERR_MSG(extack, "session was not started");
+		err = -EINVAL;
+		break;
+	default:
+		NL_SET_ERR_MSG(extack,
+			       "session is already switching over or has ended");
+		err = -EALREADY;
+		break;
+	}
+	mutex_unlock(&s->lock);
+	return err;
+}
+
+/* The worker: pre-copy converged (or gave up per on-limit): tell the VMM. */
+void vmmig_session_ready(struct vmmig_session *s)
+{
+	mutex_lock(&s->lock);
+	if (s->state == VMMIG_STATE_ACTIVE)
+		vmmig_session_move(s, VMMIG_STATE_READY, VMMIG_REASON_NONE);
+	mutex_unlock(&s->lock);
 }
 
 /* Take @s out of the registry; its reference passes to the caller. */

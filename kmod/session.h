@@ -34,8 +34,15 @@
  * -------
  * vmmig_registry_lock (mutex) protects the registry, the session count and
  * the unloading flag.  session->lock (mutex) protects state, reason and the
- * timestamps, and serialises state events so they leave in order.  Order:
- * vmmig_registry_lock, then session->lock; never the other way round.
+ * timestamps, and serialises state events so they leave in order; the data
+ * path may read state without it (READ_ONCE) to notice a cancel or a
+ * switchover.  Order: vmmig_registry_lock, then session->lock; never the
+ * other way round.  session->dirty.lock is taken alone (see dirty.h).
+ *
+ * Live migration: session-switchover (the VMM's, in state active or
+ * ready) moves the session to switchover and wakes @wq; the worker sends
+ * the rest and completes.  session-ring-full and session-dirty run in
+ * VMM threads against @dirty while the worker runs.
  */
 #ifndef _VMMIG_SESSION_H
 #define _VMMIG_SESSION_H
@@ -48,14 +55,20 @@
 #include <linux/vmmig.h>
 #include <net/net_namespace.h>
 
+#include <linux/wait.h>
+
 #include "channel.h"
+#include "dirty.h"
 #include "params.h"
 #include "vm.h"
 
 struct netlink_ext_ack;
 struct pid;
 
-/* Counters; written by the data path, read without locks. */
+/*
+ * Counters and gauges (see the stats attribute set); written by the data
+ * path and the ring-full handler, read without locks.
+ */
 struct vmmig_stats {
 	atomic64_t bytes;
 	atomic64_t pages;
@@ -63,6 +76,16 @@ struct vmmig_stats {
 	atomic_t round;
 	atomic64_t cpu_ns;		/* the worker's, set as it ends */
 	atomic64_t blob_bytes;
+	atomic64_t remaining;
+	atomic64_t dirty_rate;		/* pages/s */
+	atomic64_t bandwidth;		/* bytes/s */
+	atomic64_t expected_downtime_ms;
+	atomic64_t downtime_ms;
+	atomic64_t setup_ms;
+	atomic64_t dirty_pages;
+	atomic64_t reported_pages;
+	atomic64_t ring_full;
+	atomic64_t throttle_ns;
 };
 
 struct vmmig_session {
@@ -87,6 +110,13 @@ struct vmmig_session {
 	ktime_t started;		/* under @lock; 0 until started */
 	ktime_t ended;			/* under @lock; 0 until final */
 	struct task_struct *worker;	/* under @lock; set by start */
+	ktime_t switchover_at;		/* under @lock; session-switchover */
+
+	/* Live source: dirty tracking (own lock), throttle share in %. */
+	struct vmmig_dirty dirty;
+	u32 throttle_pct;		/* READ_ONCE/WRITE_ONCE */
+	/* Woken on state changes: worker waits and held vCPUs. */
+	wait_queue_head_t wq;
 
 	struct vmmig_stats stats;
 };
@@ -105,6 +135,9 @@ int vmmig_session_start(struct vmmig_session *s,
 			struct netlink_ext_ack *extack);
 int vmmig_session_cancel(struct vmmig_session *s,
 			 struct netlink_ext_ack *extack);
+int vmmig_session_switchover(struct vmmig_session *s,
+			     struct netlink_ext_ack *extack);
+void vmmig_session_ready(struct vmmig_session *s);
 void vmmig_session_destroy(struct vmmig_session *s);
 
 void vmmig_sessions_owner_gone(struct net *net, u32 portid);

@@ -112,6 +112,10 @@ static const char * const vmmig_reason_names[] = {
 	[VMMIG_REASON_TRUNCATED]	= "truncated",
 	[VMMIG_REASON_TRAILING_DATA]	= "trailing-data",
 	[VMMIG_REASON_INCOMPLETE]	= "incomplete",
+	[VMMIG_REASON_PEER_TIMEOUT]	= "peer-timeout",
+	[VMMIG_REASON_NOT_CONVERGED]	= "not-converged",
+	[VMMIG_REASON_MEMSLOT_CHANGED]	= "memslot-changed",
+	[VMMIG_REASON_DIRTY_LOG]	= "dirty-log",
 };
 
 static_assert(ARRAY_SIZE(vmmig_reason_names) == __VMMIG_REASON_MAX);

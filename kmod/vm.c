@@ -62,3 +62,28 @@ bool vmmig_vm_orphaned(const struct vmmig_vm *vm)
 {
 	return file_count(vm->file) <= 1;
 }
+
+/**
+ * vmmig_vm_ioctl() - issue a KVM VM ioctl as the VMM would.
+ * @vm: a held VM.
+ * @cmd: the ioctl.
+ * @arg: its argument; a pointer must be a user address of the VMM.
+ *
+ * KVM serves VM ioctls only to tasks that use the VM's mm: call it from
+ * the VMM's own threads or from a kthread that did kthread_use_mm().
+ *
+ * Return: what KVM returns.
+ */
+long vmmig_vm_ioctl(const struct vmmig_vm *vm, unsigned int cmd,
+		    unsigned long arg)
+{
+	if (current->mm != vm->kvm->mm)
+		return -EPERM;
+	return vm->file->f_op->unlocked_ioctl(vm->file, cmd, arg);
+}
+
+/* Did the VMM enable KVM_CAP_DIRTY_LOG_RING (before creating vCPUs)? */
+bool vmmig_vm_has_dirty_ring(const struct vmmig_vm *vm)
+{
+	return READ_ONCE(vm->kvm->dirty_ring_size) != 0;
+}

@@ -113,8 +113,11 @@ u32 vmmig_wire_rx_rec(struct vmmig_wire_rx *rx,
 	if (rx->state == VMMIG_WIRE_RX_HELLO && rec->type != VMMIG_WIRE_HELLO)
 		return VMMIG_REASON_BAD_MAGIC;
 
-	if (rec->type < VMMIG_WIRE_HELLO || rec->type > VMMIG_WIRE_END)
-		return VMMIG_REASON_BAD_RECORD_TYPE;	/* ACK included */
+	if (rec->type < VMMIG_WIRE_HELLO || rec->type > VMMIG_WIRE_ROUND ||
+	    rec->type == VMMIG_WIRE_ACK ||
+	    (rec->type == VMMIG_WIRE_ROUND &&
+	     !(rx->features & VMMIG_WIRE_F_LIVE)))
+		return VMMIG_REASON_BAD_RECORD_TYPE;
 	if (rec->flags || rec->reserved)
 		return VMMIG_REASON_BAD_RESERVED;
 	if (!paged && (rec->count || rec->slot || rec->gfn))
@@ -141,8 +144,32 @@ u32 vmmig_wire_rx_rec(struct vmmig_wire_rx *rx,
 		if (len != sizeof(struct vmmig_wire_end))
 			return VMMIG_REASON_BAD_LENGTH;
 		return VMMIG_REASON_NONE;
+	case VMMIG_WIRE_ROUND:
+		if (len != sizeof(struct vmmig_wire_round))
+			return VMMIG_REASON_BAD_LENGTH;
+		return VMMIG_REASON_NONE;
 	}
 	return VMMIG_REASON_BAD_RECORD_TYPE;
+}
+
+/**
+ * vmmig_wire_rx_round() - check a ROUND's payload.
+ * @rx: receive state; the record passed vmmig_wire_rx_rec().
+ * @round: the payload.
+ *
+ * Return: VMMIG_REASON_NONE, or why the stream must be rejected.
+ */
+u32 vmmig_wire_rx_round(struct vmmig_wire_rx *rx,
+			const struct vmmig_wire_round *round)
+{
+	u32 r = be32_to_cpu(round->round);
+
+	if (round->reserved)
+		return VMMIG_REASON_BAD_RESERVED;
+	if (r < rx->round)
+		return VMMIG_REASON_BAD_RECORD_TYPE;	/* rounds never go back */
+	rx->round = r;
+	return VMMIG_REASON_NONE;
 }
 
 /**
@@ -185,6 +212,7 @@ u32 vmmig_wire_rx_hello(struct vmmig_wire_rx *rx, const void *payload,
 			return VMMIG_REASON_LAYOUT_MISMATCH;
 	}
 	rx->stream_id = be64_to_cpu(h->stream_id);
+	rx->features = be64_to_cpu(h->features);
 	rx->state = VMMIG_WIRE_RX_RECORDS;
 	return VMMIG_REASON_NONE;
 }
@@ -236,9 +264,10 @@ u32 vmmig_wire_hello_len(const struct vmmig_wire_layout *layout)
  * @buf: vmmig_wire_hello_len(@layout) bytes.
  * @layout: the source VM's layout.
  * @stream_id: random id of this migration.
+ * @features: VMMIG_WIRE_F_* bits the stream uses.
  */
 void vmmig_wire_put_hello(void *buf, const struct vmmig_wire_layout *layout,
-			  u64 stream_id)
+			  u64 stream_id, u64 features)
 {
 	struct vmmig_wire_hello *h = buf;
 	struct vmmig_wire_slot *s = buf + sizeof(*h);
@@ -248,7 +277,7 @@ void vmmig_wire_put_hello(void *buf, const struct vmmig_wire_layout *layout,
 		.magic		= cpu_to_be32(VMMIG_WIRE_MAGIC),
 		.version	= cpu_to_be16(VMMIG_WIRE_VERSION),
 		.nr_slots	= cpu_to_be16(layout->nr_slots),
-		.features	= cpu_to_be64(0),
+		.features	= cpu_to_be64(features),
 		.stream_id	= cpu_to_be64(stream_id),
 		.page_size	= cpu_to_be32(layout->page_size),
 		.channel	= cpu_to_be16(0),

@@ -41,6 +41,8 @@ struct vmmig_wire_rx {
 	enum vmmig_wire_rx_state state;
 	const struct vmmig_wire_layout *layout;	/* the destination VM's */
 	u64 stream_id;
+	u64 features;		/* the HELLO's */
+	u32 round;		/* last ROUND's */
 	u64 pages;		/* in PAGES and ZERO records so far */
 	u64 blob_bytes;
 };
@@ -59,13 +61,15 @@ u32 vmmig_wire_rx_rec(struct vmmig_wire_rx *rx,
 		      struct vmmig_wire_dest *dest);
 u32 vmmig_wire_rx_hello(struct vmmig_wire_rx *rx, const void *payload,
 			u32 len);
+u32 vmmig_wire_rx_round(struct vmmig_wire_rx *rx,
+			const struct vmmig_wire_round *round);
 u32 vmmig_wire_rx_end(struct vmmig_wire_rx *rx,
 		      const struct vmmig_wire_end *end);
 u32 vmmig_wire_rx_eof(const struct vmmig_wire_rx *rx, bool mid_record);
 
 u32 vmmig_wire_hello_len(const struct vmmig_wire_layout *layout);
 void vmmig_wire_put_hello(void *buf, const struct vmmig_wire_layout *layout,
-			  u64 stream_id);
+			  u64 stream_id, u64 features);
 void vmmig_wire_put_rec(struct vmmig_wire_rec *rec, u8 type, u32 slot,
 			u64 gfn, u16 count, u32 len);
 

@@ -36,7 +36,7 @@ static struct wire_test *wire_test_new(struct kunit *test)
 		w->layout.slots[i] = test_slots[i];
 	KUNIT_ASSERT_EQ(test, vmmig_wire_hello_len(&w->layout),
 			(u32)sizeof(w->hello));
-	vmmig_wire_put_hello(w->hello, &w->layout, 0x1234);
+	vmmig_wire_put_hello(w->hello, &w->layout, 0x1234, 0);
 	vmmig_wire_rx_init(&w->rx, &w->layout);
 	return w;
 }
@@ -139,7 +139,7 @@ static void wire_test_hello(struct kunit *test)
 	HELLO_EXPECT(h->magic = cpu_to_be32(0x47455420), VMMIG_REASON_BAD_MAGIC);
 	HELLO_EXPECT(h->version = cpu_to_be16(2), VMMIG_REASON_BAD_VERSION);
 	HELLO_EXPECT(h->version = 0, VMMIG_REASON_BAD_VERSION);
-	HELLO_EXPECT(h->features = cpu_to_be64(1), VMMIG_REASON_BAD_FEATURES);
+	HELLO_EXPECT(h->features = cpu_to_be64(2), VMMIG_REASON_BAD_FEATURES);
 	HELLO_EXPECT(h->nr_channels = cpu_to_be16(2), VMMIG_REASON_BAD_FEATURES);
 	HELLO_EXPECT(h->page_size = cpu_to_be32(8192),
 		     VMMIG_REASON_LAYOUT_MISMATCH);
@@ -155,7 +155,7 @@ static void wire_test_hello(struct kunit *test)
 	/* A HELLO with fewer slots than the VM has, consistently encoded. */
 	w = wire_test_new(test);
 	w->layout.nr_slots = 3;
-	vmmig_wire_put_hello(w->hello, &w->layout, 1);
+	vmmig_wire_put_hello(w->hello, &w->layout, 1, 0);
 	w->layout.nr_slots = 4;
 	KUNIT_EXPECT_EQ(test, send_hello(w, w->hello,
 					 vmmig_wire_hello_len(&w->layout) -
@@ -296,7 +296,52 @@ static void wire_test_random_headers(struct kunit *test)
 	KUNIT_EXPECT_GT(test, accepted, 1000U);
 }
 
+/* ROUND: only in live streams, 16-byte payload, rounds never go back. */
+static void wire_test_round(struct kunit *test)
+{
+	struct wire_test *w = wire_test_started(test);
+	struct vmmig_wire_round round = { .round = cpu_to_be32(3) };
+	struct vmmig_wire_rec rec;
+	struct vmmig_wire_dest d;
+
+	vmmig_wire_put_rec(&rec, VMMIG_WIRE_ROUND, 0, 0, 0, sizeof(round));
+	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_rec(&w->rx, &rec, &d),
+			(u32)VMMIG_REASON_BAD_RECORD_TYPE);
+
+	w = wire_test_new(test);
+	vmmig_wire_put_hello(w->hello, &w->layout, 7, VMMIG_WIRE_F_LIVE);
+	KUNIT_ASSERT_EQ(test, send_hello(w, w->hello, sizeof(w->hello)),
+			(u32)VMMIG_REASON_NONE);
+	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_rec(&w->rx, &rec, &d),
+			(u32)VMMIG_REASON_NONE);
+	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_round(&w->rx, &round),
+			(u32)VMMIG_REASON_NONE);
+	/* A keepalive repeats the round. */
+	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_round(&w->rx, &round),
+			(u32)VMMIG_REASON_NONE);
+	KUNIT_EXPECT_EQ(test, w->rx.round, 3U);
+	round.round = cpu_to_be32(2);
+	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_round(&w->rx, &round),
+			(u32)VMMIG_REASON_BAD_RECORD_TYPE);
+	round.round = cpu_to_be32(4);
+	round.reserved = cpu_to_be32(1);
+	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_round(&w->rx, &round),
+			(u32)VMMIG_REASON_BAD_RESERVED);
+	vmmig_wire_put_rec(&rec, VMMIG_WIRE_ROUND, 0, 0, 0, 8);
+	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_rec(&w->rx, &rec, &d),
+			(u32)VMMIG_REASON_BAD_LENGTH);
+	vmmig_wire_put_rec(&rec, VMMIG_WIRE_ROUND, 1, 0, 0, sizeof(round));
+	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_rec(&w->rx, &rec, &d),
+			(u32)VMMIG_REASON_BAD_RESERVED);
+	/* Unknown feature bits stay rejected. */
+	w = wire_test_new(test);
+	vmmig_wire_put_hello(w->hello, &w->layout, 7, 2);
+	KUNIT_EXPECT_EQ(test, send_hello(w, w->hello, sizeof(w->hello)),
+			(u32)VMMIG_REASON_BAD_FEATURES);
+}
+
 static struct kunit_case vmmig_wire_cases[] = {
+	KUNIT_CASE(wire_test_round),
 	KUNIT_CASE(wire_test_stream),
 	KUNIT_CASE(wire_test_hello),
 	KUNIT_CASE(wire_test_pages),

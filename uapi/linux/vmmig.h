@@ -86,6 +86,15 @@ enum vmmig_state {
  * @VMMIG_REASON_TRAILING_DATA: Data follows END.
  * @VMMIG_REASON_INCOMPLETE: END's totals differ from what the destination
  *   received.
+ * @VMMIG_REASON_PEER_TIMEOUT: The peer neither read nor wrote for longer than
+ *   peer-timeout-ms.
+ * @VMMIG_REASON_NOT_CONVERGED: Pre-copy reached max-rounds or max-time-ms
+ *   without the remaining pages fitting downtime-ms, and on-limit is fail.
+ * @VMMIG_REASON_MEMSLOT_CHANGED: The VMM changed the VM's memory slots (added,
+ *   removed, moved one, or turned its dirty logging off) during live
+ *   migration.
+ * @VMMIG_REASON_DIRTY_LOG: KVM refused to turn dirty logging on or off, or to
+ *   reset the dirty rings.
  */
 enum vmmig_reason {
 	VMMIG_REASON_NONE,
@@ -110,6 +119,10 @@ enum vmmig_reason {
 	VMMIG_REASON_TRUNCATED,
 	VMMIG_REASON_TRAILING_DATA,
 	VMMIG_REASON_INCOMPLETE,
+	VMMIG_REASON_PEER_TIMEOUT,
+	VMMIG_REASON_NOT_CONVERGED,
+	VMMIG_REASON_MEMSLOT_CHANGED,
+	VMMIG_REASON_DIRTY_LOG,
 
 	/* private: */
 	__VMMIG_REASON_MAX,
@@ -129,6 +142,18 @@ enum vmmig_on_limit {
 	VMMIG_ON_LIMIT_SWITCHOVER,
 };
 
+/**
+ * enum vmmig_mode - How a source session moves memory.
+ * @VMMIG_MODE_QUICK: Stop-and-copy: the VMM has paused the VM; one pass over
+ *   memory, then the blob.
+ * @VMMIG_MODE_LIVE: Pre-copy while the VM runs, tracking writes with the KVM
+ *   dirty ring, until the VMM switches over.
+ */
+enum vmmig_mode {
+	VMMIG_MODE_QUICK = 1,
+	VMMIG_MODE_LIVE,
+};
+
 enum {
 	VMMIG_A_PARAMS_UNSPEC,
 	VMMIG_A_PARAMS_DOWNTIME_MS,
@@ -137,6 +162,8 @@ enum {
 	VMMIG_A_PARAMS_MAX_BANDWIDTH,
 	VMMIG_A_PARAMS_ON_LIMIT,
 	VMMIG_A_PARAMS_THROTTLE_MAX_MS,
+	VMMIG_A_PARAMS_MODE,
+	VMMIG_A_PARAMS_PEER_TIMEOUT_MS,
 
 	__VMMIG_A_PARAMS_MAX,
 	VMMIG_A_PARAMS_MAX = (__VMMIG_A_PARAMS_MAX - 1)
@@ -152,6 +179,16 @@ enum {
 	VMMIG_A_STATS_ROUND,
 	VMMIG_A_STATS_CPU_NS,
 	VMMIG_A_STATS_BLOB_BYTES,
+	VMMIG_A_STATS_REMAINING,
+	VMMIG_A_STATS_DIRTY_RATE,
+	VMMIG_A_STATS_BANDWIDTH,
+	VMMIG_A_STATS_EXPECTED_DOWNTIME_MS,
+	VMMIG_A_STATS_DOWNTIME_MS,
+	VMMIG_A_STATS_SETUP_MS,
+	VMMIG_A_STATS_DIRTY_PAGES,
+	VMMIG_A_STATS_REPORTED_PAGES,
+	VMMIG_A_STATS_RING_FULL,
+	VMMIG_A_STATS_THROTTLE_NS,
 
 	__VMMIG_A_STATS_MAX,
 	VMMIG_A_STATS_MAX = (__VMMIG_A_STATS_MAX - 1)
@@ -172,6 +209,9 @@ enum {
 	VMMIG_A_SESSION_OLD_STATE,
 	VMMIG_A_SESSION_FILE_FD,
 	VMMIG_A_SESSION_BLOB_FD,
+	VMMIG_A_SESSION_VCPU,
+	VMMIG_A_SESSION_GPA,
+	VMMIG_A_SESSION_LENGTH,
 
 	__VMMIG_A_SESSION_MAX,
 	VMMIG_A_SESSION_MAX = (__VMMIG_A_SESSION_MAX - 1)
@@ -197,6 +237,9 @@ enum {
 	VMMIG_CMD_HOST_GET,
 	VMMIG_CMD_SESSION_STATE_NTF,
 	VMMIG_CMD_SESSION_DEL_NTF,
+	VMMIG_CMD_SESSION_SWITCHOVER,
+	VMMIG_CMD_SESSION_RING_FULL,
+	VMMIG_CMD_SESSION_DIRTY,
 
 	__VMMIG_CMD_MAX,
 	VMMIG_CMD_MAX = (__VMMIG_CMD_MAX - 1)

@@ -5,7 +5,7 @@
  * One stream runs over each channel (a connected stream socket, or a file
  * for save/restore) from the source to the destination:
  *
- *	HELLO  (PAGES | ZERO | BLOB)*  END
+ *	HELLO  (PAGES | ZERO | BLOB | ROUND)*  END
  *
  * and the destination answers an END with one ACK on the same channel.
  * Every record is a struct vmmig_wire_rec followed by exactly rec.len
@@ -26,6 +26,7 @@
 #ifndef _UAPI_LINUX_VMMIG_WIRE_H
 #define _UAPI_LINUX_VMMIG_WIRE_H
 
+#include <linux/const.h>
 #include <linux/types.h>
 
 #define VMMIG_WIRE_MAGIC	0x564d4d47	/* "VMMG" */
@@ -36,8 +37,13 @@
 #define VMMIG_WIRE_MAX_COUNT	512	/* pages in one PAGES/ZERO record */
 #define VMMIG_WIRE_MAX_BLOB	(64U << 20)	/* bytes in one BLOB */
 
-/* HELLO.features: none defined in version 1. */
-#define VMMIG_WIRE_F_KNOWN	0ULL
+/*
+ * HELLO.features.
+ * @VMMIG_WIRE_F_LIVE: a live migration: the same page may come again in a
+ *	later round (the last copy wins), and ROUND records may appear.
+ */
+#define VMMIG_WIRE_F_LIVE	_BITULL(0)
+#define VMMIG_WIRE_F_KNOWN	VMMIG_WIRE_F_LIVE
 
 /**
  * enum vmmig_wire_type - record types.
@@ -52,6 +58,9 @@
  * @VMMIG_WIRE_END: last record; payload struct vmmig_wire_end.
  * @VMMIG_WIRE_ACK: destination to source, after END; payload struct
  *	vmmig_wire_ack.
+ * @VMMIG_WIRE_ROUND: (VMMIG_WIRE_F_LIVE) a pre-copy round begins, or, with
+ *	the same round number again, a keepalive while the source has nothing
+ *	to send; payload struct vmmig_wire_round.
  */
 enum vmmig_wire_type {
 	VMMIG_WIRE_HELLO = 1,
@@ -60,6 +69,7 @@ enum vmmig_wire_type {
 	VMMIG_WIRE_BLOB,
 	VMMIG_WIRE_END,
 	VMMIG_WIRE_ACK,
+	VMMIG_WIRE_ROUND,
 };
 
 /**
@@ -143,6 +153,18 @@ struct vmmig_wire_ack {
 	__be32	status;
 	__be32	reserved;
 	__be64	pages;
+};
+
+/**
+ * struct vmmig_wire_round - payload of ROUND.
+ * @round: pre-copy round, 0 for the first full pass; never decreases.
+ * @reserved: must be 0.
+ * @remaining: pages the source knows dirty at this point (informational).
+ */
+struct vmmig_wire_round {
+	__be32	round;
+	__be32	reserved;
+	__be64	remaining;
 };
 
 #endif /* _UAPI_LINUX_VMMIG_WIRE_H */

@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Live migration, source side: iterative pre-copy while the guest runs,
+ * convergence, switchover.
+ *
+ * Round 0 sends every page; each later round sends what the guest dirtied
+ * meanwhile (dirty.c harvests KVM's dirty rings into a bitmap between
+ * batches).  After each round the worker measures the round's bandwidth
+ * and dirty rate; once what is left would take no longer than downtime-ms
+ * to send, the session is ready (an event tells the VMM) and keeps sending
+ * what is dirtied until the VMM has paused its vCPUs and called
+ * session-switchover.  Then the worker harvests once more, sends the rest
+ * and the VMM's blob, and completes when the destination acknowledged.
+ *
+ * A guest that dirties memory faster than the link carries it is slowed at
+ * its ring-full exits (vmmig_live_ring_full()): the VMM's vCPU thread is
+ * held for a share of the time it ran since its last exit, a share that
+ * grows each round that does not converge, never longer than
+ * throttle-max-ms per exit.
+ *
+ * Every failure before the destination's acknowledgment returns a reason;
+ * the worker then turns dirty logging off and the source VM can resume
+ * with its memory untouched (vmmig only ever reads it).
+ */
+#include <linux/kthread.h>
+#include <linux/kvm_host.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/wait.h>
+#include <net/netlink.h>
+
+#include "compat.h"
+#include "dirty.h"
+#include "mem.h"
+#include "session.h"
+#include "state.h"
+#include "xfer.h"
+
+#define VMMIG_LIVE_IDLE_MS	10	/* harvest period with nothing to send */
+#define VMMIG_LIVE_MIN_SAMPLE	SZ_1M	/* bytes for a bandwidth sample */
+
+struct vmmig_live {
+	struct vmmig_session *s;
+	struct vmmig_channel *ch;
+	struct vmmig_mem *mem;
+	struct page **pages;
+	u32 round;		/* current round */
+	bool in_round;		/* @round's sweep has begun */
+	u64 bandwidth;		/* bytes/s, last good sample */
+	ktime_t round_start;
+	u64 round_bytes;	/* stats.bytes at round start */
+	ktime_t paced_since;	/* bandwidth cap: start of accounting */
+	u64 paced_bytes;
+	ktime_t last_sent;	/* last record sent (keepalive) */
+};
+
+static bool vmmig_live_ended(struct vmmig_session *s)
+{
+	return vmmig_state_is_final(READ_ONCE(s->state));
+}
+
+/* The worker must stop: cancelled, ended or asked to stop. */
+static bool vmmig_live_stopping(struct vmmig_session *s)
+{
+	return kthread_should_stop() || vmmig_live_ended(s);
+}
+
+static bool vmmig_live_switching(struct vmmig_session *s)
+{
+	return READ_ONCE(s->state) == VMMIG_STATE_SWITCHOVER;
+}
+
+static u32 vmmig_live_send_round(struct vmmig_live *l, u64 remaining)
+{
+	struct vmmig_wire_round r = {
+		.round = cpu_to_be32(l->round),
+		.remaining = cpu_to_be64(remaining),
+	};
+	int err;
+
+	err = vmmig_send_rec(l->ch, VMMIG_WIRE_ROUND, 0, 0, 0, &r, sizeof(r),
+			     true);
+	l->last_sent = ktime_get();
+	return err ? vmmig_channel_reason(err) : VMMIG_REASON_NONE;
+}
+
+static u32 vmmig_live_harvest(struct vmmig_live *l)
+{
+	int n = vmmig_dirty_harvest(&l->s->dirty);
+
+	if (n == -ESTALE)
+		return VMMIG_REASON_MEMSLOT_CHANGED;
+	if (n < 0)
+		return VMMIG_REASON_DIRTY_LOG;
+	atomic64_add(n, &l->s->stats.dirty_pages);
+	atomic64_set(&l->s->stats.remaining,
+		     vmmig_dirty_remaining(&l->s->dirty));
+	return VMMIG_REASON_NONE;
+}
+
+/* Stay under max-bandwidth: sleep until the bytes sent are due. */
+static void vmmig_live_pace(struct vmmig_live *l, u64 bytes)
+{
+	u64 cap = l->s->params.max_bandwidth, due_ns, spent_ns;
+
+	if (!cap)
+		return;
+	l->paced_bytes += bytes;
+	due_ns = div64_u64(l->paced_bytes * NSEC_PER_SEC, cap);
+	spent_ns = ktime_to_ns(ktime_sub(ktime_get(), l->paced_since));
+	if (due_ns > spent_ns)
+		wait_event_interruptible_timeout(l->s->wq,
+						 vmmig_live_stopping(l->s),
+						 nsecs_to_jiffies(due_ns - spent_ns));
+	/* Keep the window short so that a pause is not paid back later. */
+	if (spent_ns > NSEC_PER_SEC) {
+		l->paced_since = ktime_get();
+		l->paced_bytes = 0;
+	}
+}
+
+/*
+ * One pass over every memslot, sending the pages dirty now or dirtied
+ * ahead of the cursor meanwhile.  With @final (vCPUs paused) nothing stops
+ * it but an error.
+ */
+static u32 vmmig_live_sweep(struct vmmig_live *l, bool final)
+{
+	struct vmmig_session *s = l->s;
+	u32 si, reason;
+
+	for (si = 0; si < l->mem->layout.nr_slots; si++) {
+		u64 pos = 0;
+
+		for (;;) {
+			u64 before = atomic64_read(&s->stats.bytes);
+			unsigned int n;
+			int sent;
+
+			if (vmmig_live_stopping(s))
+				return VMMIG_REASON_CANCEL;
+			if (!final && vmmig_live_switching(s))
+				return VMMIG_REASON_NONE;
+			reason = vmmig_live_harvest(l);
+			if (reason)
+				return reason;
+			n = vmmig_dirty_take(&s->dirty, si, &pos,
+					     VMMIG_WIRE_MAX_COUNT);
+			if (!n)
+				break;
+			sent = vmmig_send_pages(s, l->ch, l->mem, si, pos, n,
+						l->pages);
+			if (sent < 0)
+				return sent == -EFAULT ? VMMIG_REASON_IO_ERROR :
+					vmmig_channel_reason(sent);
+			/* The taken pages must all go: a hole is an error. */
+			if (sent != n)
+				return VMMIG_REASON_IO_ERROR;
+			l->last_sent = ktime_get();
+			pos += n;
+			if (!final)
+				vmmig_live_pace(l, atomic64_read(&s->stats.bytes) -
+						before);
+			cond_resched();
+		}
+	}
+	return VMMIG_REASON_NONE;
+}
+
+/* Measure the round that just ended; true if what is left fits downtime. */
+static bool vmmig_live_measure(struct vmmig_live *l)
+{
+	struct vmmig_session *s = l->s;
+	u64 ns = max_t(u64, ktime_to_ns(ktime_sub(ktime_get(), l->round_start)), 1);
+	u64 bytes = atomic64_read(&s->stats.bytes) - l->round_bytes;
+	u64 newly = vmmig_dirty_newly(&s->dirty);
+	u64 remaining = vmmig_dirty_remaining(&s->dirty);
+	u64 expected_ms;
+	u32 pct;
+
+	if (bytes >= VMMIG_LIVE_MIN_SAMPLE || !l->bandwidth)
+		l->bandwidth = div64_u64(bytes * NSEC_PER_SEC, ns);
+	if (l->bandwidth)
+		expected_ms = div64_u64(remaining * PAGE_SIZE * MSEC_PER_SEC,
+					l->bandwidth);
+	else
+		expected_ms = remaining ? U64_MAX : 0;
+
+	atomic64_set(&s->stats.bandwidth, l->bandwidth);
+	atomic64_set(&s->stats.dirty_rate, div64_u64(newly * NSEC_PER_SEC, ns));
+	atomic64_set(&s->stats.remaining, remaining);
+	atomic64_set(&s->stats.expected_downtime_ms,
+		     min_t(u64, expected_ms, 1000000000ULL));
+
+	/*
+	 * Throttle (auto-converge): a round in which the guest dirtied more
+	 * than half of what the link carried makes the next one longer.
+	 */
+	if (l->round && s->params.throttle_max_ms &&
+	    newly * PAGE_SIZE > bytes / 2) {
+		pct = READ_ONCE(s->throttle_pct);
+		WRITE_ONCE(s->throttle_pct, pct ? min(pct + 10, 99U) : 20);
+	}
+	return expected_ms <= s->params.downtime_ms;
+}
+
+/* Has pre-copy reached max-rounds or max-time-ms? */
+static bool vmmig_live_limit(struct vmmig_live *l)
+{
+	const struct vmmig_params *p = &l->s->params;
+	s64 ms = ktime_ms_delta(ktime_get(), l->s->started);
+
+	return l->round + 1 >= p->max_rounds ||
+	       (p->max_time_ms && ms >= p->max_time_ms);
+}
+
+/* Nothing dirty: wait for the guest, the switchover or the end. */
+static u32 vmmig_live_idle(struct vmmig_live *l)
+{
+	struct vmmig_session *s = l->s;
+	u32 keepalive_ms = s->params.peer_timeout_ms / 3, reason;
+
+	while (!vmmig_dirty_remaining(&s->dirty)) {
+		wait_event_interruptible_timeout(s->wq,
+						 vmmig_live_stopping(s) ||
+						 vmmig_live_switching(s),
+						 msecs_to_jiffies(VMMIG_LIVE_IDLE_MS));
+		if (vmmig_live_stopping(s))
+			return VMMIG_REASON_CANCEL;
+		if (vmmig_live_switching(s))
+			return VMMIG_REASON_NONE;
+		reason = vmmig_live_harvest(l);
+		if (reason)
+			return reason;
+		/* Keep a silent link from looking dead to the destination. */
+		if (ktime_ms_delta(ktime_get(), l->last_sent) >= keepalive_ms) {
+			reason = vmmig_live_send_round(l, 0);
+			if (reason)
+				return reason;
+		}
+	}
+	return VMMIG_REASON_NONE;
+}
+
+/* Pre-copy rounds until the VMM switches over (or something fails). */
+static u32 vmmig_live_precopy(struct vmmig_live *l)
+{
+	struct vmmig_session *s = l->s;
+	bool announced = false;
+	u32 reason;
+
+	vmmig_dirty_mark_all(&s->dirty);
+	for (;;) {
+		l->round_start = ktime_get();
+		l->round_bytes = atomic64_read(&s->stats.bytes);
+		vmmig_dirty_newly(&s->dirty);
+		atomic_set(&s->stats.round, l->round);
+		l->in_round = true;
+		reason = vmmig_live_send_round(l, vmmig_dirty_remaining(&s->dirty));
+		if (!reason)
+			reason = vmmig_live_sweep(l, false);
+		if (reason || vmmig_live_switching(s))
+			return reason;
+		reason = vmmig_live_harvest(l);
+		if (reason)
+			return reason;
+
+		if (!announced && vmmig_live_measure(l)) {
+			announced = true;
+			vmmig_session_ready(s);
+		} else if (!announced && vmmig_live_limit(l)) {
+			if (s->params.on_limit == VMMIG_ON_LIMIT_FAIL)
+				return VMMIG_REASON_NOT_CONVERGED;
+			announced = true;
+			vmmig_session_ready(s);
+		} else if (announced) {
+			vmmig_live_measure(l);
+		}
+		l->round++;
+		l->in_round = false;
+		reason = vmmig_live_idle(l);
+		if (reason || vmmig_live_switching(s))
+			return reason;
+	}
+}
+
+/* The guest is paused: send the rest and the blob; wait for the ACK. */
+static u32 vmmig_live_switchover(struct vmmig_live *l)
+{
+	struct vmmig_session *s = l->s;
+	ktime_t paused;
+	u32 reason;
+
+	reason = vmmig_live_harvest(l);
+	if (reason)
+		return reason;
+	/* The final round: the next number, unless none started it yet. */
+	if (l->in_round)
+		l->round++;
+	atomic_set(&s->stats.round, l->round);
+	reason = vmmig_live_send_round(l, vmmig_dirty_remaining(&s->dirty));
+	if (!reason)
+		reason = vmmig_live_sweep(l, true);
+	if (!reason)
+		reason = vmmig_live_harvest(l);
+	if (!reason && vmmig_dirty_remaining(&s->dirty))
+		reason = vmmig_live_sweep(l, true);	/* VMM reported late */
+	if (!reason && s->blob_file)
+		reason = vmmig_send_blob(s, l->ch);
+	if (!reason)
+		reason = vmmig_send_end(s, l->ch);
+	if (!reason) {
+		mutex_lock(&s->lock);
+		paused = s->switchover_at;
+		mutex_unlock(&s->lock);
+		atomic64_set(&s->stats.downtime_ms,
+			     ktime_ms_delta(ktime_get(), paused));
+		atomic64_set(&s->stats.remaining, 0);
+	}
+	return reason;
+}
+
+/**
+ * vmmig_live_run() - live migration, source side.
+ * @s: a started live source session; runs in its worker with the VMM's mm.
+ *
+ * Return: VMMIG_REASON_NONE once the destination acknowledged the stream
+ * after the switchover; else why not.  Dirty logging is off on return.
+ */
+u32 vmmig_live_run(struct vmmig_session *s)
+{
+	struct vmmig_live l = {
+		.s = s,
+		.ch = &s->channels[0],
+		.paced_since = ktime_get(),
+	};
+	u32 reason = VMMIG_REASON_IO_ERROR;
+	int err;
+
+	l.mem = vmmig_mem_snapshot(s->vm.kvm);
+	if (IS_ERR(l.mem))
+		return VMMIG_REASON_LAYOUT_MISMATCH;
+	l.pages = kvmalloc_array(VMMIG_WIRE_MAX_COUNT, sizeof(*l.pages),
+				 GFP_KERNEL);
+	if (!l.pages)
+		goto out_mem;
+
+	err = vmmig_dirty_start(&s->dirty, l.mem);
+	if (err) {
+		reason = err == -ESTALE ? VMMIG_REASON_MEMSLOT_CHANGED :
+					  VMMIG_REASON_DIRTY_LOG;
+		goto out_pages;
+	}
+	reason = vmmig_send_hello(l.ch, l.mem, VMMIG_WIRE_F_LIVE);
+	atomic64_set(&s->stats.setup_ms, ktime_ms_delta(ktime_get(), s->started));
+	if (!reason)
+		reason = vmmig_live_precopy(&l);
+	if (!reason && vmmig_live_switching(s))
+		reason = vmmig_live_switchover(&l);
+	else if (!reason)
+		reason = VMMIG_REASON_CANCEL;
+	vmmig_dirty_stop(&s->dirty);
+	/* Release vCPUs held in session-ring-full. */
+	wake_up_all(&s->wq);
+out_pages:
+	kvfree(l.pages);
+out_mem:
+	vmmig_mem_free(l.mem);
+	return reason;
+}
+
+/**
+ * vmmig_live_ring_full() - session-ring-full: a vCPU's dirty ring is full.
+ * @s: the session.
+ * @vcpu_id: the vCPU's id (KVM_CREATE_VCPU's argument).
+ * @attr: the vcpu attribute, for error reports.
+ * @extack: error report.
+ *
+ * Runs in the VMM's vCPU thread.  Harvests and resets the rings, so the
+ * vCPU may run again, after holding it as the throttle decides.
+ *
+ * Return: 0 (also when the session does not track the rings: nothing is
+ * held then), -EOPNOTSUPP for a session that is not a live source,
+ * -ENOENT for an unknown vCPU, -EPERM from outside the VMM, -EINTR.
+ */
+int vmmig_live_ring_full(struct vmmig_session *s, u32 vcpu_id,
+			 const struct nlattr *attr,
+			 struct netlink_ext_ack *extack)
+{
+	struct kvm_vcpu *vcpu;
+	u64 t0 = ktime_get_ns(), last, hold_ns = 0;
+	u32 pct, max_ms = s->params.throttle_max_ms;
+	int n;
+
+	if (s->role != VMMIG_ROLE_SOURCE || s->params.mode != VMMIG_MODE_LIVE) {
+		NL_SET_ERR_MSG(extack, "session is not a live migration source");
+		return -EOPNOTSUPP;
+	}
+	if (current->mm != s->vm.kvm->mm) {
+		NL_SET_ERR_MSG(extack,
+			       "session-ring-full must come from the VMM process of the VM");
+		return -EPERM;
+	}
+	vcpu = kvm_get_vcpu_by_id(s->vm.kvm, vcpu_id);
+	if (!vcpu) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "vcpu: no vCPU of that id");
+		return -ENOENT;
+	}
+	atomic64_inc(&s->stats.ring_full);
+	n = vmmig_dirty_harvest(&s->dirty);
+	if (n == -EINTR)
+		return -EINTR;
+	if (n > 0)
+		atomic64_add(n, &s->stats.dirty_pages);
+
+	pct = READ_ONCE(s->throttle_pct);
+	last = vmmig_dirty_note_exit(&s->dirty, vcpu->vcpu_idx, 0);
+	if (pct && max_ms && last && t0 > last)
+		hold_ns = min_t(u64, div_u64((t0 - last) * pct, 100 - pct),
+				(u64)max_ms * NSEC_PER_MSEC);
+	if (hold_ns)
+		wait_event_interruptible_timeout(s->wq,
+						 vmmig_live_ended(s) ||
+						 vmmig_live_switching(s),
+						 nsecs_to_jiffies(hold_ns));
+	vmmig_dirty_note_exit(&s->dirty, vcpu->vcpu_idx, ktime_get_ns());
+	atomic64_add(ktime_get_ns() - t0, &s->stats.throttle_ns);
+	return 0;
+}
+
+/**
+ * vmmig_live_report_dirty() - session-dirty: the VMM wrote guest memory.
+ * @s: the session.
+ * @gpa: first byte written.
+ * @len: bytes written.
+ * @attr: the gpa attribute, for error reports.
+ * @extack: error report.
+ *
+ * Return: 0, -EOPNOTSUPP for a session that is not a live source, -EBUSY
+ * past the switchover, -ERANGE if the range is not all guest memory.
+ */
+int vmmig_live_report_dirty(struct vmmig_session *s, u64 gpa, u64 len,
+			    const struct nlattr *attr,
+			    struct netlink_ext_ack *extack)
+{
+	u32 state = READ_ONCE(s->state);
+	u64 pages;
+	int err;
+
+	if (s->role != VMMIG_ROLE_SOURCE || s->params.mode != VMMIG_MODE_LIVE) {
+		NL_SET_ERR_MSG(extack, "session is not a live migration source");
+		return -EOPNOTSUPP;
+	}
+	if (state != VMMIG_STATE_NEW && state != VMMIG_STATE_ACTIVE &&
+	    state != VMMIG_STATE_READY) {
+		NL_SET_ERR_MSG(extack,
+			       "session is past pre-copy: report writes before session-switchover");
+		return -EBUSY;
+	}
+	err = vmmig_dirty_mark_gpa(&s->dirty, gpa, len, &pages);
+	if (err == -ENOENT) {
+		/* Not tracking (yet): check the range against the VM itself. */
+		struct vmmig_mem *mem = vmmig_mem_snapshot(s->vm.kvm);
+
+		if (IS_ERR(mem))
+			err = -ERANGE;
+		else if (!vmmig_mem_has_range(mem, gpa, len))
+			err = -ERANGE;
+		if (!IS_ERR(mem))
+			vmmig_mem_free(mem);
+	}
+	if (err == -ERANGE) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "gpa, length: range is not all guest memory");
+		return err;
+	}
+	/* Not tracking yet (or any more): round 0 sends it anyway. */
+	if (!err)
+		atomic64_add(pages, &s->stats.reported_pages);
+	return 0;
+}
