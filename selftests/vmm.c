@@ -104,15 +104,100 @@ uint64_t vmm_vm_diff_pages(const struct vmm_vm *a, const struct vmm_vm *b)
 	return bad;
 }
 
+/* Host address of guest-physical @gpa, NULL if no memslot holds it. */
+void *vmm_gpa_hva(const struct vmm_vm *vm, uint64_t gpa)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_slots; i++)
+		if (gpa >= vm->slots[i].gpa &&
+		    gpa - vm->slots[i].gpa < vm->slots[i].npages * VMM_PAGE)
+			return vm->mem[i] + (gpa - vm->slots[i].gpa);
+	return NULL;
+}
+
+/* Copy guest-physical [@gpa, @gpa + @len) from @src to @dst, page-wise. */
+int __vmm_vm_copy(struct vmm_vm *dst, const struct vmm_vm *src, uint64_t gpa,
+		  uint64_t len)
+{
+	uint64_t end = gpa + len;
+
+	if (gpa % VMM_PAGE || len % VMM_PAGE)
+		return -EINVAL;
+	for (; gpa < end; gpa += VMM_PAGE) {
+		void *d = vmm_gpa_hva(dst, gpa), *s = vmm_gpa_hva(src, gpa);
+
+		if (!d || !s)
+			return -EFAULT;
+		memcpy(d, s, VMM_PAGE);
+	}
+	return 0;
+}
+
 int __vmm_vcpu_create(struct vmm_vcpu *v, const struct vmm_vm *vm)
 {
-	int size = ioctl(kvm(), KVM_GET_VCPU_MMAP_SIZE, 0);
+	return __vmm_vcpu_create_id(v, vm, 0);
+}
 
-	v->fd = ioctl(vm->fd, KVM_CREATE_VCPU, 0);
-	if (v->fd < 0 || size <= 0)
+/**
+ * __vmm_vcpu_create_id() - vCPU @id of @vm, its kvm_run mapped, and its
+ * dirty ring too when the VM has one (__vmm_vm_enable_dirty_ring()).
+ * @v: filled.
+ * @vm: the VM.
+ * @id: the vCPU id (APIC id).
+ */
+int __vmm_vcpu_create_id(struct vmm_vcpu *v, const struct vmm_vm *vm,
+			 uint32_t id)
+{
+	int k = kvm();
+
+	memset(v, 0, sizeof(*v));
+	v->fd = -1;
+	if (k < 0)
+		return k;
+	v->run_size = ioctl(k, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (v->run_size <= 0)
+		return v->run_size < 0 ? -errno : -EINVAL;
+	v->fd = ioctl(vm->fd, KVM_CREATE_VCPU, (unsigned long)id);
+	if (v->fd < 0)
 		return -errno;
-	v->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
-	return v->run == MAP_FAILED ? -errno : 0;
+	v->id = id;
+	pthread_mutex_init(&v->lock, NULL);
+	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      v->fd, 0);
+	if (v->run == MAP_FAILED) {
+		v->run = NULL;
+		return -errno;
+	}
+	if (vm->ring_entries) {
+		size_t len = vm->ring_entries * sizeof(struct kvm_dirty_gfn);
+		off_t off = (off_t)KVM_DIRTY_LOG_PAGE_OFFSET *
+			    sysconf(_SC_PAGESIZE);
+
+		v->ring = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			       v->fd, off);
+		if (v->ring == MAP_FAILED) {
+			v->ring = NULL;
+			return -errno;
+		}
+		v->ring_entries = vm->ring_entries;
+	}
+	return 0;
+}
+
+void vmm_vcpu_destroy(struct vmm_vcpu *v)
+{
+	if (v->ring)
+		munmap(v->ring, v->ring_entries * sizeof(*v->ring));
+	if (v->run)
+		munmap(v->run, v->run_size);
+	if (v->fd >= 0) {
+		close(v->fd);
+		pthread_mutex_destroy(&v->lock);
+	}
+	v->ring = NULL;
+	v->run = NULL;
+	v->fd = -1;
 }
 
 /* Real mode, flat segments at 0, starting at @rip. */
@@ -132,10 +217,52 @@ int __vmm_vcpu_real_mode(struct vmm_vcpu *v, uint64_t rip)
 	return 0;
 }
 
+/**
+ * __vmm_vcpu_flat32() - 32-bit protected mode as a bootloader leaves it:
+ * CR0.PE, no paging, flat 4 GiB code (0x08) and data (0x10) segments,
+ * interrupts off, @eip and @ebx, every other GPR zero.  Only the segment
+ * caches are set: there is no GDT in guest memory, so the guest must not
+ * load segment registers.
+ * @v: the vCPU.
+ * @eip: where to start.
+ * @ebx: the guest's argument.
+ */
+int __vmm_vcpu_flat32(struct vmm_vcpu *v, uint32_t eip, uint32_t ebx)
+{
+	const struct kvm_segment code = {
+		.base = 0, .limit = 0xffffffff, .selector = 0x08,
+		.type = 0xb,		/* code, execute/read, accessed */
+		.present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1,
+	};
+	struct kvm_segment data = code;
+	struct kvm_regs regs = { .rip = eip, .rbx = ebx, .rflags = 2 };
+	struct kvm_sregs sregs;
+
+	data.selector = 0x10;
+	data.type = 0x3;		/* data, read/write, accessed */
+	if (ioctl(v->fd, KVM_GET_SREGS, &sregs))
+		return -errno;
+	sregs.cs = code;
+	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = data;
+	sregs.cr0 = 0x11;		/* PE | ET */
+	sregs.cr3 = sregs.cr4 = sregs.efer = 0;
+	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) ||
+	    ioctl(v->fd, KVM_SET_REGS, &regs))
+		return -errno;
+	return 0;
+}
+
+/*
+ * The state of a vCPU out of KVM_RUN.  An I/O exit is completed only by
+ * the next KVM_RUN (see the runner), so save after one that returned
+ * -EINTR.
+ */
 int __vmm_vcpu_get_state(struct vmm_vcpu *v, struct vmm_vcpu_state *st)
 {
+	memset(st, 0, sizeof(*st));
 	if (ioctl(v->fd, KVM_GET_REGS, &st->regs) ||
-	    ioctl(v->fd, KVM_GET_SREGS, &st->sregs))
+	    ioctl(v->fd, KVM_GET_SREGS, &st->sregs) ||
+	    ioctl(v->fd, KVM_GET_VCPU_EVENTS, &st->events))
 		return -errno;
 	return 0;
 }
@@ -143,9 +270,72 @@ int __vmm_vcpu_get_state(struct vmm_vcpu *v, struct vmm_vcpu_state *st)
 int __vmm_vcpu_set_state(struct vmm_vcpu *v, const struct vmm_vcpu_state *st)
 {
 	if (ioctl(v->fd, KVM_SET_SREGS, &st->sregs) ||
-	    ioctl(v->fd, KVM_SET_REGS, &st->regs))
+	    ioctl(v->fd, KVM_SET_REGS, &st->regs) ||
+	    ioctl(v->fd, KVM_SET_VCPU_EVENTS, &st->events))
 		return -errno;
 	return 0;
+}
+
+size_t vmm_vcpus_blob_size(unsigned int nr)
+{
+	return sizeof(struct vmm_vcpus_hdr) +
+	       nr * sizeof(struct vmm_vcpu_state);
+}
+
+static int vmm_pio(bool wr, int fd, void *buf, size_t len, off_t off)
+{
+	ssize_t n = wr ? pwrite(fd, buf, len, off) : pread(fd, buf, len, off);
+
+	if (n < 0)
+		return -errno;
+	return n == (ssize_t)len ? 0 : -EIO;
+}
+
+/**
+ * __vmm_vcpus_save() - the state of @nr paused vCPUs into @fd (a memfd):
+ * vmm_vcpus_blob_size(@nr) bytes from offset 0.
+ */
+int __vmm_vcpus_save(struct vmm_vcpu *vcpus, unsigned int nr, int fd)
+{
+	struct vmm_vcpus_hdr h = {
+		.magic = VMM_VCPUS_MAGIC, .nr = nr,
+		.state_size = sizeof(struct vmm_vcpu_state),
+	};
+	struct vmm_vcpu_state st;
+	unsigned int i;
+	int err;
+
+	err = vmm_pio(true, fd, &h, sizeof(h), 0);
+	for (i = 0; !err && i < nr; i++) {
+		err = __vmm_vcpu_get_state(&vcpus[i], &st);
+		if (!err)
+			err = vmm_pio(true, fd, &st, sizeof(st),
+				      sizeof(h) + i * sizeof(st));
+	}
+	return err;
+}
+
+/* __vmm_vcpus_restore() - what __vmm_vcpus_save() wrote, into @nr vCPUs. */
+int __vmm_vcpus_restore(struct vmm_vcpu *vcpus, unsigned int nr, int fd)
+{
+	struct vmm_vcpus_hdr h;
+	struct vmm_vcpu_state st;
+	unsigned int i;
+	int err;
+
+	err = vmm_pio(false, fd, &h, sizeof(h), 0);
+	if (err)
+		return err;
+	if (h.magic != VMM_VCPUS_MAGIC || h.nr != nr ||
+	    h.state_size != sizeof(st) || h.reserved)
+		return -EINVAL;
+	for (i = 0; !err && i < nr; i++) {
+		err = vmm_pio(false, fd, &st, sizeof(st),
+			      sizeof(h) + i * sizeof(st));
+		if (!err)
+			err = __vmm_vcpu_set_state(&vcpus[i], &st);
+	}
+	return err;
 }
 
 /**
@@ -170,14 +360,14 @@ static void vmm_kick(int sig)
 	(void)sig;
 }
 
-struct vmm_runner {
+struct vmm_run_for {
 	struct vmm_vcpu *v;
 	int ret;
 };
 
-static void *vmm_runner(void *arg)
+static void *vmm_run_for_thread(void *arg)
 {
-	struct vmm_runner *r = arg;
+	struct vmm_run_for *r = arg;
 
 	r->ret = vmm_vcpu_run(r->v);
 	return NULL;
@@ -195,11 +385,11 @@ static void *vmm_runner(void *arg)
 int __vmm_vcpu_run_for(struct vmm_vcpu *v, unsigned int ms)
 {
 	struct sigaction sa = { .sa_handler = vmm_kick };	/* no SA_RESTART */
-	struct vmm_runner r = { .v = v };
+	struct vmm_run_for r = { .v = v };
 	pthread_t t;
 
 	if (sigaction(SIGUSR1, &sa, NULL) ||
-	    pthread_create(&t, NULL, vmm_runner, &r))
+	    pthread_create(&t, NULL, vmm_run_for_thread, &r))
 		return -errno;
 	usleep(ms * 1000);
 	pthread_kill(t, SIGUSR1);
@@ -294,4 +484,550 @@ int __vmm_tcp_pair_netns(int fds[2], const char *src_ns, const char *dst_ns,
 		err = -errno;
 	close(self);
 	return err;
+}
+
+/* ---- dirty ring -------------------------------------------------------- */
+
+/**
+ * __vmm_vm_enable_dirty_ring() - a dirty ring of @entries (a power of two)
+ * per vCPU; before any vCPU is created.
+ * @vm: the VM.
+ * @entries: ring size in struct kvm_dirty_gfn entries.
+ *
+ * Return: 0, -EOPNOTSUPP if KVM has no dirty ring, -E2BIG if it is larger
+ * than KVM allows, or another negative errno.
+ */
+int __vmm_vm_enable_dirty_ring(struct vmm_vm *vm, uint32_t entries)
+{
+	uint64_t bytes = (uint64_t)entries * sizeof(struct kvm_dirty_gfn);
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_DIRTY_LOG_RING };
+	int max = ioctl(vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_DIRTY_LOG_RING);
+
+	if (max < 0)
+		return -errno;
+	if (!max)
+		return -EOPNOTSUPP;
+	if (!entries || (entries & (entries - 1)))
+		return -EINVAL;
+	if (bytes > (uint64_t)max)
+		return -E2BIG;
+	cap.args[0] = bytes;
+	if (ioctl(vm->fd, KVM_ENABLE_CAP, &cap))
+		return -errno;
+	vm->ring_entries = entries;
+	return 0;
+}
+
+/*
+ * __vmm_vm_set_dirty_logging() - KVM_MEM_LOG_DIRTY_PAGES on (or off) on
+ * every memslot, as a VMM starts (ends) a live migration.  With the dirty
+ * ring, turning it on write-protects every page: each page's next write
+ * pushes a ring entry.
+ */
+int __vmm_vm_set_dirty_logging(struct vmm_vm *vm, bool on)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_slots; i++) {
+		struct kvm_userspace_memory_region r = {
+			.slot = vm->slots[i].slot,
+			.flags = on ? KVM_MEM_LOG_DIRTY_PAGES : 0,
+			.guest_phys_addr = vm->slots[i].gpa,
+			.memory_size = vm->slots[i].npages * VMM_PAGE,
+			.userspace_addr = (uintptr_t)vm->mem[i],
+		};
+
+		if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r))
+			return -errno;
+	}
+	vm->dirty_logging = on;
+	return 0;
+}
+
+/**
+ * vmm_vcpu_ring_harvest() - collect the dirty entries of @v's ring, as
+ * Documentation/virt/kvm/api.rst describes: from the vCPU's fetch index,
+ * while an entry's flags (read with acquire) say DIRTY, pass it to @fn and
+ * mark it RESET (store with release).  KVM recycles the marked entries on
+ * the next __vmm_vm_reset_rings().  Safe while the vCPU runs; harvesters
+ * of one vCPU are serialized.
+ * @v: the vCPU.
+ * @fn: called for each entry (memslot as in KVM, offset in pages); or NULL.
+ * @ctx: for @fn.
+ *
+ * Return: the number of entries harvested, or -EINVAL without a ring.
+ */
+int vmm_vcpu_ring_harvest(struct vmm_vcpu *v,
+			  void (*fn)(void *ctx, uint32_t slot, uint64_t offset),
+			  void *ctx)
+{
+	int n = 0;
+
+	if (!v->ring)
+		return -EINVAL;
+	pthread_mutex_lock(&v->lock);
+	for (;;) {
+		struct kvm_dirty_gfn *e =
+			&v->ring[v->fetch & (v->ring_entries - 1)];
+
+		if (!(__atomic_load_n(&e->flags, __ATOMIC_ACQUIRE) &
+		      KVM_DIRTY_GFN_F_DIRTY))
+			break;
+		if (fn)
+			fn(ctx, e->slot, e->offset);
+		__atomic_store_n(&e->flags, KVM_DIRTY_GFN_F_RESET,
+				 __ATOMIC_RELEASE);
+		v->fetch++;
+		n++;
+	}
+	pthread_mutex_unlock(&v->lock);
+	return n;
+}
+
+/*
+ * __vmm_vm_reset_rings() - KVM_RESET_DIRTY_RINGS: recycle the harvested
+ * entries of every ring and write-protect their pages again.
+ *
+ * Return: the number of entries reset (>= 0), or a negative errno.
+ */
+int __vmm_vm_reset_rings(struct vmm_vm *vm)
+{
+	int n = ioctl(vm->fd, KVM_RESET_DIRTY_RINGS, 0);
+
+	return n < 0 ? -errno : n;
+}
+
+/* ---- the stamp guest --------------------------------------------------- */
+
+/* Copy the stamp guest's code to @gpa (VMM_STAMP_CODE_GPA in the tests). */
+int __vmm_load_stamp_guest(struct vmm_vm *vm, uint64_t gpa)
+{
+	size_t len = vmm_guest_stamp_end - vmm_guest_stamp;
+	uint8_t *first = vmm_gpa_hva(vm, gpa);
+
+	if (!first || vmm_gpa_hva(vm, gpa + len - 1) != first + len - 1)
+		return -EFAULT;
+	memcpy(first, vmm_guest_stamp, len);
+	return 0;
+}
+
+/* The control block of the @idx-th stamp vCPU, at VMM_STAMP_CTL_GPA. */
+struct vmm_stamp_ctl *vmm_stamp_ctl(const struct vmm_vm *vm, unsigned int idx)
+{
+	return vmm_gpa_hva(vm, VMM_STAMP_CTL_GPA +
+			   idx * sizeof(struct vmm_stamp_ctl));
+}
+
+/**
+ * __vmm_stamp_setup() - make @v the @idx-th stamp vCPU: its control block
+ * at VMM_STAMP_CTL_GPA + @idx * 64 filled, its working set zeroed, and the
+ * vCPU in flat 32-bit mode at VMM_STAMP_CODE_GPA with EBX = its control
+ * block.  The code must be loaded (__vmm_load_stamp_guest()).
+ * @vm: the VM.
+ * @v: the vCPU.
+ * @idx: its index (< 64), also the vCPU number in its stamps.
+ * @base_gpa: the working set, page aligned.
+ * @npages: its size (< 2^24 pages); any memslots, but no holes.
+ * @delay: spin iterations after each page.
+ */
+int __vmm_stamp_setup(struct vmm_vm *vm, struct vmm_vcpu *v, unsigned int idx,
+		      uint32_t base_gpa, uint32_t npages, uint32_t delay)
+{
+	struct vmm_stamp_ctl *ctl = vmm_stamp_ctl(vm, idx);
+	uint32_t p;
+
+	if (!ctl || idx >= VMM_PAGE / sizeof(*ctl) || base_gpa % VMM_PAGE ||
+	    npages >= 1U << 24 ||
+	    (uint64_t)base_gpa + (uint64_t)npages * VMM_PAGE > 1ULL << 32)
+		return -EINVAL;
+	for (p = 0; p < npages; p++) {
+		void *hva = vmm_gpa_hva(vm, base_gpa + (uint64_t)p * VMM_PAGE);
+
+		if (!hva)
+			return -EFAULT;
+		memset(hva, 0, VMM_PAGE);
+	}
+	memset(ctl, 0, sizeof(*ctl));
+	ctl->base_gpa = base_gpa;
+	ctl->npages = npages;
+	ctl->vcpu = idx;
+	ctl->delay = delay;
+	return __vmm_vcpu_flat32(v, VMM_STAMP_CODE_GPA,
+				 VMM_STAMP_CTL_GPA + idx * sizeof(*ctl));
+}
+
+/* What vCPU @vcpu's sweep @iter writes at offset 0 of its page @page. */
+uint64_t vmm_stamp_val(uint64_t iter, uint32_t vcpu, uint32_t page)
+{
+	if (!iter)
+		return 0;
+	return (uint64_t)(page | vcpu << 24) << 32 | (uint32_t)iter;
+}
+
+/* Write what sweep @iter writes into the page at @hva. */
+void vmm_stamp_put(void *hva, uint64_t iter, uint32_t vcpu, uint32_t page)
+{
+	uint64_t v = vmm_stamp_val(iter, vcpu, page);
+
+	*(uint64_t *)hva = v;
+	*(uint64_t *)((uint8_t *)hva + STAMP_TAIL) = __builtin_bswap64(v);
+}
+
+/* Is every dword of the page's two stamps from @a or @b?  (A torn write.) */
+static bool vmm_stamp_mixed(uint64_t head, uint64_t tail, uint64_t a,
+			    uint64_t b)
+{
+	uint64_t ta = __builtin_bswap64(a), tb = __builtin_bswap64(b);
+	int i;
+
+	for (i = 0; i < 64; i += 32)
+		if (((head >> i) & 0xffffffff) != ((a >> i) & 0xffffffff) &&
+		    ((head >> i) & 0xffffffff) != ((b >> i) & 0xffffffff))
+			return false;
+	for (i = 0; i < 64; i += 32)
+		if (((tail >> i) & 0xffffffff) != ((ta >> i) & 0xffffffff) &&
+		    ((tail >> i) & 0xffffffff) != ((tb >> i) & 0xffffffff))
+			return false;
+	return true;
+}
+
+/**
+ * vmm_stamp_verify() - check the working set of the @idx-th stamp vCPU of
+ * a paused VM, from the host: every page must hold the stamp of the last
+ * completed sweep (ctl->iter) or of the one in progress, head and tail
+ * alike; only the page the guest was at (ctl->cur) may be half written.
+ * Run it on a migration's destination before the guest resumes.
+ *
+ * Return: the number of pages that fail.
+ */
+uint64_t vmm_stamp_verify(const struct vmm_vm *vm, unsigned int idx)
+{
+	const struct vmm_stamp_ctl *ctl = vmm_stamp_ctl(vm, idx);
+	uint64_t bad = 0;
+	uint32_t p;
+
+	if (!ctl)
+		return 1;
+	for (p = 0; p < ctl->npages; p++) {
+		const uint8_t *hva = vmm_gpa_hva(vm, ctl->base_gpa +
+						 (uint64_t)p * VMM_PAGE);
+		uint64_t old = vmm_stamp_val(ctl->iter, ctl->vcpu, p);
+		uint64_t new = vmm_stamp_val(ctl->iter + 1, ctl->vcpu, p);
+		uint64_t head, tail;
+
+		if (!hva) {
+			bad++;
+			continue;
+		}
+		head = *(const uint64_t *)hva;
+		tail = *(const uint64_t *)(hva + STAMP_TAIL);
+		if ((head == old && tail == __builtin_bswap64(old)) ||
+		    (head == new && tail == __builtin_bswap64(new)))
+			continue;
+		if (p == ctl->cur && vmm_stamp_mixed(head, tail, old, new))
+			continue;
+		bad++;
+	}
+	return bad;
+}
+
+/* ---- several vCPUs in threads ------------------------------------------ */
+
+enum { VMM_RUNNER_RUN, VMM_RUNNER_PAUSE, VMM_RUNNER_STOP };
+
+#define vmm_inc(x, n)	__atomic_add_fetch(&(x), (n), __ATOMIC_RELAXED)
+#define vmm_get(x)	__atomic_load_n(&(x), __ATOMIC_RELAXED)
+
+/*
+ * After KVM_RUN returned -EINTR (a pause, a stop, or a late kick): wait
+ * while the runner is paused.  Return true to stop.
+ */
+static bool vmm_runner_park(struct vmm_runner_vcpu *c)
+{
+	struct vmm_runner *r = c->r;
+	bool stop;
+
+	pthread_mutex_lock(&r->lock);
+	while (r->state == VMM_RUNNER_PAUSE) {
+		if (!c->parked) {
+			c->parked = true;
+			pthread_cond_broadcast(&r->cond);
+		}
+		pthread_cond_wait(&r->cond, &r->lock);
+	}
+	c->parked = false;
+	stop = r->state == VMM_RUNNER_STOP;
+	if (!stop)
+		c->v->run->immediate_exit = 0;
+	pthread_mutex_unlock(&r->lock);
+	return stop;
+}
+
+static int vmm_runner_make_room(struct vmm_runner_vcpu *c)
+{
+	const struct vmm_runner_ops *ops = c->r->ops;
+	int n;
+
+	if (ops && ops->ring_full && !ops->ring_full(c->r->ctx, c->idx))
+		return 0;
+	n = vmm_vcpu_ring_harvest(c->v, ops ? ops->dirty : NULL, c->r->ctx);
+	if (n < 0)
+		return n;
+	vmm_inc(c->st.harvested, n);
+	n = __vmm_vm_reset_rings(c->r->vm);
+	return n < 0 ? n : 0;
+}
+
+static void *vmm_runner_thread(void *arg)
+{
+	struct vmm_runner_vcpu *c = arg;
+	struct kvm_run *run = c->v->run;
+	uint32_t reason = 0;
+	uint16_t port = 0;
+	int err = 0;
+
+	/*
+	 * Back into KVM_RUN after every exit, and park only when it returns
+	 * -EINTR: KVM completes a pending I/O instruction before it looks at
+	 * immediate_exit, so a parked vCPU's state is whole.
+	 */
+	for (;;) {
+		if (ioctl(c->v->fd, KVM_RUN, 0)) {
+			vmm_inc(c->st.exits, 1);
+			if (errno != EINTR && errno != EAGAIN) {
+				err = -errno;
+				break;
+			}
+			if (vmm_runner_park(c))
+				break;
+			continue;
+		}
+		vmm_inc(c->st.exits, 1);
+		if (run->exit_reason == KVM_EXIT_IO &&
+		    run->io.direction == KVM_EXIT_IO_OUT &&
+		    run->io.port == STAMP_PORT_SWEEP) {
+			vmm_inc(c->st.sweeps, 1);
+		} else if (run->exit_reason == KVM_EXIT_IO &&
+			   run->io.direction == KVM_EXIT_IO_OUT &&
+			   run->io.port == STAMP_PORT_ERROR) {
+			vmm_inc(c->st.errors, 1);
+		} else if (run->exit_reason == KVM_EXIT_DIRTY_RING_FULL) {
+			vmm_inc(c->st.ring_full, 1);
+			err = vmm_runner_make_room(c);
+			if (err)
+				break;
+		} else if (run->exit_reason != KVM_EXIT_INTR) {
+			reason = run->exit_reason;
+			if (reason == KVM_EXIT_IO)
+				port = run->io.port;
+			err = -EIO;
+			break;
+		}
+	}
+	pthread_mutex_lock(&c->r->lock);
+	c->st.error = err;
+	c->st.exit_reason = reason;
+	c->st.port = port;
+	c->done = true;
+	pthread_cond_broadcast(&c->r->cond);
+	pthread_mutex_unlock(&c->r->lock);
+	return NULL;
+}
+
+static void vmm_runner_kick(int sig)
+{
+	(void)sig;
+}
+
+/* Set @state and kick every vCPU out of KVM_RUN (under r->lock). */
+static void vmm_runner_set_locked(struct vmm_runner *r, int state)
+{
+	unsigned int i;
+
+	r->state = state;
+	if (state != VMM_RUNNER_RUN)
+		for (i = 0; i < r->nr; i++)
+			r->vc[i].v->run->immediate_exit = 1;
+	pthread_cond_broadcast(&r->cond);
+}
+
+static void vmm_runner_kick_all(struct vmm_runner *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->nr; i++)
+		if (r->vc[i].started)
+			pthread_kill(r->vc[i].thread, SIGUSR1);
+}
+
+/**
+ * __vmm_runner_start() - run @nr vCPUs, each in its own thread, until
+ * vmm_runner_stop().  OUTs to the stamp guest's ports are counted,
+ * KVM_EXIT_DIRTY_RING_FULL is handled (@ops), any other exit stops that
+ * vCPU with an error (vmm_runner_error()).
+ * @r: the runner.
+ * @vm: their VM.
+ * @vcpus: the vCPUs, ready to run; the runner keeps a pointer.
+ * @nr: how many, up to VMM_MAX_VCPUS.
+ * @ops: what to do on a full dirty ring, or NULL.
+ * @ctx: for @ops.
+ */
+int __vmm_runner_start(struct vmm_runner *r, struct vmm_vm *vm,
+		       struct vmm_vcpu *vcpus, unsigned int nr,
+		       const struct vmm_runner_ops *ops, void *ctx)
+{
+	struct sigaction sa = { .sa_handler = vmm_runner_kick }; /* no SA_RESTART */
+	unsigned int i;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	if (!nr || nr > VMM_MAX_VCPUS)
+		return -EINVAL;
+	if (sigaction(SIGUSR1, &sa, NULL))
+		return -errno;
+	r->vm = vm;
+	r->ops = ops;
+	r->ctx = ctx;
+	r->nr = nr;
+	r->state = VMM_RUNNER_RUN;
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->cond, NULL);
+	for (i = 0; i < nr; i++) {
+		r->vc[i].r = r;
+		r->vc[i].v = &vcpus[i];
+		r->vc[i].idx = i;
+		vcpus[i].run->immediate_exit = 0;
+	}
+	for (i = 0; i < nr; i++) {
+		err = pthread_create(&r->vc[i].thread, NULL, vmm_runner_thread,
+				     &r->vc[i]);
+		if (err) {
+			vmm_runner_stop(r);
+			return -err;
+		}
+		r->vc[i].started = true;
+	}
+	return 0;
+}
+
+static bool vmm_runner_all_parked(struct vmm_runner *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->nr; i++)
+		if (r->vc[i].started && !r->vc[i].parked && !r->vc[i].done)
+			return false;
+	return true;
+}
+
+/*
+ * vmm_runner_pause() - kick every vCPU out of KVM_RUN and wait until all
+ * are parked (or stopped on an error).  Then their state can be read, and
+ * every page they wrote is in their dirty rings.
+ */
+void vmm_runner_pause(struct vmm_runner *r)
+{
+	pthread_mutex_lock(&r->lock);
+	vmm_runner_set_locked(r, VMM_RUNNER_PAUSE);
+	pthread_mutex_unlock(&r->lock);
+	vmm_runner_kick_all(r);
+	pthread_mutex_lock(&r->lock);
+	while (!vmm_runner_all_parked(r))
+		pthread_cond_wait(&r->cond, &r->lock);
+	pthread_mutex_unlock(&r->lock);
+}
+
+void vmm_runner_resume(struct vmm_runner *r)
+{
+	pthread_mutex_lock(&r->lock);
+	vmm_runner_set_locked(r, VMM_RUNNER_RUN);
+	pthread_mutex_unlock(&r->lock);
+}
+
+/*
+ * vmm_runner_stop() - end every vCPU thread, running or paused.  The
+ * counters stay readable until the runner is started again.
+ */
+void vmm_runner_stop(struct vmm_runner *r)
+{
+	unsigned int i;
+
+	if (!r->nr)
+		return;
+	pthread_mutex_lock(&r->lock);
+	vmm_runner_set_locked(r, VMM_RUNNER_STOP);
+	pthread_mutex_unlock(&r->lock);
+	vmm_runner_kick_all(r);
+	for (i = 0; i < r->nr; i++)
+		if (r->vc[i].started)
+			pthread_join(r->vc[i].thread, NULL);
+	r->nr = 0;
+}
+
+void vmm_runner_stats(struct vmm_runner *r, unsigned int idx,
+		      struct vmm_runner_stats *st)
+{
+	struct vmm_runner_vcpu *c = &r->vc[idx];
+
+	st->sweeps = vmm_get(c->st.sweeps);
+	st->errors = vmm_get(c->st.errors);
+	st->ring_full = vmm_get(c->st.ring_full);
+	st->harvested = vmm_get(c->st.harvested);
+	st->exits = vmm_get(c->st.exits);
+	pthread_mutex_lock(&r->lock);
+	st->error = c->st.error;
+	st->exit_reason = c->st.exit_reason;
+	st->port = c->st.port;
+	pthread_mutex_unlock(&r->lock);
+}
+
+uint64_t vmm_runner_sweeps(struct vmm_runner *r, unsigned int idx)
+{
+	return vmm_get(r->vc[idx].st.sweeps);
+}
+
+uint64_t vmm_runner_errors(struct vmm_runner *r, unsigned int idx)
+{
+	return vmm_get(r->vc[idx].st.errors);
+}
+
+uint64_t vmm_runner_ring_full(struct vmm_runner *r, unsigned int idx)
+{
+	return vmm_get(r->vc[idx].st.ring_full);
+}
+
+/* 0, or why vCPU @idx stopped: -errno of KVM_RUN, -EIO for a bad exit. */
+int vmm_runner_error(struct vmm_runner *r, unsigned int idx)
+{
+	int err;
+
+	pthread_mutex_lock(&r->lock);
+	err = r->vc[idx].st.error;
+	pthread_mutex_unlock(&r->lock);
+	return err;
+}
+
+/**
+ * __vmm_runner_wait_sweeps() - wait until the sweep count of vCPU @idx
+ * reaches @sweeps (the runner must be running).
+ *
+ * Return: 0, -ETIMEDOUT after @timeout_ms, or the vCPU's error if it
+ * stopped.
+ */
+int __vmm_runner_wait_sweeps(struct vmm_runner *r, unsigned int idx,
+			     uint64_t sweeps, unsigned int timeout_ms)
+{
+	unsigned int waited = 0;
+	int err;
+
+	while (vmm_runner_sweeps(r, idx) < sweeps) {
+		err = vmm_runner_error(r, idx);
+		if (err)
+			return err;
+		if (waited >= timeout_ms)
+			return -ETIMEDOUT;
+		usleep(5000);
+		waited += 5;
+	}
+	return 0;
 }

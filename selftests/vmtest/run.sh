@@ -40,7 +40,14 @@
 #   ${VMMIG_CACHE:-/var/cache/vmmig}/vmtest/KVER/{initramfs.cpio,vmlinux}
 #
 # Debugging aids (environment): VMTEST_APPEND="..." adds kernel parameters,
-# VMTEST_QEMU_ARGS="..." adds QEMU arguments (split on white space).
+# VMTEST_QEMU_ARGS="..." adds QEMU arguments (split on white space),
+# VMTEST_TCG_THREAD=single runs both vCPUs in one TCG thread (-accel
+# tcg,thread=single).  Multi-threaded TCG (the default) has a race in its
+# nested SVM: under a high rate of nested VM exits on both vCPUs (the
+# dirty-ring stamp guests of stamp_test), an L2 vCPU now and then gets the
+# L1 host's state (RIP just after VMRUN in __svm_vcpu_run, host CR0) and
+# the test host's own memory gets corrupted ("corrupted stack end detected
+# inside scheduler"); single-threaded TCG was not seen to do it.
 
 set -u -o pipefail
 
@@ -289,7 +296,8 @@ rm -f -- "$OUT/result" "$OUT/result.tmp" "$OUT/dmesg.txt" "$OUT/console.log"
 qpath() { printf '%s' "${1//,/,,}"; }
 
 QEMU=(qemu-system-x86_64
-	-accel tcg -cpu EPYC -smp 2 -m "$MEM"
+	-accel "tcg${VMTEST_TCG_THREAD:+,thread=$VMTEST_TCG_THREAD}"
+	-cpu EPYC -smp 2 -m "$MEM"
 	# q35: virtio-pci with MSI-X; on "pc" enabling the ACPI interrupt
 	# links of the four 9p devices costs ~1.5 s of boot under TCG.
 	-machine q35
