@@ -16,7 +16,8 @@
  * its ring-full exits (vmmig_live_ring_full()): the VMM's vCPU thread is
  * held for a share of the time it ran since its last exit, a share that
  * grows each round that does not converge, never longer than
- * throttle-max-ms per exit.
+ * throttle-max-ms per exit.  While throttling, the worker harvests only
+ * between rounds so that the rings do fill up.
  *
  * Every failure before the destination's acknowledgment returns a reason;
  * the worker then turns dirty logging off and the source VM can resume
@@ -143,9 +144,16 @@ static u32 vmmig_live_sweep(struct vmmig_live *l, bool final)
 				return VMMIG_REASON_CANCEL;
 			if (!final && vmmig_live_switching(s))
 				return VMMIG_REASON_NONE;
-			reason = vmmig_live_harvest(l);
-			if (reason)
-				return reason;
+			/*
+			 * Throttled, the rings are harvested once a round (and
+			 * at ring-full exits), so that they do fill up and the
+			 * vCPUs come to be held.
+			 */
+			if (final || !READ_ONCE(s->throttle_pct)) {
+				reason = vmmig_live_harvest(l);
+				if (reason)
+					return reason;
+			}
 			n = vmmig_dirty_take(&s->dirty, si, &pos,
 					     VMMIG_WIRE_MAX_COUNT);
 			if (!n)

@@ -230,6 +230,15 @@ static int vmmig_session_move(struct vmmig_session *s, u32 to, u32 reason)
 	return 0;
 }
 
+/* Wake a worker blocked on a channel: shut the sockets down. */
+static void vmmig_session_kick(struct vmmig_session *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nr_channels; i++)
+		vmmig_channel_shutdown(&s->channels[i]);
+}
+
 /* The worker: move the stream, then end the session by the outcome. */
 static int vmmig_session_worker(void *arg)
 {
@@ -249,6 +258,9 @@ static int vmmig_session_worker(void *arg)
 		mmput(mm);
 	}
 
+	/* Failed: the peer learns it from the closed channel at once. */
+	if (reason)
+		vmmig_session_kick(s);
 	atomic64_set(&s->stats.cpu_ns, current->se.sum_exec_runtime);
 	mutex_lock(&s->lock);
 	if (!vmmig_state_is_final(s->state))
@@ -306,15 +318,6 @@ int vmmig_session_start(struct vmmig_session *s,
 out_unlock:
 	mutex_unlock(&s->lock);
 	return err;
-}
-
-/* Wake a worker blocked on a channel: shut the sockets down. */
-static void vmmig_session_kick(struct vmmig_session *s)
-{
-	unsigned int i;
-
-	for (i = 0; i < s->nr_channels; i++)
-		vmmig_channel_shutdown(&s->channels[i]);
 }
 
 /* Stop the worker (the state is final): kick it, wait for it. */
