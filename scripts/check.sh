@@ -191,7 +191,7 @@ vm() {
 	[ -f "$top/build/$k/vmmig.ko" ] || { echo "no build/$k/vmmig.ko"; return 1; }
 	rm -rf "$top/build/vm-$k"
 	selftests/vmtest/run.sh --kver "$k" --project "$top" \
-		--out "$top/build/vm-$k" --timeout 1500 -- \
+		--out "$top/build/vm-$k" --timeout 2700 -- \
 		selftests/run_tests.sh "build/$k/vmmig.ko"
 }
 

@@ -114,6 +114,11 @@ check "network namespaces vmmig-src and vmmig-dst over veth" \
 suite quick_test 1200
 check "no session left after quick_test" test "$(sessions_now)" = 0
 
+# The live-migration guest and test VMM on KVM alone, then live migration.
+suite stamp_test 600
+suite live_test 2400
+check "no session left after live_test" test "$(sessions_now)" = 0
+
 # A short run of the benchmark so that it cannot rot (it checks every page
 # of both paths); the figures come from make bench.
 bench_smoke() {

@@ -1,0 +1,607 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Live migration through vmmig.ko in the test host, with real KVM and TCP
+ * between two network namespaces: a 1 GiB, 2-vCPU guest that keeps
+ * stamping its working sets with an iteration number and checks its own
+ * memory (guest/stamp.S) is migrated while it runs (migrate.[ch]).  Each
+ * migration must end with every page of the paused source equal on the
+ * destination, and with the guest, resumed there, finding every page as
+ * it last wrote it.  Failures (cap below the dirty rate, the destination
+ * gone, the link cut, cancel in every state) must leave the source guest
+ * running with its memory intact and a reason in the source's stats.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <linux/kvm.h>
+
+#include "kselftest_harness.h"
+#include "libvmmig.h"
+#include "migrate.h"
+
+static uint16_t next_port = 7800;
+
+static uint16_t port(void)
+{
+	return next_port++;
+}
+
+/* Assert a completed migration with nothing lost. */
+static void expect_migrated(struct __test_metadata *_metadata,
+			    const struct mig_result *r)
+{
+	EXPECT_EQ(VMMIG_STATE_COMPLETED, r->src.state)
+		TH_LOG("source: %s", vmmig_reason_name(r->src.reason));
+	EXPECT_EQ(VMMIG_STATE_COMPLETED, r->dst.state)
+		TH_LOG("destination: %s", vmmig_reason_name(r->dst.reason));
+	EXPECT_EQ(0, r->diff_pages);
+	EXPECT_EQ(0, r->guest_errors);
+	EXPECT_TRUE(r->switched);
+	EXPECT_LE(1, r->src.stats.round);
+	EXPECT_EQ(r->src.stats.pages, r->dst.stats.pages);
+	TH_LOG("rounds %u, %llu pages (%llu zero), %llu ms total, downtime %llu ms, setup %llu ms, ring-full %llu, throttled %llu ms",
+	       r->src.stats.round,
+	       (unsigned long long)r->src.stats.pages,
+	       (unsigned long long)r->src.stats.zero_pages,
+	       (unsigned long long)r->total_ms,
+	       (unsigned long long)r->src.stats.downtime_ms,
+	       (unsigned long long)r->src.stats.setup_ms,
+	       (unsigned long long)r->src.stats.ring_full,
+	       (unsigned long long)(r->src.stats.throttle_ns / 1000000));
+}
+
+/* Assert a failed migration: source ended by @why, guest fine on it. */
+static void expect_failed(struct __test_metadata *_metadata,
+			  const struct mig_result *r, uint32_t state,
+			  uint32_t why)
+{
+	EXPECT_EQ(state, r->src.state);
+	EXPECT_EQ(why, r->src.reason)
+		TH_LOG("source reason %s", vmmig_reason_name(r->src.reason));
+	EXPECT_NE(VMMIG_STATE_COMPLETED, r->dst.state);
+	EXPECT_EQ(0, r->guest_errors);
+}
+
+/*
+ * Two guests: the source (g[cur]) and the destination.  A guest never
+ * moves in memory (its vCPU threads point at it): after a migration the
+ * roles swap.
+ */
+FIXTURE(live) {
+	struct vmmig *h;
+	struct mig_opts o;
+	struct mig_guest g[2];
+	int cur;
+};
+
+#define SRC(self)	(&(self)->g[(self)->cur])
+#define DST(self)	(&(self)->g[!(self)->cur])
+
+FIXTURE_VARIANT(live) {
+	uint32_t ring;
+};
+
+FIXTURE_VARIANT_ADD(live, ring512) { .ring = 512 };
+FIXTURE_VARIANT_ADD(live, ring4096) { .ring = 4096 };
+FIXTURE_VARIANT_ADD(live, ring65536) { .ring = 65536 };
+
+FIXTURE_SETUP(live)
+{
+	int err;
+
+	ASSERT_EQ(0, vmmig_open(&self->h));
+	mig_opts_default(&self->o);
+	self->o.ring_entries = variant->ring;
+	err = __mig_guest_create(SRC(self), &self->o, true);
+	ASSERT_EQ(0, err) TH_LOG("source guest: %s", strerror(-err));
+	ASSERT_EQ(0, __mig_guest_start(SRC(self)));
+}
+
+FIXTURE_TEARDOWN(live)
+{
+	mig_guest_destroy(&self->g[0]);
+	mig_guest_destroy(&self->g[1]);
+	vmmig_close(self->h);
+}
+
+/* After a completed migration: the destination is the source now. */
+static void swap_guests(FIXTURE_DATA(live) *self)
+{
+	mig_guest_destroy(SRC(self));
+	self->cur = !self->cur;
+}
+
+/* Start over with a new source guest for the options changed. */
+static void new_source(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(live) *self)
+{
+	mig_guest_destroy(SRC(self));
+	ASSERT_EQ(0, __mig_guest_create(SRC(self), &self->o, true));
+	ASSERT_EQ(0, __mig_guest_start(SRC(self)));
+}
+
+/* What the vCPUs did, for a failure's log. */
+static void log_guests(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(live) *self)
+{
+	struct vmm_runner_stats st;
+	unsigned int g, i;
+
+	for (g = 0; g < 2; g++)
+		for (i = 0; self->g[g].running && i < self->g[g].nr_vcpus; i++) {
+			vmm_runner_stats(&self->g[g].runner, i, &st);
+			TH_LOG("%s vCPU %u: sweeps %llu, errors %llu, ring-full %llu, exits %llu, error %d (exit %u port %#x)",
+			       g == self->cur ? "source" : "destination", i,
+			       (unsigned long long)st.sweeps,
+			       (unsigned long long)st.errors,
+			       (unsigned long long)st.ring_full,
+			       (unsigned long long)st.exits, st.error,
+			       st.exit_reason, st.port);
+		}
+}
+
+static void migrate(struct __test_metadata *_metadata,
+		    FIXTURE_DATA(live) *self, struct mig_result *r)
+{
+	int err;
+
+	mig_guest_destroy(DST(self));
+	err = __mig_guest_create(DST(self), &self->o, false);
+	ASSERT_EQ(0, err) TH_LOG("destination guest: %s", strerror(-err));
+	err = __mig_live(self->h, SRC(self), DST(self), &self->o, port(), r);
+	if (err)
+		log_guests(_metadata, self);
+	ASSERT_EQ(0, err) TH_LOG("migration flow, %s: %s", r->stage,
+				 strerror(-err));
+}
+
+/* The guest keeps dirtying; rings of every size; 512 fills up. */
+TEST_F_TIMEOUT(live, running_guest, 600)
+{
+	struct mig_result r;
+
+	migrate(_metadata, self, &r);
+	expect_migrated(_metadata, &r);
+	if (variant->ring == 512) {
+		EXPECT_LT(0, r.ring_full) TH_LOG("no ring-full exit");
+		EXPECT_LE(r.ring_full, r.src.stats.ring_full);
+	}
+	EXPECT_LT(0, r.src.stats.dirty_pages);
+	EXPECT_LT(0, r.src.stats.downtime_ms);
+}
+
+/* Writes the VMM makes itself reach the destination only if reported. */
+struct report_ctx {
+	struct vmmig *h;
+	struct mig_guest *g;
+	uint32_t sid;
+	bool done;
+};
+
+static void report_started(void *ctx, uint32_t sid, uint32_t did)
+{
+	((struct report_ctx *)ctx)->sid = sid;
+}
+
+static bool report_switch(void *ctx, const struct vmmig_session_info *si)
+{
+	struct report_ctx *c = ctx;
+	uint64_t gpa = (uint64_t)c->g->vm.slots[1].gpa + 0x100000;
+
+	if (!c->done && si->stats.round >= 1) {
+		/* Two pages of "device emulation"; only the first is told. */
+		memset(vmm_gpa_hva(&c->g->vm, gpa), 0x5a, VMM_PAGE);
+		memset(vmm_gpa_hva(&c->g->vm, gpa + VMM_PAGE), 0xa5, VMM_PAGE);
+		if (vmmig_session_dirty(c->h, c->sid, gpa, VMM_PAGE))
+			return false;
+		c->done = true;
+	}
+	return c->done && si->state == VMMIG_STATE_READY;
+}
+
+TEST_F_TIMEOUT(live, vmm_writes_reported, 600)
+{
+	struct report_ctx c = { .h = self->h, .g = SRC(self) };
+	struct mig_result r;
+
+	if (variant->ring != 4096)
+		SKIP(return, "one ring size is enough");
+	self->o.started = report_started;
+	self->o.switch_now = report_switch;
+	self->o.ctx = &c;
+	migrate(_metadata, self, &r);
+	ASSERT_TRUE(c.done);
+	EXPECT_EQ(VMMIG_STATE_COMPLETED, r.src.state);
+	EXPECT_EQ(1, r.src.stats.reported_pages);
+	/* The unreported page differs: the comparison can fail. */
+	EXPECT_EQ(1, r.diff_pages);
+	EXPECT_EQ(0, r.guest_errors);
+}
+
+/* 20 migrations in a row, back and forth, the same guest going on. */
+TEST_F_TIMEOUT(live, twenty_in_a_row, 2400)
+{
+	struct mig_result r;
+	int hop;
+
+	if (variant->ring != 4096)
+		SKIP(return, "one ring size is enough");
+	for (hop = 0; hop < 20; hop++) {
+		migrate(_metadata, self, &r);
+		expect_migrated(_metadata, &r);
+		if (r.src.state != VMMIG_STATE_COMPLETED || r.diff_pages ||
+		    r.guest_errors)
+			break;
+		swap_guests(self);
+	}
+	EXPECT_EQ(20, hop);
+}
+
+/*
+ * A bandwidth cap below the guest's dirty rate: without a throttle the
+ * session fails by its policy (or switches over anyway), with one it
+ * converges by holding vCPUs at their ring-full exits.
+ */
+static void cap_setup(FIXTURE_DATA(live) *self, uint32_t throttle_ms,
+		      uint32_t on_limit)
+{
+	self->o.ws_pages = 2048;
+	self->o.params.max_bandwidth = 4 << 20;
+	self->o.params.downtime_ms = 1000;
+	self->o.params.throttle_max_ms = throttle_ms;
+	self->o.params.max_rounds = throttle_ms ? 200 : 4;
+	self->o.params.on_limit = on_limit;
+}
+
+TEST_F_TIMEOUT(live, cap_converges_by_throttling, 900)
+{
+	struct mig_result r;
+
+	if (variant->ring != 512)
+		SKIP(return, "the throttle acts at ring-full exits");
+	cap_setup(self, 2000, VMMIG_ON_LIMIT_FAIL);
+	new_source(_metadata, self);
+	migrate(_metadata, self, &r);
+	expect_migrated(_metadata, &r);
+	EXPECT_LT(0, r.src.stats.throttle_ns);
+}
+
+TEST_F_TIMEOUT(live, cap_fails_by_policy, 900)
+{
+	struct mig_result r;
+
+	if (variant->ring != 512)
+		SKIP(return, "one ring size is enough");
+	cap_setup(self, 0, VMMIG_ON_LIMIT_FAIL);
+	new_source(_metadata, self);
+	migrate(_metadata, self, &r);
+	expect_failed(_metadata, &r, VMMIG_STATE_FAILED,
+		      VMMIG_REASON_NOT_CONVERGED);
+	EXPECT_FALSE(r.switched);
+	EXPECT_EQ(4, r.src.stats.round + 1);
+}
+
+TEST_F_TIMEOUT(live, cap_switches_over_by_policy, 900)
+{
+	struct mig_result r;
+
+	if (variant->ring != 512)
+		SKIP(return, "one ring size is enough");
+	cap_setup(self, 0, VMMIG_ON_LIMIT_SWITCHOVER);
+	new_source(_metadata, self);
+	migrate(_metadata, self, &r);
+	expect_migrated(_metadata, &r);
+}
+
+/* Faults in the middle of a round. */
+struct fault_ctx {
+	struct vmmig *h;
+	uint32_t sid, did;
+	uint32_t at_state;	/* act once the source is in this state */
+	int what;
+	bool done;
+	int err;
+};
+
+enum { FAULT_DST_GONE, FAULT_LINK_CUT, FAULT_CANCEL };
+
+static void fault_started(void *ctx, uint32_t sid, uint32_t did)
+{
+	struct fault_ctx *c = ctx;
+
+	c->sid = sid;
+	c->did = did;
+}
+
+static void fault_act(struct fault_ctx *c)
+{
+	switch (c->what) {
+	case FAULT_DST_GONE:
+		c->err = vmmig_session_destroy(c->h, c->did);
+		break;
+	case FAULT_LINK_CUT:
+		c->err = system("ip -n vmmig-dst link set vmmig1 down");
+		break;
+	case FAULT_CANCEL:
+		c->err = vmmig_session_cancel(c->h, c->sid);
+		break;
+	}
+	c->done = true;
+}
+
+static bool fault_switch(void *ctx, const struct vmmig_session_info *si)
+{
+	struct fault_ctx *c = ctx;
+
+	if (!c->done && si->state == c->at_state &&
+	    (c->at_state != VMMIG_STATE_ACTIVE || si->stats.round >= 1))
+		fault_act(c);
+	/* In ready, switch over unless that is where the fault was. */
+	return si->state == VMMIG_STATE_READY && c->at_state != VMMIG_STATE_READY;
+}
+
+static void fault_switched(void *ctx, uint32_t sid, uint32_t did)
+{
+	struct fault_ctx *c = ctx;
+
+	if (c->at_state == VMMIG_STATE_SWITCHOVER && !c->done)
+		fault_act(c);
+}
+
+static void run_fault(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(live) *self, struct fault_ctx *c,
+		      struct mig_result *r)
+{
+	c->h = self->h;
+	self->o.started = fault_started;
+	self->o.switch_now = fault_switch;
+	self->o.switched = fault_switched;
+	self->o.ctx = c;
+	migrate(_metadata, self, r);
+	EXPECT_TRUE(c->done);
+	EXPECT_EQ(0, c->err);
+	mig_guest_destroy(DST(self));
+}
+
+TEST_F_TIMEOUT(live, destination_gone_mid_round, 600)
+{
+	struct fault_ctx c = { .what = FAULT_DST_GONE,
+			       .at_state = VMMIG_STATE_ACTIVE };
+	struct mig_result r;
+
+	if (variant->ring != 4096)
+		SKIP(return, "one ring size is enough");
+	/* Keep it in pre-copy for a while. */
+	self->o.params.max_bandwidth = 16 << 20;
+	run_fault(_metadata, self, &c, &r);
+	EXPECT_EQ(VMMIG_STATE_FAILED, r.src.state);
+	EXPECT_TRUE(r.src.reason == VMMIG_REASON_PEER_CLOSED ||
+		    r.src.reason == VMMIG_REASON_IO_ERROR)
+		TH_LOG("reason %s", vmmig_reason_name(r.src.reason));
+	EXPECT_EQ(0, r.guest_errors);
+}
+
+TEST_F_TIMEOUT(live, link_cut_peer_timeout, 600)
+{
+	struct fault_ctx c = { .what = FAULT_LINK_CUT,
+			       .at_state = VMMIG_STATE_ACTIVE };
+	struct mig_result r;
+
+	if (variant->ring != 4096)
+		SKIP(return, "one ring size is enough");
+	self->o.params.max_bandwidth = 16 << 20;
+	self->o.params.peer_timeout_ms = 1000;
+	run_fault(_metadata, self, &c, &r);
+	system("ip -n vmmig-dst link set vmmig1 up");
+	expect_failed(_metadata, &r, VMMIG_STATE_FAILED,
+		      VMMIG_REASON_PEER_TIMEOUT);
+	/* The destination saw the silence too, and did not complete. */
+	EXPECT_EQ(VMMIG_STATE_FAILED, r.dst.state);
+}
+
+/*
+ * Cancel the source in every state.  A state added to the uapi without a
+ * case here fails the test.
+ */
+TEST_F_TIMEOUT(live, cancel_in_every_state, 1800)
+{
+	struct vmmig_session_info si;
+	uint64_t errors;
+	uint32_t st, id;
+
+	if (variant->ring != 4096)
+		SKIP(return, "one ring size is enough");
+	for (st = VMMIG_STATE_NEW; st <= VMMIG_STATE_MAX; st++) {
+		struct fault_ctx c = { .what = FAULT_CANCEL, .at_state = st };
+		struct vmmig_params p = { .mode = VMMIG_MODE_LIVE };
+		struct mig_result r;
+		int fd[2];
+
+		TH_LOG("cancel in state %s", vmmig_state_name(st));
+		switch (st) {
+		case VMMIG_STATE_NEW:
+			ASSERT_EQ(0, __vmm_tcp_pair(fd));
+			ASSERT_EQ(0, vmmig_session_create(self->h,
+							  VMMIG_ROLE_SOURCE,
+							  SRC(self)->vm.fd, fd,
+							  1, &p, &id));
+			EXPECT_EQ(0, vmmig_session_cancel(self->h, id));
+			ASSERT_EQ(0, vmmig_session_get(self->h, id, &si));
+			EXPECT_EQ(VMMIG_STATE_CANCELLED, si.state);
+			EXPECT_EQ(VMMIG_REASON_CANCEL, si.reason);
+			EXPECT_EQ(0, vmmig_session_destroy(self->h, id));
+			close(fd[0]);
+			close(fd[1]);
+			break;
+		case VMMIG_STATE_ACTIVE:
+			self->o.params.max_bandwidth = 16 << 20;
+			run_fault(_metadata, self, &c, &r);
+			self->o.params.max_bandwidth = 0;
+			expect_failed(_metadata, &r, VMMIG_STATE_CANCELLED,
+				      VMMIG_REASON_CANCEL);
+			break;
+		case VMMIG_STATE_READY:
+			run_fault(_metadata, self, &c, &r);
+			expect_failed(_metadata, &r, VMMIG_STATE_CANCELLED,
+				      VMMIG_REASON_CANCEL);
+			break;
+		case VMMIG_STATE_SWITCHOVER:
+			/* Switch over with much left, then cancel. */
+			self->o.params.max_bandwidth = 2 << 20;
+			self->o.params.max_rounds = 1;
+			self->o.params.on_limit = VMMIG_ON_LIMIT_SWITCHOVER;
+			run_fault(_metadata, self, &c, &r);
+			self->o.params.max_bandwidth = 0;
+			self->o.params.max_rounds = 0;
+			self->o.params.on_limit = 0;
+			EXPECT_TRUE(r.switched);
+			expect_failed(_metadata, &r, VMMIG_STATE_CANCELLED,
+				      VMMIG_REASON_CANCEL);
+			break;
+		case VMMIG_STATE_COMPLETED:
+			/* An ended session: cancel is refused, nothing moves. */
+			self->o.started = NULL;
+			self->o.switch_now = NULL;
+			self->o.switched = NULL;
+			self->o.keep_sessions = true;
+			migrate(_metadata, self, &r);
+			self->o.keep_sessions = false;
+			expect_migrated(_metadata, &r);
+			EXPECT_EQ(-EALREADY,
+				  vmmig_session_cancel(self->h, r.src_id));
+			ASSERT_EQ(0, vmmig_session_get(self->h, r.src_id, &si));
+			EXPECT_EQ(VMMIG_STATE_COMPLETED, si.state);
+			vmmig_session_destroy(self->h, r.src_id);
+			vmmig_session_destroy(self->h, r.dst_id);
+			swap_guests(self);
+			break;
+		case VMMIG_STATE_FAILED:
+		case VMMIG_STATE_CANCELLED:
+			/* Fails at once: the peer closes; or is cancelled. */
+			ASSERT_EQ(0, __vmm_tcp_pair(fd));
+			ASSERT_EQ(0, vmmig_session_create(self->h,
+							  VMMIG_ROLE_SOURCE,
+							  SRC(self)->vm.fd, fd,
+							  1, &p, &id));
+			if (st == VMMIG_STATE_FAILED) {
+				close(fd[1]);
+				fd[1] = -1;
+				ASSERT_EQ(0, vmmig_session_start(self->h, id));
+				ASSERT_EQ(0, vmmig_session_wait(self->h, id,
+								30000, &si));
+			} else {
+				ASSERT_EQ(0, vmmig_session_cancel(self->h, id));
+			}
+			EXPECT_EQ(-EALREADY, vmmig_session_cancel(self->h, id));
+			ASSERT_EQ(0, vmmig_session_get(self->h, id, &si));
+			EXPECT_EQ(st, si.state);
+			vmmig_session_destroy(self->h, id);
+			close(fd[0]);
+			if (fd[1] >= 0)
+				close(fd[1]);
+			/* The guest went on undisturbed. */
+			ASSERT_EQ(0, __mig_guest_check(SRC(self), 1, 120000,
+						       &errors));
+			EXPECT_EQ(0, errors);
+			break;
+		default:
+			ASSERT_TRUE(false) TH_LOG("state %u has no cancel case", st);
+		}
+	}
+}
+
+/* The VMM adds a memslot during pre-copy: the session fails, safely. */
+struct slot_ctx {
+	struct mig_guest *g;
+	void *mem;
+	bool done;
+	int err;
+};
+
+static bool slot_switch(void *ctx, const struct vmmig_session_info *si)
+{
+	struct slot_ctx *c = ctx;
+	struct kvm_userspace_memory_region r = {
+		.slot = 5,
+		.guest_phys_addr = 0x100000000ULL,
+		.memory_size = 1 << 20,
+		.userspace_addr = (uintptr_t)c->mem,
+	};
+
+	if (!c->done && si->stats.round >= 1) {
+		c->done = true;
+		c->err = ioctl(c->g->vm.fd, KVM_SET_USER_MEMORY_REGION, &r);
+	}
+	return false;
+}
+
+TEST_F_TIMEOUT(live, memslot_added_mid_migration, 600)
+{
+	struct slot_ctx c = { .g = SRC(self) };
+	struct mig_result r;
+
+	if (variant->ring != 4096)
+		SKIP(return, "one ring size is enough");
+	c.mem = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, c.mem);
+	self->o.params.max_bandwidth = 16 << 20;
+	self->o.switch_now = slot_switch;
+	self->o.ctx = &c;
+	migrate(_metadata, self, &r);
+	EXPECT_TRUE(c.done);
+	EXPECT_EQ(0, c.err);
+	expect_failed(_metadata, &r, VMMIG_STATE_FAILED,
+		      VMMIG_REASON_MEMSLOT_CHANGED);
+}
+
+/* Bad requests to the live-migration calls: clear errors, nothing moves. */
+TEST_F(live, bad_requests)
+{
+	struct vmmig_params p = { .mode = VMMIG_MODE_LIVE };
+	struct vmmig_params q = { .mode = VMMIG_MODE_QUICK };
+	struct vmm_vm plain;
+	struct vmm_slot s = { 0, 0, 256 };
+	uint32_t id;
+	int fd[2];
+
+	if (variant->ring != 4096)
+		SKIP(return, "one ring size is enough");
+	ASSERT_EQ(0, __vmm_tcp_pair(fd));
+	/* Live needs the dirty ring. */
+	ASSERT_EQ(0, __vmm_vm_create(&plain, &s, 1, 0));
+	EXPECT_EQ(-EOPNOTSUPP, vmmig_session_create(self->h, VMMIG_ROLE_SOURCE,
+						    plain.fd, fd, 1, &p, &id));
+	EXPECT_NE(NULL, strstr(vmmig_errmsg(self->h), "dirty ring"));
+	vmm_vm_destroy(&plain);
+	/* Live is for sources. */
+	EXPECT_EQ(-EINVAL, vmmig_session_create(self->h,
+						VMMIG_ROLE_DESTINATION,
+						SRC(self)->vm.fd, fd, 1, &p, &id));
+	EXPECT_NE(NULL, strstr(vmmig_errmsg(self->h), "mode"));
+	/* The live calls on a quick session. */
+	ASSERT_EQ(0, vmmig_session_create(self->h, VMMIG_ROLE_SOURCE,
+					  SRC(self)->vm.fd, fd, 1, &q, &id));
+	EXPECT_EQ(-EOPNOTSUPP, vmmig_session_switchover(self->h, id));
+	EXPECT_EQ(-EOPNOTSUPP, vmmig_session_ring_full(self->h, id, 0));
+	EXPECT_EQ(-EOPNOTSUPP, vmmig_session_dirty(self->h, id, 0, 4096));
+	EXPECT_EQ(0, vmmig_session_destroy(self->h, id));
+	/* On a live one that was not started. */
+	ASSERT_EQ(0, vmmig_session_create(self->h, VMMIG_ROLE_SOURCE,
+					  SRC(self)->vm.fd, fd, 1, &p, &id));
+	EXPECT_EQ(-EINVAL, vmmig_session_switchover(self->h, id));
+	EXPECT_EQ(-ENOENT, vmmig_session_ring_full(self->h, id, 77));
+	EXPECT_NE(NULL, strstr(vmmig_errmsg(self->h), "vcpu"));
+	EXPECT_EQ(-ERANGE, vmmig_session_dirty(self->h, id, 1ULL << 40, 4096));
+	EXPECT_NE(NULL, strstr(vmmig_errmsg(self->h), "gpa"));
+	EXPECT_EQ(0, vmmig_session_dirty(self->h, id, 0, 4096));
+	EXPECT_EQ(0, vmmig_session_destroy(self->h, id));
+	close(fd[0]);
+	close(fd[1]);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Live migration of the stamp guest through vmmig.ko (see migrate.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+
+#include "migrate.h"
+
+#define MIG_WS_GPA	0x01000000UL	/* first working set: 16 MiB */
+
+static uint64_t mig_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+void mig_opts_default(struct mig_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->mem_mib = 1024;
+	o->nr_vcpus = 2;
+	o->ring_entries = 4096;
+	o->ws_pages = 8192;
+	o->delay = 2000;
+	o->static_mib = 32;
+	o->params.downtime_ms = 500;
+	o->timeout_s = 240;
+}
+
+/* vCPU @i's working set; then the static data, from the second memslot. */
+static uint32_t mig_ws_gpa(const struct mig_opts *o, unsigned int i)
+{
+	return MIG_WS_GPA + i * o->ws_pages * VMM_PAGE;
+}
+
+/*
+ * KVM_EXIT_DIRTY_RING_FULL: vmmig drains the ring (and may hold the vCPU
+ * to throttle it).  Without a session (nothing tracks the ring) let the
+ * runner harvest it; never while a session does, which would take pages
+ * from vmmig (it fails the session with dirty-log if that happens).
+ */
+static int mig_ring_full(void *ctx, unsigned int idx)
+{
+	struct mig_guest *g = ctx;
+	uint32_t id = __atomic_load_n(&g->session, __ATOMIC_ACQUIRE);
+	int err;
+
+	if (!id)
+		return 1;
+	__atomic_add_fetch(&g->ring_full_calls, 1, __ATOMIC_RELAXED);
+	do
+		err = vmmig_session_ring_full(g->h[idx], id, idx);
+	while (err == -EINTR);
+	return err == -ENOENT ? 1 : 0;
+}
+
+static const struct vmm_runner_ops mig_ops = {
+	.ring_full = mig_ring_full,
+};
+
+/**
+ * __mig_guest_create() - a VM for the stamp guest with the dirty ring on.
+ * @g: the guest to set up.
+ * @o: sizes.
+ * @boot: load the guest and set up its vCPUs and memory (a source); else
+ *	leave memory zero for a migration to fill (a destination).
+ */
+int __mig_guest_create(struct mig_guest *g, const struct mig_opts *o,
+		       bool boot)
+{
+	uint64_t half = (uint64_t)o->mem_mib << 20 >> 1;
+	struct vmm_slot slots[2] = {
+		{ 0, 0, half / VMM_PAGE },
+		{ 1, half, half / VMM_PAGE },
+	};
+	unsigned int i;
+	uint64_t p;
+	int err;
+
+	memset(g, 0, sizeof(*g));
+	if (o->nr_vcpus > VMM_MAX_VCPUS ||
+	    mig_ws_gpa(o, o->nr_vcpus) > half ||
+	    ((uint64_t)o->static_mib << 20) > half)
+		return -EINVAL;
+	err = __vmm_vm_create(&g->vm, slots, 2, 0);
+	if (err)
+		return err;
+	err = __vmm_vm_enable_dirty_ring(&g->vm, o->ring_entries);
+	for (i = 0; !err && i < o->nr_vcpus; i++) {
+		err = __vmm_vcpu_create_id(&g->vcpus[i], &g->vm, i);
+		if (!err)
+			g->nr_vcpus++;
+		if (!err && vmmig_open(&g->h[i]))
+			err = -ENOMEM;
+	}
+	if (!err && boot)
+		err = __vmm_load_stamp_guest(&g->vm, VMM_STAMP_CODE_GPA);
+	for (i = 0; !err && boot && i < o->nr_vcpus; i++)
+		err = __vmm_stamp_setup(&g->vm, &g->vcpus[i], i,
+					mig_ws_gpa(o, i), o->ws_pages,
+					o->delay);
+	for (p = 0; !err && boot && p < (uint64_t)o->static_mib << 8; p++)
+		vmm_stamp_page(g->vm.mem[1] + p * VMM_PAGE, 1, p, 0x5eed);
+	if (err)
+		mig_guest_destroy(g);
+	return err;
+}
+
+int __mig_guest_start(struct mig_guest *g)
+{
+	int err = __vmm_runner_start(&g->runner, &g->vm, g->vcpus,
+				     g->nr_vcpus, &mig_ops, g);
+
+	g->running = !err;
+	return err;
+}
+
+void mig_guest_destroy(struct mig_guest *g)
+{
+	unsigned int i;
+
+	if (g->running)
+		vmm_runner_stop(&g->runner);
+	g->running = false;
+	for (i = 0; i < VMM_MAX_VCPUS; i++) {
+		if (g->vcpus[i].run)
+			vmm_vcpu_destroy(&g->vcpus[i]);
+		vmmig_close(g->h[i]);
+		g->h[i] = NULL;
+	}
+	if (g->vm.nr_slots)
+		vmm_vm_destroy(&g->vm);
+	memset(g, 0, sizeof(*g));
+}
+
+/**
+ * __mig_guest_check() - let every vCPU of a running guest sweep its
+ * working set @sweeps more times, then count what the guest found wrong
+ * over its whole life (its control blocks migrate with it).
+ * @g: a running guest.
+ * @sweeps: full sweeps to wait for.
+ * @timeout_ms: per vCPU.
+ * @errors: pages the guest found not holding what it wrote last.
+ *
+ * Return: 0, -ETIMEDOUT, or a vCPU's error (an unexpected exit).
+ */
+int __mig_guest_check(struct mig_guest *g, unsigned int sweeps,
+		      unsigned int timeout_ms, uint64_t *errors)
+{
+	unsigned int i;
+	int err = 0;
+
+	*errors = 0;
+	for (i = 0; i < g->nr_vcpus; i++) {
+		uint64_t base = vmm_stamp_ctl(&g->vm, i)->iter;
+
+		/* The guest counts sweeps in memory: it survives migration. */
+		if (!err)
+			err = __vmm_runner_wait_sweeps(&g->runner, i,
+						       vmm_runner_sweeps(&g->runner, i) + sweeps,
+						       timeout_ms);
+		if (!err && vmm_stamp_ctl(&g->vm, i)->iter < base + sweeps)
+			err = -ETIMEDOUT;
+		if (!err)
+			err = vmm_runner_error(&g->runner, i);
+		*errors += __atomic_load_n(&vmm_stamp_ctl(&g->vm, i)->errors,
+					   __ATOMIC_RELAXED);
+	}
+	return err;
+}
+
+static int mig_memfd(const char *name)
+{
+	return memfd_create(name, MFD_CLOEXEC);
+}
+
+static bool mig_final(uint32_t state)
+{
+	return state == VMMIG_STATE_COMPLETED || state == VMMIG_STATE_FAILED ||
+	       state == VMMIG_STATE_CANCELLED;
+}
+
+/* Pre-copy until the source is ready (or @o says), or until it ends. */
+static int mig_wait_switch(struct vmmig *h, uint32_t sid,
+			   const struct mig_opts *o, uint64_t deadline,
+			   struct vmmig_session_info *si)
+{
+	int err;
+
+	for (;;) {
+		err = vmmig_session_get(h, sid, si);
+		if (err)
+			return err;
+		if (o->progress)
+			o->progress(o->ctx, si);
+		if (mig_final(si->state))
+			return 0;
+		if (o->switch_now ? o->switch_now(o->ctx, si) :
+				    si->state == VMMIG_STATE_READY)
+			return 0;
+		if (mig_now_ms() > deadline)
+			return -ETIMEDOUT;
+		usleep(20000);
+	}
+}
+
+static int mig_wait_final(struct vmmig *h, uint32_t id,
+			  const struct mig_opts *o, uint64_t deadline,
+			  struct vmmig_session_info *si)
+{
+	int err;
+
+	for (;;) {
+		err = vmmig_session_get(h, id, si);
+		if (err == -ENOENT) {
+			/* Destroyed meanwhile (a fault test): no outcome. */
+			memset(si, 0, sizeof(*si));
+			return 0;
+		}
+		if (err)
+			return err;
+		if (o && o->progress)
+			o->progress(o->ctx, si);
+		if (mig_final(si->state))
+			return 0;
+		if (mig_now_ms() > deadline)
+			return -ETIMEDOUT;
+		usleep(20000);
+	}
+}
+
+/**
+ * __mig_live() - live-migrate running guest @src into fresh guest @dst.
+ * @h: a libvmmig handle.
+ * @src: a running guest.
+ * @dst: from __mig_guest_create(.., false), not running.
+ * @o: options (params, callbacks).
+ * @port: TCP port for this migration's connection.
+ * @r: the outcome.
+ *
+ * On success (both sessions completed) @dst runs and @src is stopped; on
+ * failure @src runs again.  Either way the guest has been checked: see
+ * @r->guest_errors and @r->diff_pages.
+ *
+ * Return: 0 if the flow could be run (whatever the sessions' outcome);
+ * -errno if the test machinery itself failed.
+ */
+int __mig_live(struct vmmig *h, struct mig_guest *src, struct mig_guest *dst,
+	       const struct mig_opts *o, uint16_t port, struct mig_result *r)
+{
+	struct vmmig_params p = o->params;
+	uint64_t t0, deadline, rf0 = 0;
+	int fds[2] = { -1, -1 }, sblob, dblob, err;
+	struct vmmig_session_cfg scfg, dcfg;
+	uint32_t sid = 0, did = 0;
+	unsigned int i;
+
+	memset(r, 0, sizeof(*r));
+	p.mode = VMMIG_MODE_LIVE;
+	sblob = mig_memfd("src-state");
+	dblob = mig_memfd("dst-state");
+	err = sblob < 0 || dblob < 0 ? -errno : 0;
+	r->stage = "connect";
+	if (!err)
+		err = __vmm_tcp_pair_netns(fds, "vmmig-src", "vmmig-dst",
+					   "10.99.0.2", port);
+	if (err)
+		goto out;
+
+	dcfg = (struct vmmig_session_cfg) {
+		.role = VMMIG_ROLE_DESTINATION, .vm_fd = dst->vm.fd,
+		.sock_fds = &fds[1], .nr_socks = 1, .file_fd = -1,
+		.blob_fd = dblob,
+	};
+	scfg = (struct vmmig_session_cfg) {
+		.role = VMMIG_ROLE_SOURCE, .vm_fd = src->vm.fd,
+		.sock_fds = &fds[0], .nr_socks = 1, .file_fd = -1,
+		.blob_fd = sblob, .params = &p,
+	};
+	r->stage = "sessions";
+	err = vmmig_session_create_cfg(h, &dcfg, &did);
+	if (!err)
+		err = vmmig_session_create_cfg(h, &scfg, &sid);
+	if (!err)
+		err = vmmig_session_start(h, did);
+	for (i = 0; i < src->nr_vcpus; i++)
+		rf0 += vmm_runner_ring_full(&src->runner, i);
+	__atomic_store_n(&src->session, sid, __ATOMIC_RELEASE);
+	t0 = mig_now_ms();
+	deadline = t0 + o->timeout_s * 1000ULL;
+	if (!err)
+		err = vmmig_session_start(h, sid);
+	if (err)
+		goto out_sessions;
+	if (o->started)
+		o->started(o->ctx, sid, did);
+
+	r->stage = "pre-copy";
+	err = mig_wait_switch(h, sid, o, deadline, &r->src);
+	if (err)
+		goto out_sessions;
+	if (!mig_final(r->src.state)) {
+		/* Kicked out of KVM_RUN: every write is in the rings now. */
+		vmm_runner_pause(&src->runner);
+		err = __vmm_vcpus_save(src->vcpus, src->nr_vcpus, sblob);
+		if (err)
+			goto out_sessions;
+		r->switched = true;
+		vmmig_session_switchover(h, sid);
+		if (o->switched)
+			o->switched(o->ctx, sid, did);
+	}
+	r->stage = "switchover";
+	err = mig_wait_final(h, sid, o, deadline, &r->src);
+	if (!err)
+		err = mig_wait_final(h, did, NULL, mig_now_ms() + 30000,
+				     &r->dst);
+	if (err)
+		goto out_sessions;
+	r->total_ms = mig_now_ms() - t0;
+	__atomic_store_n(&src->session, 0, __ATOMIC_RELEASE);
+	for (i = 0; i < src->nr_vcpus; i++)
+		r->ring_full += vmm_runner_ring_full(&src->runner, i);
+	r->ring_full -= rf0;
+
+	if (r->src.state == VMMIG_STATE_COMPLETED &&
+	    r->dst.state == VMMIG_STATE_COMPLETED) {
+		r->diff_pages = vmm_vm_diff_pages(&src->vm, &dst->vm);
+		vmm_runner_stop(&src->runner);
+		src->running = false;
+		r->stage = "resume on the destination";
+		err = __vmm_vcpus_restore(dst->vcpus, dst->nr_vcpus, dblob);
+		if (!err)
+			err = __mig_guest_start(dst);
+		if (!err)
+			err = __mig_guest_check(dst, 2, 120000,
+						&r->guest_errors);
+	} else {
+		/* The source VM goes on as if nothing happened. */
+		r->stage = "resume on the source";
+		if (r->switched)
+			vmm_runner_resume(&src->runner);
+		err = __mig_guest_check(src, 1, 120000, &r->guest_errors);
+	}
+
+	if (!err)
+		r->stage = NULL;
+out_sessions:
+	__atomic_store_n(&src->session, 0, __ATOMIC_RELEASE);
+	r->src_id = sid;
+	r->dst_id = did;
+	if (sid && !o->keep_sessions)
+		vmmig_session_destroy(h, sid);
+	if (did && !o->keep_sessions)
+		vmmig_session_destroy(h, did);
+out:
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	if (sblob >= 0)
+		close(sblob);
+	if (dblob >= 0)
+		close(dblob);
+	return err;
+}
