@@ -41,8 +41,9 @@
 #
 # Debugging aids (environment): VMTEST_APPEND="..." adds kernel parameters,
 # VMTEST_QEMU_ARGS="..." adds QEMU arguments (split on white space),
-# VMTEST_TCG_THREAD=single runs both vCPUs in one TCG thread (-accel
-# tcg,thread=single).  Multi-threaded TCG (the default) has a race in its
+# VMTEST_TCG_THREAD=single (the default) runs both vCPUs in one TCG
+# thread (-accel tcg,thread=single); "multi" restores QEMU's multi-threaded
+# TCG.  Multi-threaded TCG has a race in its
 # nested SVM: under a high rate of nested VM exits on both vCPUs (the
 # dirty-ring stamp guests of stamp_test), an L2 vCPU now and then gets the
 # L1 host's state (RIP just after VMRUN in __svm_vcpu_run, host CR0) and
@@ -296,7 +297,7 @@ rm -f -- "$OUT/result" "$OUT/result.tmp" "$OUT/dmesg.txt" "$OUT/console.log"
 qpath() { printf '%s' "${1//,/,,}"; }
 
 QEMU=(qemu-system-x86_64
-	-accel "tcg${VMTEST_TCG_THREAD:+,thread=$VMTEST_TCG_THREAD}"
+	-accel "tcg,thread=${VMTEST_TCG_THREAD:-single}"
 	-cpu EPYC -smp 2 -m "$MEM"
 	# q35: virtio-pci with MSI-X; on "pc" enabling the ACPI interrupt
 	# links of the four 9p devices costs ~1.5 s of boot under TCG.
