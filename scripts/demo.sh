@@ -3,11 +3,12 @@
 #
 # `make demo`: the main job, run in the QEMU test host (see README).
 #
-# Until the data paths land (quick and live migration), this shows the
-# control plane end to end on a real kernel with real KVM: the module is
-# loaded, a VMM creates and starts a session, and the operator follows it
-# with vmmigctl (events, list, show), cancels it, and unloads the module
-# while the VMM still holds it.
+# A live migration of a running guest between two network namespaces in
+# the test host, on a real kernel with real KVM: a VMM (selftests/
+# live_demo) boots a 1 GiB, 2-vCPU guest that keeps stamping its memory and
+# migrates it through vmmig.ko while the operator follows the session with
+# `vmmigctl watch` (progress, rates, then the final figures); the guest
+# then checks on the destination that no write was lost.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)

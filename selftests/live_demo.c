@@ -27,7 +27,7 @@ static void demo_started(void *ctx, uint32_t sid, uint32_t did)
 	struct demo *d = ctx;
 	FILE *f = fopen(d->id_file, "w");
 
-	printf("VMM: source session %u and destination session %u started\n",
+	printf("source session %u and destination session %u started\n",
 	       sid, did);
 	fflush(stdout);
 	if (f) {
@@ -38,7 +38,7 @@ static void demo_started(void *ctx, uint32_t sid, uint32_t did)
 
 static void demo_switched(void *ctx, uint32_t sid, uint32_t did)
 {
-	printf("\nVMM: session %u ready: vCPUs paused, state saved, switchover\n",
+	printf("\nsession %u ready: vCPUs paused, state saved, switchover\n",
 	       sid);
 	fflush(stdout);
 }
@@ -47,7 +47,7 @@ static void demo_print(const char *who, const struct vmmig_session_info *si)
 {
 	const struct vmmig_stats *st = &si->stats;
 
-	printf("%-11s %s%s%s, %llu ms, rounds %u, %llu pages (%llu zero), %.1f MiB, downtime %llu ms, setup %llu ms, ring-full %llu, throttled %llu ms, cpu %llu ms\n",
+	printf("%-11s %s%s%s, %llu ms, last round %u, %llu pages (%llu zero), %.1f MiB, downtime %llu ms, setup %llu ms, ring-full %llu, throttled %llu ms, cpu %llu ms\n",
 	       who, vmmig_state_name(si->state),
 	       si->reason ? " " : "", si->reason ? vmmig_reason_name(si->reason) : "",
 	       (unsigned long long)st->elapsed_ms, st->round,
@@ -87,13 +87,22 @@ int main(int argc, char **argv)
 		fprintf(stderr, "guest: %s\n", strerror(-err));
 		return 1;
 	}
-	printf("VMM: guest of %u MiB, %u vCPUs stamping %u pages each, dirty ring %u entries\n",
+	printf("guest of %u MiB, %u vCPUs stamping %u pages each, dirty ring %u entries\n",
 	       o.mem_mib, o.nr_vcpus, o.ws_pages, o.ring_entries);
 	sleep(2);
 	err = __mig_guest_check(&g[cur], 1, 60000, &errors);
-	printf("VMM: guest running on the source: %llu sweeps, %llu errors\n",
-	       (unsigned long long)vmm_stamp_ctl(&g[cur].vm, 0)->iter,
-	       (unsigned long long)errors);
+	for (unsigned int i = 0; i < g[cur].nr_vcpus; i++) {
+		struct vmm_runner_stats st;
+
+		vmm_runner_stats(&g[cur].runner, i, &st);
+		printf("guest running on the source: vCPU %u: %llu sweeps (runner %llu, exits %llu, error %d exit %u), %llu errors\n",
+		       i, (unsigned long long)vmm_stamp_ctl(&g[cur].vm, i)->iter,
+		       (unsigned long long)st.sweeps,
+		       (unsigned long long)st.exits, st.error, st.exit_reason,
+		       (unsigned long long)vmm_stamp_ctl(&g[cur].vm, i)->errors);
+	}
+	if (err)
+		fprintf(stderr, "guest check: %s\n", strerror(-err));
 
 	for (hop = 0; !err && hop < hops; hop++) {
 		err = __mig_guest_create(&g[!cur], &o, false);
