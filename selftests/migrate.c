@@ -28,7 +28,7 @@ void mig_opts_default(struct mig_opts *o)
 	o->nr_vcpus = 2;
 	o->ring_entries = 4096;
 	o->ws_pages = 8192;
-	o->delay = 2000;
+	o->delay = 20000;
 	o->static_mib = 32;
 	o->params.downtime_ms = 500;
 	o->timeout_s = 240;
