@@ -47,6 +47,7 @@
 #include <sys/uio.h>
 
 #include "migrate.h"
+#include "util.h"
 
 #define MAX_RATES	8
 #define MAX_RUNS	32
@@ -248,29 +249,6 @@ static uint64_t bm_count(struct us_src *s)
 		n += __builtin_popcountll(__atomic_load_n(&s->bm[w],
 							  __ATOMIC_RELAXED));
 	return n;
-}
-
-static int send_all(int fd, struct iovec *iov, int n)
-{
-	while (n) {
-		ssize_t w = writev(fd, iov, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		while (n && (size_t)w >= iov->iov_len) {
-			w -= iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n) {
-			iov->iov_base = (char *)iov->iov_base + w;
-			iov->iov_len -= w;
-		}
-	}
-	return 0;
 }
 
 static bool page_is_zero(const uint8_t *p)

@@ -38,6 +38,7 @@
 #include <linux/kvm.h>
 
 #include "libvmmig.h"
+#include "util.h"
 
 #define PAGE 4096UL
 
@@ -199,26 +200,6 @@ struct uside {
 	int sock;
 	double cpu_s;
 };
-
-static int send_all(int fd, struct iovec *iov, int n)
-{
-	while (n) {
-		ssize_t w = writev(fd, iov, n);
-
-		if (w < 0)
-			return -errno;
-		while (n && (size_t)w >= iov->iov_len) {
-			w -= iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n) {
-			iov->iov_base = (char *)iov->iov_base + w;
-			iov->iov_len -= w;
-		}
-	}
-	return 0;
-}
 
 static int recv_all(int fd, void *buf, size_t len)
 {
