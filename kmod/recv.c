@@ -74,10 +74,31 @@ static u32 vmmig_recv_blob(struct vmmig_session *s, struct vmmig_channel *ch,
 	return reason;
 }
 
+/*
+ * A ZERO record: make @count pages from @hva read as zero.  Pages that
+ * already do are left alone: most of a fresh destination was never
+ * touched, and writing those pages would allocate and clear memory that
+ * reads as zero anyway, while reading them maps the shared zero page
+ * (private anonymous memory) and costs a copy into @page (PAGE_SIZE).
+ * QEMU's destination does the same.
+ */
+static int vmmig_recv_zero(unsigned long hva, u64 count, void *page)
+{
+	for (; count; count--, hva += PAGE_SIZE) {
+		if (copy_from_user(page, (const void __user *)hva, PAGE_SIZE))
+			return -EFAULT;
+		if (memchr_inv(page, 0, PAGE_SIZE) &&
+		    clear_user((void __user *)hva, PAGE_SIZE))
+			return -EFAULT;
+	}
+	return 0;
+}
+
 static u32 vmmig_recv_record(struct vmmig_session *s, struct vmmig_channel *ch,
 			     struct vmmig_wire_rx *rx,
 			     const struct vmmig_mem *mem,
-			     const struct vmmig_wire_rec *rec, loff_t *blob_pos)
+			     const struct vmmig_wire_rec *rec, loff_t *blob_pos,
+			     void *page)
 {
 	struct vmmig_wire_round round;
 	struct vmmig_wire_dest d;
@@ -105,7 +126,7 @@ static u32 vmmig_recv_record(struct vmmig_session *s, struct vmmig_channel *ch,
 		return VMMIG_REASON_NONE;
 	case VMMIG_WIRE_ZERO:
 		hva = vmmig_mem_hva(mem, d.slot_index, d.page_offset);
-		if (clear_user((void __user *)hva, (size_t)d.count << PAGE_SHIFT))
+		if (vmmig_recv_zero(hva, d.count, page))
 			return VMMIG_REASON_IO_ERROR;
 		atomic64_add(d.count, &s->stats.pages);
 		atomic64_add(d.count, &s->stats.zero_pages);
@@ -165,13 +186,17 @@ u32 vmmig_recv_run(struct vmmig_session *s)
 	struct vmmig_mem *mem;
 	u32 reason = VMMIG_REASON_NONE;
 	loff_t blob_pos = 0;
+	void *page;
 	int ret;
 
 	mem = vmmig_mem_snapshot(s->vm.kvm);
 	if (IS_ERR(mem))
 		return VMMIG_REASON_LAYOUT_MISMATCH;
 	rx = kmalloc_obj(*rx, GFP_KERNEL);
-	if (!rx) {
+	page = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!rx || !page) {
+		kfree(page);
+		kfree(rx);
 		vmmig_mem_free(mem);
 		return VMMIG_REASON_IO_ERROR;
 	}
@@ -188,7 +213,8 @@ u32 vmmig_recv_run(struct vmmig_session *s)
 					    vmmig_recv_reason(ret);
 			break;
 		}
-		reason = vmmig_recv_record(s, ch, rx, mem, &rec, &blob_pos);
+		reason = vmmig_recv_record(s, ch, rx, mem, &rec, &blob_pos,
+					   page);
 		if (reason)
 			break;
 		cond_resched();
@@ -202,6 +228,7 @@ u32 vmmig_recv_run(struct vmmig_session *s)
 		if (reason)
 			vmmig_channel_shutdown(ch);
 	}
+	kfree(page);
 	kfree(rx);
 	vmmig_mem_free(mem);
 	return reason;
