@@ -12,6 +12,7 @@
  * a ring while a session tracks it.
  */
 #include <linux/bitmap.h>
+#include <linux/ktime.h>
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
@@ -143,6 +144,8 @@ static int vmmig_dirty_harvest_ring(struct vmmig_dirty *d,
  * vmmig_dirty_harvest() - harvest every vCPU's ring, reset them, and mark
  * the pages dirty.
  * @d: a tracking dirty state.
+ * @ns: set to the time spent harvesting and resetting, ns: under @d->lock,
+ *	so not the wait for it (0 if not tracking); also on error.
  *
  * Runs in the worker (with the VMM's mm in use) or in a VMM thread.
  *
@@ -150,18 +153,20 @@ static int vmmig_dirty_harvest_ring(struct vmmig_dirty *d,
  * changed, -EBUSY if someone else harvests the rings, or the reset's error
  * (-EINTR: a signal is pending).
  */
-int vmmig_dirty_harvest(struct vmmig_dirty *d)
+int vmmig_dirty_harvest(struct vmmig_dirty *d, u64 *ns)
 {
 	struct kvm_vcpu *vcpu;
 	unsigned long i;
-	u64 count = 0;
+	u64 count = 0, t0;
 	int err;
 
+	*ns = 0;
 	mutex_lock(&d->lock);
 	if (!d->tracking) {
 		mutex_unlock(&d->lock);
 		return 0;
 	}
+	t0 = ktime_get_ns();
 	err = vmmig_dirty_check_slots(d);
 	kvm_for_each_vcpu(i, vcpu, d->vm->kvm) {
 		if (err)
@@ -170,6 +175,7 @@ int vmmig_dirty_harvest(struct vmmig_dirty *d)
 	}
 	if (!err && d->nr_buf)
 		err = vmmig_dirty_flush(d);
+	*ns = ktime_get_ns() - t0;
 	mutex_unlock(&d->lock);
 	return err ? err : min_t(u64, count, INT_MAX);
 }

@@ -63,7 +63,7 @@ void vmmig_dirty_init(struct vmmig_dirty *d, const struct vmmig_vm *vm);
 int vmmig_dirty_start(struct vmmig_dirty *d, const struct vmmig_mem *mem);
 void vmmig_dirty_stop(struct vmmig_dirty *d);
 
-int vmmig_dirty_harvest(struct vmmig_dirty *d);
+int vmmig_dirty_harvest(struct vmmig_dirty *d, u64 *ns);
 void vmmig_dirty_mark_all(struct vmmig_dirty *d);
 int vmmig_dirty_mark_gpa(struct vmmig_dirty *d, u64 gpa, u64 len, u64 *pages);
 unsigned int vmmig_dirty_take(struct vmmig_dirty *d, u32 slot_index,

@@ -89,8 +89,10 @@ static u32 vmmig_live_send_round(struct vmmig_live *l, u64 remaining)
 
 static u32 vmmig_live_harvest(struct vmmig_live *l)
 {
-	int n = vmmig_dirty_harvest(&l->s->dirty);
+	u64 ns;
+	int n = vmmig_dirty_harvest(&l->s->dirty, &ns);
 
+	atomic64_add(ns, &l->s->stats.harvest_ns);
 	if (n == -ESTALE)
 		return VMMIG_REASON_MEMSLOT_CHANGED;
 	if (n < 0)
@@ -398,7 +400,7 @@ int vmmig_live_ring_full(struct vmmig_session *s, u32 vcpu_id,
 			 struct netlink_ext_ack *extack)
 {
 	struct kvm_vcpu *vcpu;
-	u64 t0 = ktime_get_ns(), last, hold_ns = 0;
+	u64 t0 = ktime_get_ns(), last, hold_ns = 0, harvest_ns;
 	u32 pct, max_ms = s->params.throttle_max_ms;
 	int n;
 
@@ -417,7 +419,8 @@ int vmmig_live_ring_full(struct vmmig_session *s, u32 vcpu_id,
 		return -ENOENT;
 	}
 	atomic64_inc(&s->stats.ring_full);
-	n = vmmig_dirty_harvest(&s->dirty);
+	n = vmmig_dirty_harvest(&s->dirty, &harvest_ns);
+	atomic64_add(harvest_ns, &s->stats.harvest_ns);
 	if (n == -EINTR)
 		return -EINTR;
 	if (n > 0)

@@ -126,6 +126,7 @@ static int vmmig_nl_put_stats(struct sk_buff *skb, struct vmmig_session *s,
 		{ VMMIG_A_STATS_REPORTED_PAGES,		&st->reported_pages },
 		{ VMMIG_A_STATS_RING_FULL,		&st->ring_full },
 		{ VMMIG_A_STATS_THROTTLE_NS,		&st->throttle_ns },
+		{ VMMIG_A_STATS_HARVEST_NS,		&st->harvest_ns },
 	};
 	struct nlattr *nest;
 	unsigned int i;

@@ -86,6 +86,7 @@ struct vmmig_stats {
 	atomic64_t reported_pages;
 	atomic64_t ring_full;
 	atomic64_t throttle_ns;
+	atomic64_t harvest_ns;		/* in vmmig_dirty_harvest(), all callers */
 };
 
 struct vmmig_session {

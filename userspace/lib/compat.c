@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libvmmig.so ABI compatibility: the LIBVMMIG_0 versions of the calls whose
- * structs grew in LIBVMMIG_0.2.  A program linked against an older
+ * structs grew in LIBVMMIG_0.2, and the LIBVMMIG_0.2 versions of those
+ * whose structs grew in LIBVMMIG_0.3.  A program linked against an older
  * libvmmig.so binds to these; they translate between the layouts it was
  * built with and today's, so the library never reads or writes past the
  * end of the caller's structs.  New fields are 0 (module default) on the
- * way in and dropped on the way out.
+ * way in and dropped on the way out.  Every old version calls today's
+ * (default) version with today's layout.
  *
  * Only libvmmig.so has them: the static library is always linked against
  * the libvmmig.h it was built with.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +25,7 @@
  * own names.
  */
 #define COMPAT_0(name)	__attribute__((symver(#name "@LIBVMMIG_0")))
+#define COMPAT_0_2(name) __attribute__((symver(#name "@LIBVMMIG_0.2")))
 
 /* The layouts of LIBVMMIG_0. */
 struct vmmig_params_0 {
@@ -231,5 +235,135 @@ int vmmig__session_wait_0(struct vmmig *h, uint32_t id, int timeout_ms,
 	info_up(info, &i);
 	rc = vmmig_session_wait(h, id, timeout_ms, &i);
 	info_down(&i, info);
+	return rc;
+}
+
+/*
+ * The layouts of LIBVMMIG_0.2: struct vmmig_stats without harvest_ns.
+ * struct vmmig_params has not changed since.  Each is the start of
+ * today's struct, member for member.
+ */
+struct vmmig_stats_0_2 {
+	uint64_t elapsed_ms;
+	uint64_t bytes;
+	uint64_t pages;
+	uint64_t zero_pages;
+	uint32_t round;
+	uint64_t cpu_ns;
+	uint64_t blob_bytes;
+	uint64_t remaining;
+	uint64_t dirty_rate;
+	uint64_t bandwidth;
+	uint64_t expected_downtime_ms;
+	uint64_t downtime_ms;
+	uint64_t setup_ms;
+	uint64_t dirty_pages;
+	uint64_t reported_pages;
+	uint64_t ring_full;
+	uint64_t throttle_ns;
+};
+
+struct vmmig_session_info_0_2 {
+	uint32_t id;
+	uint32_t role;
+	uint32_t state;
+	uint32_t reason;
+	uint32_t vmm_pid;
+	uint32_t channels;
+	struct vmmig_params params;
+	struct vmmig_stats_0_2 stats;
+};
+
+/*
+ * The calls that take a struct vmmig_params (create, create_file,
+ * create_cfg) are LIBVMMIG_0.2's: a new field there needs a new version.
+ */
+_Static_assert(sizeof(struct vmmig_params) ==
+	       offsetof(struct vmmig_params, peer_timeout_ms) +
+	       sizeof(uint32_t),
+	       "struct vmmig_params changed: it needs a compat version");
+/* The copies below rely on the old layouts being today's beginnings. */
+_Static_assert(sizeof(struct vmmig_stats_0_2) ==
+	       offsetof(struct vmmig_stats, harvest_ns),
+	       "struct vmmig_stats_0_2 is not the start of struct vmmig_stats");
+_Static_assert(offsetof(struct vmmig_session_info_0_2, stats) ==
+	       offsetof(struct vmmig_session_info, stats) &&
+	       sizeof(struct vmmig_session_info_0_2) ==
+	       offsetof(struct vmmig_session_info, stats) +
+	       sizeof(struct vmmig_stats_0_2),
+	       "struct vmmig_session_info_0_2 is not the start of today's");
+/* Today's layouts are LIBVMMIG_0.3's: growing them needs a new version. */
+_Static_assert(sizeof(struct vmmig_stats) ==
+	       offsetof(struct vmmig_stats, harvest_ns) + sizeof(uint64_t) &&
+	       sizeof(struct vmmig_session_info) ==
+	       offsetof(struct vmmig_session_info, stats) +
+	       sizeof(struct vmmig_stats),
+	       "struct vmmig_session_info changed: it needs a compat version");
+
+/* As info_up(): start from the caller's struct; harvest_ns is 0. */
+static void info_up_0_2(const struct vmmig_session_info_0_2 *old,
+			struct vmmig_session_info *i)
+{
+	memset(i, 0, sizeof(*i));
+	memcpy(i, old, sizeof(*old));
+}
+
+static void info_down_0_2(const struct vmmig_session_info *i,
+			  struct vmmig_session_info_0_2 *old)
+{
+	memcpy(old, i, sizeof(*old));
+}
+
+COMPAT_0_2(vmmig_session_get)
+int vmmig__session_get_0_2(struct vmmig *h, uint32_t id,
+			   struct vmmig_session_info_0_2 *info)
+{
+	struct vmmig_session_info i;
+	int rc;
+
+	info_up_0_2(info, &i);
+	rc = vmmig_session_get(h, id, &i);
+	info_down_0_2(&i, info);
+	return rc;
+}
+
+COMPAT_0_2(vmmig_session_list)
+int vmmig__session_list_0_2(struct vmmig *h,
+			    struct vmmig_session_info_0_2 **out,
+			    unsigned int *count)
+{
+	struct vmmig_session_info *v;
+	struct vmmig_session_info_0_2 *old = NULL;
+	unsigned int n, i;
+	int rc;
+
+	*out = NULL;
+	*count = 0;
+	rc = vmmig_session_list(h, &v, &n);
+	if (rc || !n)
+		return rc;
+	old = calloc(n, sizeof(*old));
+	if (!old) {
+		free(v);
+		return vmmig__err(h, -ENOMEM);
+	}
+	for (i = 0; i < n; i++)
+		info_down_0_2(&v[i], &old[i]);
+	free(v);
+	*out = old;
+	*count = n;
+	return 0;
+}
+
+COMPAT_0_2(vmmig_session_wait)
+int vmmig__session_wait_0_2(struct vmmig *h, uint32_t id, int timeout_ms,
+			    struct vmmig_session_info_0_2 *info)
+{
+	struct vmmig_session_info i;
+	int rc;
+
+	info_up_0_2(info, &i);
+	rc = vmmig_session_wait(h, id, timeout_ms, &i);
+	info_down_0_2(&i, info);
 	return rc;
 }

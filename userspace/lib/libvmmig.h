@@ -77,6 +77,10 @@ struct vmmig_stats {
 	uint64_t reported_pages;	/* vmmig_session_dirty() pages */
 	uint64_t ring_full;	/* vmmig_session_ring_full() calls */
 	uint64_t throttle_ns;	/* vCPUs held there, summed over vCPUs */
+	/* Since LIBVMMIG_0.3: */
+	uint64_t harvest_ns;	/* harvesting and resetting the dirty rings,
+				 * summed over the worker and ring-full calls
+				 */
 };
 
 /* What session-get reports; filled by vmmig_session_get()/_list(). */

@@ -56,6 +56,7 @@ static const struct nla_policy stats_policy[VMMIG_A_STATS_MAX + 1] = {
 	[VMMIG_A_STATS_REPORTED_PAGES]	= { .type = NLA_U64 },
 	[VMMIG_A_STATS_RING_FULL]	= { .type = NLA_U64 },
 	[VMMIG_A_STATS_THROTTLE_NS]	= { .type = NLA_U64 },
+	[VMMIG_A_STATS_HARVEST_NS]	= { .type = NLA_U64 },
 };
 
 static const struct nla_policy host_policy[VMMIG_A_HOST_MAX + 1] = {
@@ -112,6 +113,7 @@ static int parse_stats(struct vmmig *h, struct nlattr *nest,
 	vmmig__get_u64(tb[VMMIG_A_STATS_REPORTED_PAGES], &s->reported_pages);
 	vmmig__get_u64(tb[VMMIG_A_STATS_RING_FULL], &s->ring_full);
 	vmmig__get_u64(tb[VMMIG_A_STATS_THROTTLE_NS], &s->throttle_ns);
+	vmmig__get_u64(tb[VMMIG_A_STATS_HARVEST_NS], &s->harvest_ns);
 	return 0;
 }
 

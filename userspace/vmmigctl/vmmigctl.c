@@ -255,6 +255,7 @@ static void json_stats(struct json *j, const struct vmmig_stats *s)
 	json_u64(j, "downtime_ms", s->downtime_ms);
 	json_u64(j, "setup_ms", s->setup_ms);
 	json_u64(j, "dirty_pages", s->dirty_pages);
+	json_u64(j, "harvest_ns", s->harvest_ns);
 	json_u64(j, "reported_pages", s->reported_pages);
 	json_u64(j, "ring_full", s->ring_full);
 	json_u64(j, "throttle_ns", s->throttle_ns);
@@ -333,6 +334,13 @@ static void text_live_stats(const struct vmmig_session_info *si)
 		SUBFIELD("downtime", "%s", "- (measured at completion)");
 	SUBFIELD("setup", "%s", fmt_ms(b, sizeof(b), s->setup_ms));
 	SUBFIELD("dirty-pages", "%" PRIu64, s->dirty_pages);
+	/* Per dirty-ring entry: what harvesting costs. */
+	if (s->dirty_pages)
+		SUBFIELD("harvest", "%s (%" PRIu64 " ns/page)",
+			 fmt_ms(b, sizeof(b), s->harvest_ns / 1000000),
+			 s->harvest_ns / s->dirty_pages);
+	else
+		SUBFIELD("harvest", "%s", fmt_ms(b, sizeof(b), s->harvest_ns / 1000000));
 	SUBFIELD("reported-pages", "%" PRIu64, s->reported_pages);
 	SUBFIELD("ring-full", "%" PRIu64, s->ring_full);
 	SUBFIELD("throttle", "%s", fmt_ms(b, sizeof(b), s->throttle_ns / 1000000));
@@ -805,6 +813,7 @@ static void json_progress(struct json *j, const struct vmmig_session_info *s)
 		json_u64(j, "bandwidth", st->bandwidth);
 		json_u64(j, "expected_downtime_ms", st->expected_downtime_ms);
 		json_u64(j, "dirty_pages", st->dirty_pages);
+		json_u64(j, "harvest_ns", st->harvest_ns);
 		json_u64(j, "ring_full", st->ring_full);
 		json_u64(j, "throttle_ns", st->throttle_ns);
 	}
