@@ -1,40 +1,73 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Live-migration benchmark (not a test): the stamp guest (migrate.h) keeps
- * dirtying memory at a few rates while it is migrated, in the same
+ * dirtying memory at a chosen rate while it is migrated, in the same
  * test-host boot, by
  *
- *   vmmig      __mig_live(): the source and destination sessions run in
- *              the kernel; the source worker harvests the dirty rings and
- *              sends guest pages zero-copy.
- *   userspace  the path VMMs use today (QEMU's pre-copy with the dirty
- *              ring): a migration thread of the VMM turns dirty logging
- *              on, sends every page, then harvests every vCPU's ring into
- *              a bitmap, resets the rings, copies the dirty pages with a
- *              small header into the socket, round after round; once what
- *              is left fits the downtime target at the measured bandwidth
- *              (or after max-rounds) it pauses the vCPUs, sends the rest
- *              and the vCPU state and waits for the destination's ack.  A
- *              receive thread copies the pages into the destination VM.
+ *   vmmig         __mig_live(): the source and destination sessions run in
+ *                 the kernel; the source worker harvests the dirty rings
+ *                 and sends guest pages zero-copy, the destination worker
+ *                 receives them straight into guest memory.
+ *   userspace     the path VMMs use today (QEMU's pre-copy with the dirty
+ *                 ring): a migration thread of the VMM turns dirty logging
+ *                 on, sends every page, then harvests every vCPU's ring
+ *                 into a bitmap, resets the rings, copies the dirty pages
+ *                 with a small header into the socket, round after round;
+ *                 once what is left fits the downtime target at the
+ *                 measured bandwidth (or after max-rounds) it pauses the
+ *                 vCPUs, sends the rest and the vCPU state and waits for
+ *                 the destination's ack.  A receive thread copies the
+ *                 pages into the destination VM.
+ *   userspace-zc  the same with MSG_ZEROCOPY on the source socket, the
+ *                 way QEMU's zero-copy-send (multifd only) moves pages: a
+ *                 packet header with the list of up to 64 pages (copied),
+ *                 then those pages zero-copy from guest memory.
+ *                 Completions are reaped from the error queue as they
+ *                 come and all of them at the end of each round (QEMU
+ *                 flushes at each sync).  Between two network namespaces
+ *                 of one host the stack must copy the pages anyway when
+ *                 it delivers them (the completions say so: zc_copied),
+ *                 so this path pays for pinning and completions and gains
+ *                 no copy; on a NIC it would.
  *
- * Both paths use the same TCP connection (veth between the network
- * namespaces vmmig-src and vmmig-dst), the same guest, the same downtime
- * target (500 ms) and round limit (30, then switch over anyway), and both
- * are verified the same way: every page of the paused source equals the
- * destination, and the resumed destination guest sweeps its working set
- * twice without finding a lost write.  A run that fails either check or
- * times out is reported as FAILED, not dropped.
+ * All paths use a TCP connection over veth between the network namespaces
+ * vmmig-src and vmmig-dst, the same guest, the same downtime target
+ * (500 ms) and round limit (30, then switch over anyway), and are verified
+ * the same way: every page of the paused source equals the destination,
+ * and the resumed destination guest (its delay set to 0) sweeps its
+ * working set twice without finding a lost write.  A run that fails either
+ * check or times out is reported as failed, not dropped.
  *
- * Dirty rates: the guest's spin delay after each page; 0 is the fastest,
- * the others are calibrated at start to about 1/4 and 1/20 of it (or given
- * with --delays).  The rate printed is the guest's own count of pages
- * written over 1 s before the migration starts (dirty logging off).
+ * The guest first sweeps its working set once at full speed, then runs at
+ * the delay asked for (spin loops after each page); the rate reported is
+ * its own count of pages written over 1 s just before the migration
+ * starts (dirty logging off).  --calibrate finds the delays for fractions
+ * of the fastest rate.
  *
- * usage: bench_live [--mib N] [--runs R] [--fractions 1,0.25,0.05]
- *                   [--delays D1,D2,..] [--timeout S] [--json PATH] [--smoke]
+ * Figures per run (one JSON object per line with --jsonl, appended):
+ * total_ms (start to the destination's ack), downtime_ms (vmmig: from
+ * session-switchover; userspace: from pausing the vCPUs; to the ack),
+ * rounds, bytes and pages sent, src_cpu_ms (vmmig: the source session's
+ * kernel worker; userspace: the migration thread), dst_cpu_ms (the
+ * destination's worker or receive thread), host_cpu_ms (the test host's
+ * whole non-guest CPU over the migration, see host_busy_ms()), harvested
+ * ring entries and harvest_ns spent harvesting and resetting the rings
+ * (every thread that did), ring_full exits and throttle_ms (vmmig holds
+ * vCPUs at ring-full exits; the userspace paths, as QEMU by default, do
+ * not), zc_sends/zc_copied (MSG_ZEROCOPY sends and how many of them the
+ * kernel had to copy anyway).
+ *
+ * --transport S measures the link itself for S seconds per mode: a fresh
+ * connection of the same kind, 1 MiB writes from one buffer (write, then
+ * MSG_ZEROCOPY) into a receiver that reads into a 256 KiB buffer.
+ *
+ * usage: bench_live [--mib N] [--vcpus N] [--runs R] [--run-base K]
+ *                   [--delays D1,D2,..] [--paths P1,P2,..] [--timeout S]
+ *                   [--jsonl PATH] [--calibrate F1,F2,..] [--transport S]
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,6 +75,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/errqueue.h>
+#include <netinet/in.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -50,24 +85,27 @@
 #include "util.h"
 
 #define MAX_RATES	8
-#define MAX_RUNS	32
 #define BATCH_PAGES	256	/* pages sent between two harvests */
 #define MAX_ROUNDS	30
 #define MIN_SAMPLE	(1 << 20)	/* bytes for a bandwidth sample, as vmmig */
 
-enum { P_VMMIG, P_USER, NR_PATHS };
-static const char *const path_name[NR_PATHS] = { "vmmig", "userspace" };
+enum { P_VMMIG, P_USER, P_USER_ZC, NR_PATHS };
+static const char *const path_name[NR_PATHS] = {
+	"vmmig", "userspace", "userspace-zc"
+};
 
 struct res {
 	bool ok;
 	char fail[96];
 	double rate;		/* pages/s written by the guest before */
-	double total_ms, downtime_ms, rounds, mib, src_cpu_ms, dst_cpu_ms;
-	uint64_t bytes, pages, zero_pages, ring_full, throttle_ms;
+	double total_ms, downtime_ms, setup_ms, src_cpu_ms, dst_cpu_ms;
+	double host_cpu_ms;
+	uint64_t rounds, bytes, pages, zero_pages, ring_full, throttle_ms;
+	uint64_t harvested, harvest_ns;
+	uint64_t zc_sends, zc_copied;
 	uint64_t diff_pages, guest_errors;
 };
 
-static struct res results[MAX_RATES][NR_PATHS][MAX_RUNS];
 static uint16_t next_port = 7950;
 
 static double now_ms(clockid_t c)
@@ -76,6 +114,14 @@ static double now_ms(clockid_t c)
 
 	clock_gettime(c, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static void die(const char *what, int err)
@@ -120,12 +166,13 @@ static void guest_set_delay(struct mig_guest *g, uint32_t delay)
 
 /* ---- userspace path: source --------------------------------------------- */
 
-enum { R_PAGE, R_ZERO, R_STATE, R_END };
+enum { R_PAGE, R_ZERO, R_STATE, R_END, R_BATCH };
 
 struct rec {
-	uint64_t page;		/* guest page frame number */
+	uint64_t page;		/* guest page frame number (R_BATCH: pages) */
 	uint32_t type;		/* R_* */
-	uint32_t len;		/* bytes after the header (R_PAGE, R_STATE) */
+	uint32_t len;		/* bytes after the header (R_PAGE, R_STATE,
+				 * R_BATCH: its page list) */
 };
 
 struct us_src {
@@ -134,8 +181,12 @@ struct us_src {
 	uint64_t nbits, nwords;
 	int active;		/* dirty logging on: ring-full is ours */
 	uint64_t *rfbuf[VMM_MAX_VCPUS];	/* a vCPU thread's harvest */
-	uint64_t harvested;	/* ring entries */
+	uint64_t harvested;	/* ring entries; atomic */
+	uint64_t harvest_ns;	/* atomic */
 	int sock;
+	bool zc;		/* MSG_ZEROCOPY */
+	unsigned long zc_sends;	/* notifications to come */
+	uint64_t zc_done, zc_copied;
 	uint64_t bytes, pages, zero_pages;
 };
 
@@ -212,14 +263,17 @@ static int us_ring_full(void *ctx, unsigned int idx)
 {
 	struct us_src *s = ctx;
 	struct rf_ctx c = { .s = s, .idx = idx };
+	uint64_t t0;
 	int n;
 
 	if (!__atomic_load_n(&s->active, __ATOMIC_ACQUIRE))
 		return 1;
+	t0 = now_ns();
 	n = vmm_vcpu_ring_harvest(&s->g->vcpus[idx], rf_cb, &c);
 	if (n > 0)
 		__atomic_add_fetch(&s->harvested, n, __ATOMIC_RELAXED);
 	rf_flush(&c);
+	__atomic_add_fetch(&s->harvest_ns, now_ns() - t0, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -228,6 +282,7 @@ static const struct vmm_runner_ops us_ops = { .ring_full = us_ring_full };
 /* Every vCPU's ring into the bitmap, then the reset. */
 static int harvest_all(struct us_src *s)
 {
+	uint64_t t0 = now_ns();
 	unsigned int i;
 	int n;
 
@@ -235,9 +290,10 @@ static int harvest_all(struct us_src *s)
 		n = vmm_vcpu_ring_harvest(&s->g->vcpus[i], mark_cb, s);
 		if (n < 0)
 			return n;
-		s->harvested += n;
+		__atomic_add_fetch(&s->harvested, n, __ATOMIC_RELAXED);
 	}
 	n = __vmm_vm_reset_rings(&s->g->vm);
+	__atomic_add_fetch(&s->harvest_ns, now_ns() - t0, __ATOMIC_RELAXED);
 	return n < 0 ? n : 0;
 }
 
@@ -263,47 +319,158 @@ static bool page_is_zero(const uint8_t *p)
 }
 
 /*
+ * MSG_ZEROCOPY completions from the socket's error queue: each notifies a
+ * range of sendmsg() calls whose pages the stack no longer holds (or
+ * copied: SO_EE_CODE_ZEROCOPY_COPIED, as it must when the receiver is on
+ * the same host).  @all: wait until every send so far completed.
+ */
+static int zc_reap(struct us_src *s, bool all)
+{
+	while (s->zc_done < s->zc_sends) {
+		char ctrl[CMSG_SPACE(sizeof(struct sock_extended_err)) + 64];
+		struct msghdr m = {
+			.msg_control = ctrl, .msg_controllen = sizeof(ctrl),
+		};
+		struct pollfd pfd = { .fd = s->sock };	/* POLLERR only */
+		struct cmsghdr *c;
+
+		if (recvmsg(s->sock, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				return -errno;
+			if (!all)
+				return 0;
+			if (poll(&pfd, 1, 30000) == 0)
+				return -ETIMEDOUT;
+			continue;
+		}
+		for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+			struct sock_extended_err e;
+			uint64_t n;
+
+			if (!(c->cmsg_level == SOL_IP &&
+			      c->cmsg_type == IP_RECVERR))
+				continue;
+			memcpy(&e, CMSG_DATA(c), sizeof(e));
+			if (e.ee_origin != SO_EE_ORIGIN_ZEROCOPY || e.ee_errno)
+				return -EIO;
+			n = e.ee_data - e.ee_info + 1;
+			s->zc_done += n;
+			if (e.ee_code & SO_EE_CODE_ZEROCOPY_COPIED)
+				s->zc_copied += n;
+		}
+	}
+	return 0;
+}
+
+/* sendmsg() hit the optmem limit: wait for completions to come. */
+static int zc_nobufs(void *ctx)
+{
+	struct us_src *s = ctx;
+	struct pollfd pfd = { .fd = s->sock };	/* POLLERR only */
+
+	if (poll(&pfd, 1, 30000) == 0)
+		return -ETIMEDOUT;
+	return zc_reap(s, false);
+}
+
+/*
+ * Up to 64 dirty pages (one bitmap word), QEMU's legacy pre-copy style: a
+ * header per page, zero pages as a header alone, pages copied into the
+ * socket with the headers.
+ */
+static int send_pages(struct us_src *s, const uint64_t *gfns, int nr)
+{
+	struct iovec iov[128];
+	struct rec hdr[64];
+	int i, n = 0;
+
+	for (i = 0; i < nr; i++) {
+		uint8_t *p = gfn_hva(&s->g->vm, gfns[i]);
+
+		hdr[i] = (struct rec){ .page = gfns[i] };
+		iov[n++] = (struct iovec){ &hdr[i], sizeof(hdr[i]) };
+		if (page_is_zero(p)) {
+			hdr[i].type = R_ZERO;
+			s->zero_pages++;
+		} else {
+			hdr[i].type = R_PAGE;
+			hdr[i].len = VMM_PAGE;
+			iov[n++] = (struct iovec){ p, VMM_PAGE };
+			s->bytes += VMM_PAGE;
+		}
+		s->bytes += sizeof(hdr[i]);
+	}
+	s->pages += nr;
+	return send_all(s->sock, iov, n);
+}
+
+/*
+ * The same pages as QEMU's multifd with zero-copy-send moves them: one
+ * packet header with the page list (copied: it is small, and reused),
+ * then the non-zero pages with MSG_ZEROCOPY, straight from guest memory.
+ * The list's entries are gfns, ZC_ZERO marks a zero page (no payload).
+ */
+#define ZC_ZERO	(1ULL << 63)
+
+static int send_pages_zc(struct us_src *s, const uint64_t *gfns, int nr)
+{
+	struct rec hdr = { .type = R_BATCH, .len = nr * 8 };
+	struct iovec iov[64], head[2];
+	uint64_t list[64];
+	int i, n = 0, err;
+
+	for (i = 0; i < nr; i++) {
+		uint8_t *p = gfn_hva(&s->g->vm, gfns[i]);
+
+		list[i] = gfns[i];
+		if (page_is_zero(p)) {
+			list[i] |= ZC_ZERO;
+			s->zero_pages++;
+		} else {
+			iov[n++] = (struct iovec){ p, VMM_PAGE };
+		}
+	}
+	hdr.page = n;
+	head[0] = (struct iovec){ &hdr, sizeof(hdr) };
+	head[1] = (struct iovec){ list, nr * 8 };
+	s->bytes += sizeof(hdr) + nr * 8 + (uint64_t)n * VMM_PAGE;
+	s->pages += nr;
+	err = send_all(s->sock, head, 2);
+	if (!err && n)
+		err = sendmsg_all(s->sock, iov, n, MSG_ZEROCOPY, &s->zc_sends,
+				  zc_nobufs, s);
+	return err ? err : zc_reap(s, false);
+}
+
+/*
  * One pass over the bitmap: send every page found dirty, harvesting and
  * resetting the rings every BATCH_PAGES pages (bits are only ever taken
- * after a reset that covers them).
+ * after a reset that covers them).  With MSG_ZEROCOPY the round ends when
+ * every send of it completed, as QEMU flushes at each sync.
  */
 static int send_round(struct us_src *s, double deadline)
 {
-	struct rec hdr[64];
-	struct iovec iov[128];
 	unsigned int since = 0;
-	uint64_t w;
+	uint64_t w, gfns[64];
 	int err;
 
 	for (w = 0; w < s->nwords; w++) {
 		uint64_t bits = __atomic_exchange_n(&s->bm[w], 0,
 						    __ATOMIC_ACQUIRE);
-		int n = 0, k = 0;
+		int k = 0;
 
 		while (bits) {
 			uint64_t gfn = w * 64 + __builtin_ctzll(bits);
-			uint8_t *p = gfn_hva(&s->g->vm, gfn);
 
 			bits &= bits - 1;
-			if (!p)
-				continue;
-			hdr[k] = (struct rec){ .page = gfn };
-			iov[n++] = (struct iovec){ &hdr[k], sizeof(hdr[k]) };
-			if (page_is_zero(p)) {
-				hdr[k].type = R_ZERO;
-				s->zero_pages++;
-				s->bytes += sizeof(hdr[k]);
-			} else {
-				hdr[k].type = R_PAGE;
-				hdr[k].len = VMM_PAGE;
-				iov[n++] = (struct iovec){ p, VMM_PAGE };
-				s->bytes += sizeof(hdr[k]) + VMM_PAGE;
-			}
-			s->pages++;
-			k++;
+			if (gfn_hva(&s->g->vm, gfn))
+				gfns[k++] = gfn;
 		}
-		if (n) {
-			err = send_all(s->sock, iov, n);
+		if (k) {
+			err = s->zc ? send_pages_zc(s, gfns, k) :
+				      send_pages(s, gfns, k);
 			if (err)
 				return err;
 			since += k;
@@ -317,7 +484,7 @@ static int send_round(struct us_src *s, double deadline)
 				return -ETIMEDOUT;
 		}
 	}
-	return 0;
+	return s->zc ? zc_reap(s, true) : 0;
 }
 
 /* ---- userspace path: destination ---------------------------------------- */
@@ -371,6 +538,38 @@ static int rd(struct us_dst *d, void *to, size_t len)
 	return 0;
 }
 
+/* A zero page: leave it alone if it is (as QEMU: keep it unmapped). */
+static void put_zero(uint8_t *p)
+{
+	if (!page_is_zero(p))
+		memset(p, 0, VMM_PAGE);
+}
+
+/* R_BATCH (send_pages_zc()): the page list, then the non-zero pages. */
+static int recv_batch(struct us_dst *d, const struct rec *h)
+{
+	uint64_t list[64], data = 0;
+	unsigned int i, nr = h->len / 8;
+	int err;
+
+	if (h->len % 8 || !nr || nr > 64)
+		return -EPROTO;
+	err = rd(d, list, h->len);
+	for (i = 0; !err && i < nr; i++) {
+		uint8_t *p = gfn_hva(&d->g->vm, list[i] & ~ZC_ZERO);
+
+		if (!p)
+			return -EPROTO;
+		if (list[i] & ZC_ZERO) {
+			put_zero(p);
+		} else {
+			err = rd(d, p, VMM_PAGE);
+			data++;
+		}
+	}
+	return err ? err : data == h->page ? 0 : -EPROTO;
+}
+
 static void *us_receiver(void *arg)
 {
 	struct us_dst *d = arg;
@@ -397,6 +596,12 @@ static void *us_receiver(void *arg)
 				break;
 			continue;
 		}
+		if (h.type == R_BATCH) {
+			err = recv_batch(d, &h);
+			if (err)
+				break;
+			continue;
+		}
 		p = gfn_hva(&d->g->vm, h.page);
 		if (!p || (h.type == R_PAGE && h.len != VMM_PAGE) ||
 		    (h.type != R_PAGE && h.type != R_ZERO)) {
@@ -405,8 +610,8 @@ static void *us_receiver(void *arg)
 		}
 		if (h.type == R_PAGE)
 			err = rd(d, p, VMM_PAGE);
-		else if (!page_is_zero(p))	/* as QEMU: keep zero pages unmapped */
-			memset(p, 0, VMM_PAGE);
+		else
+			put_zero(p);
 		if (err)
 			break;
 	}
@@ -446,11 +651,11 @@ static void run_user(struct us_src *s, struct mig_guest *dst,
 {
 	struct mig_guest *src = s->g;
 	struct us_dst d = { .g = dst, .blob = -1, .cap = RBUF };
-	int fds[2] = { -1, -1 }, sblob, err;
-	double t0, tp = 0, c0, deadline, bw = 0, rstart;
+	int fds[2] = { -1, -1 }, sblob, err, one = 1;
+	double t0, tp = 0, c0, h0, deadline, bw = 0, rstart;
 	uint64_t rf0, rbytes, remaining, n;
 	bool paused = false, thread = false;
-	unsigned int round = 0;
+	unsigned int round = 0, i;
 	struct rec end[2];
 	struct iovec iov[3];
 	uint8_t *state = NULL;
@@ -466,6 +671,9 @@ static void run_user(struct us_src *s, struct mig_guest *dst,
 	if (!err)
 		err = __vmm_tcp_pair_netns(fds, "vmmig-src", "vmmig-dst",
 					   "10.99.0.2", next_port++);
+	if (!err && s->zc &&
+	    setsockopt(fds[0], SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)))
+		err = -errno;
 	if (err) {
 		snprintf(r->fail, sizeof(r->fail), "setup: %s", strerror(-err));
 		goto out;
@@ -483,6 +691,7 @@ static void run_user(struct us_src *s, struct mig_guest *dst,
 		rf0 = ring_full_total(src);
 		t0 = now_ms(CLOCK_MONOTONIC);
 		c0 = now_ms(CLOCK_THREAD_CPUTIME_ID);
+		h0 = host_busy_ms();
 		deadline = t0 + o->timeout_s * 1e3;
 
 		/* Dirty logging on: every page's next write pushes an entry. */
@@ -493,6 +702,7 @@ static void run_user(struct us_src *s, struct mig_guest *dst,
 		memset(s->bm, 0xff, s->nwords * 8);
 		if (s->nbits % 64)
 			s->bm[s->nwords - 1] = (1ULL << (s->nbits % 64)) - 1;
+		r->setup_ms = now_ms(CLOCK_MONOTONIC) - t0;
 
 		for (;;) {
 			rstart = now_ms(CLOCK_MONOTONIC);
@@ -546,6 +756,7 @@ static void run_user(struct us_src *s, struct mig_guest *dst,
 		r->downtime_ms = now_ms(CLOCK_MONOTONIC) - tp;
 		r->total_ms = now_ms(CLOCK_MONOTONIC) - t0;
 		r->src_cpu_ms = now_ms(CLOCK_THREAD_CPUTIME_ID) - c0;
+		r->host_cpu_ms = host_busy_ms() - h0;
 		__atomic_store_n(&s->active, 0, __ATOMIC_RELEASE);
 		pthread_join(td, NULL);
 		thread = false;
@@ -555,16 +766,21 @@ static void run_user(struct us_src *s, struct mig_guest *dst,
 		r->dst_cpu_ms = d.cpu_ms;
 		r->rounds = round;
 		r->bytes = s->bytes;
-		r->mib = s->bytes / 1048576.0;
 		r->pages = s->pages;
 		r->zero_pages = s->zero_pages;
 		r->ring_full = ring_full_total(src) - rf0;
+		r->harvested = s->harvested;
+		r->harvest_ns = s->harvest_ns;
+		r->zc_sends = s->zc_sends;
+		r->zc_copied = s->zc_copied;
 
 		/* Verify as __mig_live() does. */
 		r->diff_pages = vmm_vm_diff_pages(&src->vm, &dst->vm);
 		vmm_runner_stop(&src->runner);
 		src->running = false;
 		err = __vmm_vcpus_restore(dst->vcpus, dst->nr_vcpus, d.blob);
+		for (i = 0; o->dst_delay >= 0 && i < dst->nr_vcpus; i++)
+			vmm_stamp_ctl(&dst->vm, i)->delay = o->dst_delay;
 		if (!err)
 			err = __mig_guest_start(dst);
 		if (!err)
@@ -620,19 +836,23 @@ static void run_vmmig(struct vmmig *h, struct mig_guest *src,
 
 	r->total_ms = m.total_ms;
 	r->downtime_ms = m.src.stats.downtime_ms;
+	r->setup_ms = m.src.stats.setup_ms;
 	r->rounds = m.src.stats.round;
 	r->bytes = m.src.stats.bytes;
-	r->mib = r->bytes / 1048576.0;
 	r->pages = m.src.stats.pages;
 	r->zero_pages = m.src.stats.zero_pages;
 	r->src_cpu_ms = m.src.stats.cpu_ns / 1e6;
 	r->dst_cpu_ms = m.dst.stats.cpu_ns / 1e6;
+	r->host_cpu_ms = m.host_cpu_ms;
 	r->ring_full = m.ring_full;
 	r->throttle_ms = m.src.stats.throttle_ns / 1000000;
+	r->harvested = m.src.stats.dirty_pages;
+	r->harvest_ns = m.src.stats.harvest_ns;
 	r->diff_pages = m.diff_pages;
 	r->guest_errors = m.guest_errors;
 	if (err)
-		snprintf(r->fail, sizeof(r->fail), "%s",
+		snprintf(r->fail, sizeof(r->fail), "%s%s%s",
+			 m.stage ? m.stage : "", m.stage ? ": " : "",
 			 err == -ETIMEDOUT ? "timeout" : strerror(-err));
 	else if (m.src.state != VMMIG_STATE_COMPLETED ||
 		 m.dst.state != VMMIG_STATE_COMPLETED)
@@ -648,52 +868,81 @@ static void run_vmmig(struct vmmig *h, struct mig_guest *src,
 		r->ok = true;
 }
 
-static void run_one(struct vmmig *h, const struct mig_opts *o, int path,
-		    struct res *r)
+/*
+ * A source guest warmed up (one sweep of its working set at full speed,
+ * then @delay) and running.  Its ring-full exits go to vmmig's session
+ * while there is one (mig_guest's own runner ops), or to the userspace
+ * path's handler (@s).
+ */
+static int start_source(struct mig_guest *g, const struct mig_opts *o,
+			uint32_t delay, struct us_src *s)
 {
-	struct mig_guest src, dst;
-	struct us_src s = { .g = &src };
 	uint64_t errs;
+	int err;
+
+	err = __mig_guest_create(g, o, true);
+	if (err)
+		return err;
+	if (s) {
+		err = __vmm_runner_start(&g->runner, &g->vm, g->vcpus,
+					 g->nr_vcpus, &us_ops, s);
+		g->running = !err;
+	} else {
+		err = __mig_guest_start(g);
+	}
+	if (!err)
+		err = __mig_guest_check(g, 1, 120000, &errs);
+	if (!err && errs)
+		err = -EIO;
+	if (!err) {
+		guest_set_delay(g, delay);
+		usleep(100000);		/* every vCPU is at @delay now */
+	}
+	return err;
+}
+
+static void run_one(struct vmmig *h, const struct mig_opts *o0, int path,
+		    uint32_t delay, struct res *r)
+{
+	struct mig_opts o = *o0;
+	struct mig_guest src, dst;
+	struct us_src s = { .g = &src, .zc = path == P_USER_ZC };
 	unsigned int i;
 	int err;
 
 	memset(r, 0, sizeof(*r));
-	err = __mig_guest_create(&src, o, true);
-	if (err)
-		die("source guest", -err);
-	err = __mig_guest_create(&dst, o, false);
-	if (err)
-		die("destination guest", -err);
-	if (path == P_USER) {
-		s.nbits = vmm_vm_pages(&src.vm);
-		for (i = 0; i < src.vm.nr_slots; i++)
-			if (src.vm.slots[i].gpa / VMM_PAGE +
-			    src.vm.slots[i].npages > s.nbits)
-				s.nbits = src.vm.slots[i].gpa / VMM_PAGE +
-					  src.vm.slots[i].npages;
+	o.delay = 0;
+	o.dst_delay = 0;
+	if (path != P_VMMIG) {
+		/* __mig_guest_create(): two memslots covering [0, mem_mib). */
+		s.nbits = ((uint64_t)o.mem_mib << 20) / VMM_PAGE;
 		s.nwords = (s.nbits + 63) / 64;
 		s.bm = calloc(s.nwords, 8);
-		for (i = 0; i < src.nr_vcpus; i++)
-			s.rfbuf[i] = calloc(src.vm.ring_entries, 8);
-		err = __vmm_runner_start(&src.runner, &src.vm, src.vcpus,
-					 src.nr_vcpus, &us_ops, &s);
-		src.running = !err;
-	} else {
-		err = __mig_guest_start(&src);
+		for (i = 0; i < o.nr_vcpus; i++)
+			s.rfbuf[i] = calloc(o.ring_entries, 8);
+		if (!s.bm)
+			die("userspace path", ENOMEM);
 	}
-	if (err)
-		die("start guest", -err);
-	/* One sweep first: the working set is in its steady state. */
-	err = __mig_guest_check(&src, 1, 120000, &errs);
-	if (err || errs)
-		die("source guest before migration", err ? -err : EIO);
+	memset(&dst, 0, sizeof(dst));
+	err = start_source(&src, &o, delay, path == P_VMMIG ? NULL : &s);
+	if (err) {
+		snprintf(r->fail, sizeof(r->fail), "source guest: %s",
+			 strerror(-err));
+		goto out;
+	}
+	err = __mig_guest_create(&dst, &o, false);
+	if (err) {
+		snprintf(r->fail, sizeof(r->fail), "destination guest: %s",
+			 strerror(-err));
+		goto out;
+	}
 	r->rate = guest_rate(&src, 1000);
 
-	if (path == P_USER)
-		run_user(&s, &dst, o, r);
+	if (path == P_VMMIG)
+		run_vmmig(h, &src, &dst, &o, r);
 	else
-		run_vmmig(h, &src, &dst, o, r);
-
+		run_user(&s, &dst, &o, r);
+out:
 	mig_guest_destroy(&dst);
 	mig_guest_destroy(&src);
 	free(s.bm);
@@ -706,29 +955,23 @@ static void run_one(struct vmmig *h, const struct mig_opts *o, int path,
  * takes t0 + delay * c seconds; measure at 0 and at a trial delay.
  */
 static void calibrate(const struct mig_opts *o0, const double *frac,
-		      unsigned int nr, uint32_t *delays)
+		      unsigned int nr)
 {
 	struct mig_opts o = *o0;
 	struct mig_guest g;
 	double r0, r1 = 0, t0, c;
 	uint32_t trial = 2000, used = 0;
-	uint64_t errs;
 	unsigned int i;
 	int err;
 
-	o.delay = 0;
-	err = __mig_guest_create(&g, &o, true);
-	if (!err)
-		err = __mig_guest_start(&g);
-	if (!err)
-		err = __mig_guest_check(&g, 1, 120000, &errs);
+	err = start_source(&g, &o, 0, NULL);
 	if (err)
 		die("calibration guest", -err);
 	r0 = guest_rate(&g, 1000);
 	for (i = 0; i < 4; i++, trial *= 8) {
 		used = trial;
 		guest_set_delay(&g, trial);
-		guest_rate(&g, 100);	/* let both vCPUs see it */
+		guest_rate(&g, 100);	/* let every vCPU see it */
 		r1 = guest_rate(&g, 1000);
 		if (r1 < r0 * 0.5)
 			break;
@@ -738,176 +981,128 @@ static void calibrate(const struct mig_opts *o0, const double *frac,
 	c = (1 / r1 - t0) / used;
 	if (c <= 0)
 		c = t0 / 1000;
+	fprintf(stderr, "calibration: %.0f pages/s at delay 0, %.0f at delay %u\n",
+		r0, r1, used);
+	printf("delays");
 	for (i = 0; i < nr; i++)
-		delays[i] = frac[i] >= 1 ? 0 :
-			    (uint32_t)((t0 / frac[i] - t0) / c + 0.5);
-	printf("calibration: %.0f pages/s at delay 0, %.0f at delay %u\n",
-	       r0, r1, used);
+		printf(" %u", frac[i] >= 1 ? 0 :
+		       (uint32_t)((t0 / frac[i] - t0) / c + 0.5));
+	printf("\n");
 }
 
-/* ---- report --------------------------------------------------------------- */
+/* ---- the link alone ------------------------------------------------------ */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-struct stat3 {
-	double med, min, max;
-	int n;
+struct sink {
+	int sock;
+	uint64_t bytes;
 };
 
-static struct stat3 stat_of(int rate, int path, int runs, size_t field,
-			    bool all)
+static void *sink_thread(void *arg)
 {
-	struct stat3 s = { 0 };
-	double v[MAX_RUNS];
-	int i;
+	struct sink *k = arg;
+	char *buf = malloc(RBUF);
+	ssize_t n;
 
-	for (i = 0; i < runs; i++) {
-		const struct res *r = &results[rate][path][i];
-
-		if (r->ok || all)
-			v[s.n++] = *(const double *)((const char *)r + field);
-	}
-	if (!s.n)
-		return s;
-	qsort(v, s.n, sizeof(v[0]), cmp_double);
-	s.min = v[0];
-	s.max = v[s.n - 1];
-	s.med = s.n % 2 ? v[s.n / 2] : (v[s.n / 2 - 1] + v[s.n / 2]) / 2;
-	return s;
+	while (buf && (n = recv(k->sock, buf, RBUF, 0)) > 0)
+		k->bytes += n;
+	free(buf);
+	return NULL;
 }
 
-static const char *fmt(char *b, struct stat3 s, int prec)
+/*
+ * Bytes per second one connection of the kind the paths use carries for
+ * @secs: 1 MiB sendmsg()s of the same buffer, with @zc MSG_ZEROCOPY,
+ * received into a 256 KiB buffer.  The sender's CPU time comes with it.
+ */
+static void transport(double secs, bool zc, FILE *jf)
 {
-	if (!s.n)
-		snprintf(b, 40, "FAILED");
-	else
-		snprintf(b, 40, "%.*f (%.*f-%.*f)", prec, s.med, prec, s.min,
-			 prec, s.max);
-	return b;
+	struct us_src s = { .zc = zc };
+	struct sink k = { 0 };
+	int fds[2], err, one = 1;
+	double t0, c0, h0, t, c, hc;
+	size_t len = 1 << 20;
+	char *buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	pthread_t td;
+	struct iovec iov;
+
+	if (buf == MAP_FAILED)
+		die("transport buffer", errno);
+	memset(buf, 0x5a, len);
+	err = __vmm_tcp_pair_netns(fds, "vmmig-src", "vmmig-dst", "10.99.0.2",
+				   next_port++);
+	if (err)
+		die("transport connection", -err);
+	if (zc && setsockopt(fds[0], SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)))
+		die("SO_ZEROCOPY", errno);
+	s.sock = fds[0];
+	k.sock = fds[1];
+	if (pthread_create(&td, NULL, sink_thread, &k))
+		die("transport receiver", EAGAIN);
+	t0 = now_ms(CLOCK_MONOTONIC);
+	c0 = now_ms(CLOCK_THREAD_CPUTIME_ID);
+	h0 = host_busy_ms();
+	do {
+		iov = (struct iovec){ buf, len };
+		err = sendmsg_all(s.sock, &iov, 1, zc ? MSG_ZEROCOPY : 0,
+				  &s.zc_sends, zc_nobufs, &s);
+		if (!err && zc)
+			err = zc_reap(&s, false);
+		if (err)
+			die("transport send", -err);
+	} while (now_ms(CLOCK_MONOTONIC) - t0 < secs * 1e3);
+	if (zc && zc_reap(&s, true))
+		die("transport completions", EIO);
+	shutdown(fds[0], SHUT_WR);
+	pthread_join(td, NULL);
+	t = now_ms(CLOCK_MONOTONIC) - t0;
+	c = now_ms(CLOCK_THREAD_CPUTIME_ID) - c0;
+	hc = host_busy_ms() - h0;
+	close(fds[0]);
+	close(fds[1]);
+	munmap(buf, len);
+	printf("transport %-9s %.1f MiB/s over %.1f s, sender CPU %.0f ms, host CPU %.0f ms%s\n",
+	       zc ? "zerocopy" : "write", k.bytes / 1048576.0 / (t / 1e3),
+	       t / 1e3, c, hc, zc && s.zc_copied ? " (completions: copied)" : "");
+	if (jf)
+		fprintf(jf, "{\"path\":\"transport%s\",\"ok\":true,\"fail\":\"\","
+			"\"total_ms\":%.1f,\"bytes\":%llu,\"src_cpu_ms\":%.1f,"
+			"\"host_cpu_ms\":%.1f,\"zc_sends\":%lu,\"zc_copied\":%llu}\n",
+			zc ? "-zc" : "", t, (unsigned long long)k.bytes, c, hc,
+			s.zc_sends, (unsigned long long)s.zc_copied);
 }
 
-static const char *ratio(char *b, struct stat3 a, struct stat3 u)
+/* ---- output -------------------------------------------------------------- */
+
+static void put_json(FILE *f, const struct mig_opts *o, int path,
+		     uint32_t delay, int run, const struct res *r)
 {
-	if (!a.n || !u.n || u.med <= 0)
-		snprintf(b, 40, "-");
-	else
-		snprintf(b, 40, "%.2fx", a.med / u.med);
-	return b;
-}
-
-#define F(x)	offsetof(struct res, x)
-
-static void report(const struct mig_opts *o, int nrates, const uint32_t *delays,
-		   int runs)
-{
-	char b[6][40];
-	int i, p, k;
-
-	printf("\nlive migration, %u MiB guest, %u vCPUs (working set %u pages each, dirty ring %u), "
-	       "downtime target %u ms, max %u rounds, %d run%s per path and rate\n",
-	       o->mem_mib, o->nr_vcpus, o->ws_pages, o->ring_entries,
-	       o->params.downtime_ms, MAX_ROUNDS, runs, runs > 1 ? "s" : "");
-	printf("median (min-max) over the runs that passed verification\n");
-	for (i = 0; i < nrates; i++) {
-		struct stat3 rate = stat_of(i, P_VMMIG, runs, F(rate), true);
-		struct stat3 ru = stat_of(i, P_USER, runs, F(rate), true);
-		struct stat3 all;
-
-		/* The rate before each run, over both paths. */
-		all.n = rate.n + ru.n;
-		all.min = rate.min < ru.min ? rate.min : ru.min;
-		all.max = rate.max > ru.max ? rate.max : ru.max;
-		printf("\nguest delay %u: %.0f pages/s (%.0f-%.0f) before migrating (vmmig runs %.0f, userspace runs %.0f)\n",
-		       delays[i], (rate.med + ru.med) / 2, all.min, all.max,
-		       rate.med, ru.med);
-		printf("%-11s %-22s %-20s %-12s %-20s %-22s %s\n", "path",
-		       "total ms", "downtime ms", "rounds", "MiB sent",
-		       "src CPU ms", "passed");
-		for (p = 0; p < NR_PATHS; p++) {
-			int ok = 0;
-
-			for (k = 0; k < runs; k++)
-				ok += results[i][p][k].ok;
-			printf("%-11s %-22s %-20s %-12s %-20s %-22s %d/%d\n",
-			       path_name[p],
-			       fmt(b[0], stat_of(i, p, runs, F(total_ms), false), 0),
-			       fmt(b[1], stat_of(i, p, runs, F(downtime_ms), false), 0),
-			       fmt(b[2], stat_of(i, p, runs, F(rounds), false), 0),
-			       fmt(b[3], stat_of(i, p, runs, F(mib), false), 0),
-			       fmt(b[4], stat_of(i, p, runs, F(src_cpu_ms), false), 0),
-			       ok, runs);
-		}
-		printf("%-11s %-22s %-20s %-12s %-20s %-22s\n", "ratio",
-		       ratio(b[0], stat_of(i, P_VMMIG, runs, F(total_ms), false),
-			     stat_of(i, P_USER, runs, F(total_ms), false)),
-		       ratio(b[1], stat_of(i, P_VMMIG, runs, F(downtime_ms), false),
-			     stat_of(i, P_USER, runs, F(downtime_ms), false)),
-		       "", "",
-		       ratio(b[2], stat_of(i, P_VMMIG, runs, F(src_cpu_ms), false),
-			     stat_of(i, P_USER, runs, F(src_cpu_ms), false)));
-		for (p = 0; p < NR_PATHS; p++)
-			for (k = 0; k < runs; k++)
-				if (!results[i][p][k].ok)
-					printf("  %s run %d FAILED: %s\n",
-					       path_name[p], k + 1,
-					       results[i][p][k].fail);
-	}
-	printf("\n(ratio: vmmig/userspace, lower is better.  total: start to the destination's ack; "
-	       "downtime: vmmig from session-switchover, userspace from pausing the vCPUs, to the ack.  "
-	       "src CPU: vmmig's source kernel worker (session cpu_ns; its ring-full handling and "
-	       "throttling run in the vCPU threads and are not in it), userspace: the VMM's migration "
-	       "thread (CLOCK_THREAD_CPUTIME_ID; not the ring-full harvests in the vCPU threads).  "
-	       "vmmig throttles vCPUs at ring-full exits (auto-converge), the userspace path does not, "
-	       "as QEMU by default.)\n");
-}
-
-static void write_json(const char *path, const struct mig_opts *o,
-		       int nrates, const uint32_t *delays, int runs)
-{
-	FILE *f = fopen(path, "w");
-	int i, p, k;
-	bool first = true;
-
-	if (!f)
-		die(path, errno);
-	fprintf(f, "{\"bench\":\"live\",\"mib\":%u,\"vcpus\":%u,\"ws_pages\":%u,"
-		"\"ring_entries\":%u,\"downtime_target_ms\":%u,\"max_rounds\":%u,"
-		"\"runs\":[", o->mem_mib, o->nr_vcpus, o->ws_pages,
+	fprintf(f, "{\"path\":\"%s\",\"mib\":%u,\"vcpus\":%u,\"delay\":%u,\"run\":%d,"
+		"\"ok\":%s,\"fail\":\"%s\",\"rate_pps\":%.0f,"
+		"\"total_ms\":%.1f,\"downtime_ms\":%.1f,\"setup_ms\":%.1f,"
+		"\"rounds\":%llu,\"bytes\":%llu,\"pages\":%llu,\"zero_pages\":%llu,"
+		"\"src_cpu_ms\":%.1f,\"dst_cpu_ms\":%.1f,\"host_cpu_ms\":%.1f,"
+		"\"harvested\":%llu,\"harvest_ns\":%llu,"
+		"\"ring_full\":%llu,\"throttle_ms\":%llu,"
+		"\"zc_sends\":%llu,\"zc_copied\":%llu,"
+		"\"diff_pages\":%llu,\"guest_errors\":%llu,"
+		"\"ws_pages\":%u,\"ring_entries\":%u,\"downtime_target_ms\":%u,"
+		"\"max_rounds\":%u}\n",
+		path_name[path], o->mem_mib, o->nr_vcpus, delay, run,
+		r->ok ? "true" : "false", r->fail, r->rate, r->total_ms,
+		r->downtime_ms, r->setup_ms, (unsigned long long)r->rounds,
+		(unsigned long long)r->bytes, (unsigned long long)r->pages,
+		(unsigned long long)r->zero_pages, r->src_cpu_ms, r->dst_cpu_ms,
+		r->host_cpu_ms, (unsigned long long)r->harvested,
+		(unsigned long long)r->harvest_ns,
+		(unsigned long long)r->ring_full,
+		(unsigned long long)r->throttle_ms,
+		(unsigned long long)r->zc_sends,
+		(unsigned long long)r->zc_copied,
+		(unsigned long long)r->diff_pages,
+		(unsigned long long)r->guest_errors, o->ws_pages,
 		o->ring_entries, o->params.downtime_ms, MAX_ROUNDS);
-	for (i = 0; i < nrates; i++)
-		for (k = 0; k < runs; k++)
-			for (p = 0; p < NR_PATHS; p++) {
-				const struct res *r = &results[i][p][k];
-
-				fprintf(f, "%s\n{\"delay\":%u,\"run\":%d,\"path\":\"%s\","
-					"\"ok\":%s,\"fail\":\"%s\",\"rate_pps\":%.0f,"
-					"\"total_ms\":%.1f,\"downtime_ms\":%.1f,\"rounds\":%.0f,"
-					"\"bytes\":%llu,\"pages\":%llu,\"zero_pages\":%llu,"
-					"\"src_cpu_ms\":%.1f,\"dst_cpu_ms\":%.1f,"
-					"\"ring_full\":%llu,\"throttle_ms\":%llu,"
-					"\"diff_pages\":%llu,\"guest_errors\":%llu}",
-					first ? "" : ",", delays[i], k + 1,
-					path_name[p], r->ok ? "true" : "false",
-					r->fail, r->rate, r->total_ms,
-					r->downtime_ms, r->rounds,
-					(unsigned long long)r->bytes,
-					(unsigned long long)r->pages,
-					(unsigned long long)r->zero_pages,
-					r->src_cpu_ms, r->dst_cpu_ms,
-					(unsigned long long)r->ring_full,
-					(unsigned long long)r->throttle_ms,
-					(unsigned long long)r->diff_pages,
-					(unsigned long long)r->guest_errors);
-				first = false;
-			}
-	fprintf(f, "\n]}\n");
-	if (fclose(f))
-		die(path, errno);
+	fflush(f);
 }
 
 static int parse_list(const char *s, double *v, int max)
@@ -926,116 +1121,130 @@ static int parse_list(const char *s, double *v, int max)
 	return n;
 }
 
+static int parse_paths(const char *s)
+{
+	int mask = 0, p;
+
+	while (*s) {
+		size_t len = strcspn(s, ",");
+
+		for (p = 0; p < NR_PATHS; p++)
+			if (strlen(path_name[p]) == len &&
+			    !strncmp(s, path_name[p], len))
+				break;
+		if (p == NR_PATHS)
+			return -1;
+		mask |= 1 << p;
+		s += len + (s[len] == ',');
+	}
+	return mask;
+}
+
 static void usage(const char *argv0)
 {
 	fprintf(stderr,
-		"usage: %s [--mib N] [--runs 1..%d] [--fractions F1,F2,..] [--delays D1,D2,..]\n"
-		"          [--timeout S] [--json PATH] [--smoke]\n"
-		"  --fractions  dirty rates as fractions of the fastest (default 1,0.25,0.05);\n"
-		"               the guest delays are calibrated at start\n"
-		"  --delays     the guest's spin delays instead (no calibration)\n"
-		"  --smoke      1 run at the fastest rate with a 256 MiB guest\n",
-		argv0, MAX_RUNS);
+		"usage: %s [--mib N] [--vcpus N] [--runs R] [--run-base K] [--delays D1,D2,..]\n"
+		"          [--paths vmmig,userspace,userspace-zc] [--timeout S] [--jsonl PATH]\n"
+		"       %s --calibrate F1,F2,..   (prints the delays for these fractions of the fastest rate)\n"
+		"       %s --transport SECONDS [--jsonl PATH]\n"
+		"  Runs alternate the order of the paths; --run-base numbers them from K.\n",
+		argv0, argv0, argv0);
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	double frac[MAX_RATES] = { 1, 0.25, 0.05 }, dv[MAX_RATES];
-	uint32_t delays[MAX_RATES];
-	int nrates = 3, runs = 3, ndelays = 0, i, k;
-	const char *json = NULL;
+	double dv[MAX_RATES], frac[MAX_RATES], secs = 0;
+	int ndelays = 1, nfrac = 0, runs = 1, base = 1, paths = 7, i, k, j;
+	const char *jsonl = NULL;
 	struct mig_opts o;
 	struct vmmig *h;
-	bool smoke = false;
+	FILE *jf = NULL;
 
 	mig_opts_default(&o);
 	o.timeout_s = 120;
+	dv[0] = 0;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
-		if (!strcmp(a, "--smoke")) {
-			smoke = true;
-			continue;
-		}
 		if (!v)
 			usage(argv[0]);
 		i++;
 		if (!strcmp(a, "--mib"))
 			o.mem_mib = strtoul(v, NULL, 0);
+		else if (!strcmp(a, "--vcpus"))
+			o.nr_vcpus = strtoul(v, NULL, 0);
 		else if (!strcmp(a, "--runs"))
 			runs = atoi(v);
+		else if (!strcmp(a, "--run-base"))
+			base = atoi(v);
 		else if (!strcmp(a, "--timeout"))
 			o.timeout_s = strtoul(v, NULL, 0);
-		else if (!strcmp(a, "--json"))
-			json = v;
-		else if (!strcmp(a, "--fractions")) {
-			nrates = parse_list(v, frac, MAX_RATES);
-			if (nrates < 1)
-				usage(argv[0]);
-		} else if (!strcmp(a, "--delays")) {
+		else if (!strcmp(a, "--jsonl"))
+			jsonl = v;
+		else if (!strcmp(a, "--transport"))
+			secs = strtod(v, NULL);
+		else if (!strcmp(a, "--paths"))
+			paths = parse_paths(v);
+		else if (!strcmp(a, "--calibrate"))
+			nfrac = parse_list(v, frac, MAX_RATES);
+		else if (!strcmp(a, "--delays"))
 			ndelays = parse_list(v, dv, MAX_RATES);
-			if (ndelays < 1)
-				usage(argv[0]);
-		} else
+		else
 			usage(argv[0]);
 	}
-	if (smoke) {
-		runs = 1;
-		o.mem_mib = 256;
-		nrates = 1;
-		if (ndelays)
-			ndelays = 1;
-	}
-	if (runs < 1 || runs > MAX_RUNS || o.mem_mib < 128 || !o.timeout_s)
+	if (runs < 1 || o.mem_mib < 128 || !o.timeout_s || ndelays < 1 ||
+	    nfrac < 0 || paths <= 0 || !o.nr_vcpus ||
+	    o.nr_vcpus > VMM_MAX_VCPUS)
 		usage(argv[0]);
+	for (i = 0; i < nfrac; i++)
+		if (frac[i] <= 0 || frac[i] > 1)
+			usage(argv[0]);
 	o.params.max_rounds = MAX_ROUNDS;
 	o.params.on_limit = VMMIG_ON_LIMIT_SWITCHOVER;
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (jsonl && !(jf = fopen(jsonl, "a")))
+		die(jsonl, errno);
+
+	if (nfrac) {
+		calibrate(&o, frac, nfrac);
+		return 0;
+	}
+	if (secs > 0) {
+		transport(secs, false, jf);
+		transport(secs, true, jf);
+		return jf && fclose(jf) ? 1 : 0;
+	}
 	if (vmmig_open(&h))
 		die(vmmig_errmsg(NULL), ENOENT);
-
-	if (ndelays) {
-		nrates = ndelays;
-		for (i = 0; i < nrates; i++)
-			delays[i] = dv[i];
-	} else {
-		for (i = 0; i < nrates; i++)
-			if (frac[i] <= 0 || frac[i] > 1)
-				usage(argv[0]);
-		calibrate(&o, frac, nrates, delays);
-	}
-	printf("guest delays:");
-	for (i = 0; i < nrates; i++)
-		printf(" %u", delays[i]);
-	printf("\n");
-
-	for (i = 0; i < nrates; i++) {
-		o.delay = delays[i];
+	for (i = 0; i < ndelays; i++) {
 		for (k = 0; k < runs; k++) {
-			/* Alternate the order: drift in the host hits both. */
-			int first = k % 2 ? P_USER : P_VMMIG, j;
-
+			/* Rotate the order: drift in the host hits every path. */
 			for (j = 0; j < NR_PATHS; j++) {
-				int p = j ? !first : first;
-				struct res *r = &results[i][p][k];
+				int p = (j + base + k) % NR_PATHS;
+				struct res r;
 
-				run_one(h, &o, p, r);
-				printf("delay %u run %d %-9s %s rate %.0f pages/s total %.0f ms downtime %.0f ms rounds %.0f "
-				       "%.1f MiB src CPU %.0f ms dst CPU %.0f ms ring-full %llu%s%s\n",
-				       delays[i], k + 1, path_name[p],
-				       r->ok ? "ok" : "FAILED", r->rate,
-				       r->total_ms, r->downtime_ms, r->rounds,
-				       r->mib, r->src_cpu_ms, r->dst_cpu_ms,
-				       (unsigned long long)r->ring_full,
-				       r->ok ? "" : ": ", r->fail);
+				if (!(paths & (1 << p)))
+					continue;
+				run_one(h, &o, p, dv[i], &r);
+				printf("%u MiB %u vCPU delay %u run %d %-12s %s: rate %.0f pages/s, total %.0f ms, downtime %.0f ms, "
+				       "%llu rounds, %.1f MiB, CPU src %.0f dst %.0f host %.0f ms, harvest %.0f ns/page, ring-full %llu%s%s\n",
+				       o.mem_mib, o.nr_vcpus, (uint32_t)dv[i],
+				       base + k, path_name[p],
+				       r.ok ? "ok" : "FAILED", r.rate,
+				       r.total_ms, r.downtime_ms,
+				       (unsigned long long)r.rounds,
+				       r.bytes / 1048576.0, r.src_cpu_ms,
+				       r.dst_cpu_ms, r.host_cpu_ms,
+				       r.harvested ? (double)r.harvest_ns / r.harvested : 0,
+				       (unsigned long long)r.ring_full,
+				       r.ok ? "" : ": ", r.fail);
+				if (jf)
+					put_json(jf, &o, p, dv[i], base + k, &r);
 			}
 		}
 	}
-	report(&o, nrates, delays, runs);
-	if (json)
-		write_json(json, &o, nrates, delays, runs);
 	vmmig_close(h);
-	return 0;
+	return jf && fclose(jf) ? 1 : 0;
 }

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 
 #include "migrate.h"
+#include "util.h"
 
 #define MIG_WS_GPA	0x01000000UL	/* first working set: 16 MiB */
 
@@ -32,6 +33,7 @@ void mig_opts_default(struct mig_opts *o)
 	o->static_mib = 32;
 	o->params.downtime_ms = 500;
 	o->timeout_s = 240;
+	o->dst_delay = -1;
 }
 
 /* vCPU @i's working set; then the static data, from the second memslot. */
@@ -294,6 +296,7 @@ int __mig_live(struct vmmig *h, struct mig_guest *src, struct mig_guest *dst,
 		rf0 += vmm_runner_ring_full(&src->runner, i);
 	__atomic_store_n(&src->session, sid, __ATOMIC_RELEASE);
 	t0 = mig_now_ms();
+	r->host_cpu_ms = host_busy_ms();
 	deadline = t0 + o->timeout_s * 1000ULL;
 	if (!err)
 		err = vmmig_session_start(h, sid);
@@ -325,6 +328,7 @@ int __mig_live(struct vmmig *h, struct mig_guest *src, struct mig_guest *dst,
 	if (err)
 		goto out_sessions;
 	r->total_ms = mig_now_ms() - t0;
+	r->host_cpu_ms = host_busy_ms() - r->host_cpu_ms;
 	__atomic_store_n(&src->session, 0, __ATOMIC_RELEASE);
 	for (i = 0; i < src->nr_vcpus; i++)
 		r->ring_full += vmm_runner_ring_full(&src->runner, i);
@@ -337,6 +341,8 @@ int __mig_live(struct vmmig *h, struct mig_guest *src, struct mig_guest *dst,
 		src->running = false;
 		r->stage = "resume on the destination";
 		err = __vmm_vcpus_restore(dst->vcpus, dst->nr_vcpus, dblob);
+		for (i = 0; o->dst_delay >= 0 && i < dst->nr_vcpus; i++)
+			vmm_stamp_ctl(&dst->vm, i)->delay = o->dst_delay;
 		if (!err)
 			err = __mig_guest_start(dst);
 		if (!err)

@@ -35,6 +35,9 @@ struct mig_opts {
 	struct vmmig_params params;	/* mode is set to live */
 	unsigned int timeout_s;	/* for the whole migration */
 	bool keep_sessions;	/* leave them to the caller (r->*_id) */
+	/* >= 0: the destination guest's spin delay, set before it resumes
+	 * (a benchmark's slow guest checks itself quickly there). */
+	int64_t dst_delay;
 	/* Before the switchover: pause and switch over only when it returns
 	 * true (default: once the session is ready). */
 	bool (*switch_now)(void *ctx, const struct vmmig_session_info *si);
@@ -65,6 +68,7 @@ struct mig_result {
 	uint64_t guest_errors;	/* reported by the guest after resume */
 	uint64_t ring_full;	/* KVM_EXIT_DIRTY_RING_FULL during migration */
 	uint64_t total_ms;	/* source session-start to both ended */
+	double host_cpu_ms;	/* host_busy_ms() over that time */
 	bool switched;		/* switchover was called */
 	uint32_t src_id, dst_id;	/* with keep_sessions */
 	const char *stage;	/* where an error (return value) came from */
