@@ -1,66 +1,88 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make bench`: the quick-migration benchmark (selftests/bench_quick.c) in
-# the test host, for each runtime kernel.  Prints each kernel's table and
-# leaves it with the JSON in build/bench/KVER.{txt,json}.  Then the
-# live-migration benchmark (selftests/bench_live.c: vmmig vs the userspace
-# dirty-ring path at three guest dirty rates), in a second boot of the test
-# host: build/bench/KVER-live.{txt,json,log}.
+# `make bench`: the benchmarks, for each runtime kernel, in one boot of the
+# test host per kernel:
 #
-# Environment: BENCH_MIB (default 256), BENCH_RUNS (default 5);
-# BENCH_LIVE_RUNS (default 3), BENCH_LIVE_MIB (default 1024),
-# BENCH_LIVE_ARGS (more bench_live options, e.g. "--smoke" or
-# "--fractions 1,0.25"), BENCH_LIVE=0 to skip it.
-set -euo pipefail
+#   live   selftests/bench_run.sh: live migration of a running guest by
+#          vmmig, by the userspace path (plain and MSG_ZEROCOPY) and by
+#          QEMU, at several dirty rates, sizes and vCPU counts, plus the
+#          link alone.  scripts/bench_report.py then writes, for all
+#          kernels together, build/bench/live.txt (the table, printed),
+#          build/bench/live.json and build/bench/live-KVER.png (chart).
+#   quick  selftests/bench_quick: one pass of a paused VM, vmmig against
+#          the userspace copy; build/bench/KVER-quick.txt.
+#
+# Runs that fail or time out are reported as such; a kernel whose test-host
+# boot failed shows as "no results".  Exit status: 0 if every kernel's
+# benchmark ran to its end (whatever the runs' outcome).
+#
+# Environment: VMMIG_KERNELS (default both), BENCH_RUNS (live runs per path
+# and configuration, default 3), BENCH_SMOKE=1 (the short version make
+# check runs), BENCH_QUICK=0 (skip the quick-migration benchmark),
+# BENCH_QUICK_RUNS (default 3), BENCH_TIMEOUT (s per kernel, default 1500).
+set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-[ -f /var/lib/vmmig/kernels.env ] || bash scripts/install-deps.sh
+t0=$(date +%s)
+out=build/bench
+mkdir -p "$out"
+# A fresh machine gets what it needs (idempotent, a few seconds otherwise).
+if [ ! -f /var/lib/vmmig/kernels.env ] || [ "$(id -u)" -eq 0 ]; then
+	bash scripts/install-deps.sh >"$out/deps.log" 2>&1 ||
+		{ tail -n 20 "$out/deps.log"; exit 1; }
+fi
 # shellcheck disable=SC1091
 . /var/lib/vmmig/kernels.env
 kernels=${VMMIG_KERNELS:-"$K61 $K612"}
-mib=${BENCH_MIB:-256}
-runs=${BENCH_RUNS:-5}
-live=${BENCH_LIVE:-1}
-live_args="--runs ${BENCH_LIVE_RUNS:-3} --mib ${BENCH_LIVE_MIB:-1024} ${BENCH_LIVE_ARGS:-}"
-
-# In the test host: the module, the network namespaces bench_live (like
-# the live tests) migrates between, then the benchmark.
-# shellcheck disable=SC2016 # expanded in the test host
-live_cmd='insmod "build/$VMMIG_KVER/vmmig.ko" &&
-ip netns add vmmig-src && ip netns add vmmig-dst &&
-ip link add vmmig0 netns vmmig-src type veth peer name vmmig1 netns vmmig-dst &&
-ip -n vmmig-src addr add 10.99.0.1/24 dev vmmig0 &&
-ip -n vmmig-dst addr add 10.99.0.2/24 dev vmmig1 &&
-ip -n vmmig-src link set vmmig0 up && ip -n vmmig-dst link set vmmig1 up &&
-ip -n vmmig-src link set lo up && ip -n vmmig-dst link set lo up &&
-selftests/bench_live "$@" --json "$VMMIG_OUT/live.json"'
+runs=${BENCH_RUNS:-3}
+quick=${BENCH_QUICK:-1}
+smoke=
+[ "${BENCH_SMOKE:-0}" = 1 ] && smoke=--smoke
 
 steps=userspace
 for k in $kernels; do steps="$steps build-$k"; done
-VMMIG_ONLY=$steps VMMIG_KERNELS=$kernels bash scripts/check.sh
-mkdir -p build/bench
+VMMIG_ONLY=$steps VMMIG_KERNELS=$kernels bash scripts/check.sh || exit 1
+
+rc=0
+inputs=()
 for k in $kernels; do
-	echo "== $k"
+	echo "== $k: test host running the benchmarks (log: $out/$k.log)"
+	rm -rf "$out/vm-$k"
+	# shellcheck disable=SC2016 # expanded in the test host
 	selftests/vmtest/run.sh --kver "$k" --project "$top" \
-		--out "build/bench/vm-$k" --timeout 1800 -- \
-		sh -c "insmod build/$k/vmmig.ko && selftests/bench_quick --mib $mib --runs $runs" \
-		>"build/bench/$k.log" 2>&1 ||
-		{ tail -n 30 "build/bench/$k.log"; exit 1; }
-	sed -n '/^quick migration/,/^zero-page check/p' "build/bench/$k.log" |
-		tee "build/bench/$k.txt"
-	grep '^{"bench"' "build/bench/$k.log" >"build/bench/$k.json"
-	[ "$live" = 0 ] && continue
-	echo "== $k live"
-	rm -f "build/bench/vm-$k-live/live.json"
-	# shellcheck disable=SC2086
-	selftests/vmtest/run.sh --kver "$k" --project "$top" \
-		--out "build/bench/vm-$k-live" --timeout 1800 -- \
-		sh -c "$live_cmd" bench_live $live_args \
-		>"build/bench/$k-live.log" 2>&1 ||
-		{ tail -n 30 "build/bench/$k-live.log"; exit 1; }
-	sed -n '/^live migration,/,/^(ratio:/p' "build/bench/$k-live.log" |
-		tee "build/bench/$k-live.txt"
-	cp "build/bench/vm-$k-live/live.json" "build/bench/$k-live.json"
+		--out "$out/vm-$k" --timeout "${BENCH_TIMEOUT:-1500}" -- \
+		sh -c 'insmod "build/$VMMIG_KVER/vmmig.ko" || exit 1
+		if [ "$1" = 1 ]; then
+			selftests/bench_quick --mib 256 --runs "$2" \
+				>"$VMMIG_OUT/quick.log" 2>&1 ||
+				echo "bench_quick failed"
+		fi
+		selftests/bench_run.sh "$VMMIG_OUT" --runs "$3" $4' \
+		bench "$quick" "${BENCH_QUICK_RUNS:-3}" "$runs" "$smoke" \
+		>"$out/$k.log" 2>&1 || {
+		rc=1
+		echo "   test host failed:"
+		tail -n 15 "$out/$k.log" | sed 's/^/   /'
+	}
+	inputs+=("$k=$out/vm-$k/live.jsonl")
+	if [ -f "$out/vm-$k/quick.log" ]; then
+		sed -n '/^quick migration/,/^zero-page check/p' \
+			"$out/vm-$k/quick.log" >"$out/$k-quick.txt"
+	fi
 done
+
+echo
+for k in $kernels; do
+	[ -s "$out/$k-quick.txt" ] || continue
+	echo "Debian $k"
+	cat "$out/$k-quick.txt"
+	echo
+done
+python3 scripts/bench_report.py --out "$out" \
+	--command "make bench${smoke:+ (BENCH_SMOKE=1)}, BENCH_RUNS=$runs" \
+	"${inputs[@]}" || rc=1
+echo
+echo "make bench: $(($(date +%s) - t0)) s; report in $out/live.{txt,json}, charts $out/live-*.png"
+exit $rc

@@ -96,7 +96,7 @@ fi
 PKGS=(
 	build-essential bc bison flex libelf-dev libssl-dev dwarves pahole
 	kmod cpio xz-utils zstd python3 python3-yaml python3-jsonschema git
-	procps util-linux man-db groff-base
+	procps util-linux man-db groff-base gnuplot-nox
 	qemu-system-x86 busybox-static iproute2
 	libnl-3-dev libnl-genl-3-dev pkg-config
 	sparse dkms

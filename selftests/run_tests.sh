@@ -119,8 +119,8 @@ suite stamp_test 600
 suite live_test 2400
 check "no session left after live_test" test "$(sessions_now)" = 0
 
-# A short run of the benchmark so that it cannot rot (it checks every page
-# of both paths); the figures come from make bench.
+# Short runs of the benchmarks so that they cannot rot (every path checks
+# every page); the figures come from make bench.
 bench_smoke() {
 	"$here/bench_quick" --mib 16 --runs 1 >/tmp/bench.out 2>&1
 	local rc=$?
@@ -128,6 +128,34 @@ bench_smoke() {
 	return $rc
 }
 check "benchmark smoke run (bench_quick --mib 16 --runs 1)" bench_smoke
+
+# The live benchmark's whole chain: the link, calibration, one run of
+# every path (vmmig, userspace, userspace-zc, QEMU), the report and chart.
+live_bench_smoke() {
+	local d=/tmp/bench-smoke
+	"$here/bench_run.sh" "$d" --smoke >/tmp/bench.out 2>&1 &&
+	python3 "$here/../scripts/bench_report.py" --out "$d" \
+		--command "bench_run.sh --smoke" "$VMMIG_KVER=$d/live.jsonl" \
+		>>/tmp/bench.out 2>&1
+	local rc=$?
+	sed 's/^/# /' /tmp/bench.out
+	[ $rc -eq 0 ] || return $rc
+	# Every path passed, the link was measured, the chart was drawn.
+	python3 - "$d" <<'PY'
+import json, sys
+d = sys.argv[1]
+runs = [json.loads(l) for l in open(f"{d}/live.jsonl") if l.strip()]
+ok = {r["path"] for r in runs if r["ok"]}
+want = {"transport", "transport-zc", "vmmig", "userspace", "userspace-zc",
+        "qemu"}
+rep = json.load(open(f"{d}/live.json"))
+chart = next(iter(rep["kernels"].values())).get("chart")
+print(f"# passed: {sorted(ok)}; chart: {chart}")
+sys.exit(0 if want <= ok and chart else 1)
+PY
+}
+check "live benchmark smoke run (bench_run.sh --smoke, bench_report.py)" \
+	live_bench_smoke
 
 # The operator's CLI against a session a running VMM holds, then unload
 # with that session alive: the module destroys it (reason unload), tells

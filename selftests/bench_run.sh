@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The live-migration benchmark matrix, run inside the test host (vmmig.ko
+# loaded).  Every figure goes, one JSON object per run, to OUT/live.jsonl;
+# scripts/bench_report.py turns that into the table, the JSON and the chart.
+#
+#   bench_run.sh OUT [--smoke] [--runs N]
+#
+# In the order it runs:
+#   transport   the link alone (bench_live --transport): a connection of
+#               the kind every path uses, no guest memory behind it
+#   calibrate   the guest's spin delays for 1, 1/10, 1/100 and 1/10000
+#               ("idle") of its fastest dirty rate (bench_live --calibrate);
+#               in the test host the link carries about 1/30 of the
+#               fastest, so two rates are above it, one below
+#   rate sweep  256 MiB, 2 vCPUs, each of those rates
+#   size        1 GiB, 2 vCPUs, 1/10 of the fastest rate
+#   vCPUs       256 MiB, 1 vCPU, 1/10 of the fastest rate
+# each with every path: vmmig, userspace, userspace-zc (bench_live) and
+# QEMU (bench_qemu.py), N runs (default 3), the runs of all paths of one
+# configuration interleaved so that drift in the host hits them alike.
+# --smoke: the link for 1 s and one run of every path at 1/10 rate, 256 MiB.
+#
+# The network namespaces vmmig-src and vmmig-dst with their veth pair
+# (10.99.0.1 - 10.99.0.2) are set up here unless they exist already.
+set -u -o pipefail
+
+out=${1:?usage: bench_run.sh OUT [--smoke] [--runs N]}
+shift
+runs=3
+smoke=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--smoke) smoke=1 ;;
+	--runs) runs=$2; shift ;;
+	*) echo "bench_run.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+here=$(cd "$(dirname "$0")" && pwd)
+jsonl=$out/live.jsonl
+mkdir -p "$out" && : >"$jsonl" || exit 1
+
+if ! ip netns list | grep -q '^vmmig-src'; then
+	ip netns add vmmig-src && ip netns add vmmig-dst &&
+	ip link add vmmig0 netns vmmig-src type veth peer name vmmig1 netns vmmig-dst &&
+	ip -n vmmig-src addr add 10.99.0.1/24 dev vmmig0 &&
+	ip -n vmmig-dst addr add 10.99.0.2/24 dev vmmig1 &&
+	ip -n vmmig-src link set vmmig0 up && ip -n vmmig-dst link set vmmig1 up ||
+		exit 1
+fi
+ip -n vmmig-src link set lo up && ip -n vmmig-dst link set lo up || exit 1
+
+# Each configuration: every path, run after run.  A path that fails or
+# times out leaves its record (ok false) and the next one runs.
+config() { # config MIB VCPUS DELAY LABEL
+	local k
+	echo "== $4: $1 MiB, $2 vCPUs, guest delay $3"
+	for k in $(seq 1 "$runs"); do
+		"$here/bench_live" --mib "$1" --vcpus "$2" --delays "$3" \
+			--runs 1 --run-base "$k" --jsonl "$jsonl" ||
+			echo "bench_live exited $?"
+		python3 "$here/bench_qemu.py" --mib "$1" --vcpus "$2" \
+			--delay "$3" --runs 1 --run-base "$k" --jsonl "$jsonl" ||
+			echo "bench_qemu.py exited $?"
+	done
+}
+
+t0=$(date +%s)
+if [ $smoke = 1 ]; then
+	"$here/bench_live" --transport 1 --jsonl "$jsonl" || exit 1
+	delays=$("$here/bench_live" --calibrate 0.1 | sed -n 's/^delays //p')
+	[ -n "$delays" ] || exit 1
+	runs=1
+	config 256 2 "$delays" "smoke"
+else
+	"$here/bench_live" --transport 3 --jsonl "$jsonl" || exit 1
+	read -r d_max d_10 d_100 d_idle < <("$here/bench_live" \
+		--calibrate 1,0.1,0.01,0.0001 | sed -n 's/^delays //p')
+	[ -n "${d_idle:-}" ] || exit 1
+	for d in $d_idle $d_100 $d_10 $d_max; do
+		config 256 2 "$d" "rate sweep"
+	done
+	config 1024 2 "$d_10" "size"
+	config 256 1 "$d_10" "vCPUs"
+fi
+echo "bench_run.sh: $(($(date +%s) - t0)) s"
