@@ -10,7 +10,7 @@
 #          link alone.  scripts/bench_report.py then writes, for all
 #          kernels together, build/bench/live.txt (the table, printed),
 #          build/bench/live.json and build/bench/live-KVER.png (chart).
-#   quick  selftests/bench_quick: one pass of a paused VM, vmmig against
+#   quick  (BENCH_QUICK=1) selftests/bench_quick: one pass of a paused VM, vmmig against
 #          the userspace copy; build/bench/KVER-quick.txt.
 #
 # Runs that fail or time out are reported as such; a kernel whose test-host
@@ -19,7 +19,7 @@
 #
 # Environment: VMMIG_KERNELS (default both), BENCH_RUNS (live runs per path
 # and configuration, default 3), BENCH_SMOKE=1 (the short version make
-# check runs), BENCH_QUICK=0 (skip the quick-migration benchmark),
+# check runs), BENCH_QUICK=1 (also the quick-migration benchmark),
 # BENCH_QUICK_RUNS (default 3), BENCH_TIMEOUT (s per kernel, default 1500).
 set -uo pipefail
 
@@ -37,7 +37,7 @@ fi
 . /var/lib/vmmig/kernels.env
 kernels=${VMMIG_KERNELS:-"$K61 $K612"}
 runs=${BENCH_RUNS:-3}
-quick=${BENCH_QUICK:-1}
+quick=${BENCH_QUICK:-0}
 smoke=
 [ "${BENCH_SMOKE:-0}" = 1 ] && smoke=--smoke
 
