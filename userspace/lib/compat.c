@@ -25,7 +25,66 @@
  * own names.
  */
 #define COMPAT_0(name)	__attribute__((symver(#name "@LIBVMMIG_0")))
-#define COMPAT_0_2(name) __attribute__((symver(#name "@LIBVMMIG_0.2")))
+
+/*
+ * vmmig_session_get(), _list() and _wait() of the version node @node,
+ * on the session info layout @v: translated up (info_up_@v()) into
+ * today's struct and back down (info_down_@v()).
+ */
+#define COMPAT_INFO_CALLS(v, node)					\
+__attribute__((symver("vmmig_session_get@LIBVMMIG_" node)))		\
+int vmmig__session_get_##v(struct vmmig *h, uint32_t id,		\
+			   struct vmmig_session_info_##v *info)	\
+{									\
+	struct vmmig_session_info i;					\
+	int rc;								\
+									\
+	info_up_##v(info, &i);						\
+	rc = vmmig_session_get(h, id, &i);				\
+	info_down_##v(&i, info);					\
+	return rc;							\
+}									\
+									\
+__attribute__((symver("vmmig_session_list@LIBVMMIG_" node)))		\
+int vmmig__session_list_##v(struct vmmig *h,				\
+			    struct vmmig_session_info_##v **out,	\
+			    unsigned int *count)			\
+{									\
+	struct vmmig_session_info_##v *old;				\
+	struct vmmig_session_info *cur;					\
+	unsigned int n, k;						\
+	int rc;								\
+									\
+	*out = NULL;							\
+	*count = 0;							\
+	rc = vmmig_session_list(h, &cur, &n);				\
+	if (rc || !n)							\
+		return rc;						\
+	old = calloc(n, sizeof(*old));					\
+	if (!old) {							\
+		free(cur);						\
+		return vmmig__err(h, -ENOMEM);				\
+	}								\
+	for (k = 0; k < n; k++)						\
+		info_down_##v(&cur[k], &old[k]);			\
+	free(cur);							\
+	*out = old;							\
+	*count = n;							\
+	return 0;							\
+}									\
+									\
+__attribute__((symver("vmmig_session_wait@LIBVMMIG_" node)))		\
+int vmmig__session_wait_##v(struct vmmig *h, uint32_t id, int timeout_ms, \
+			    struct vmmig_session_info_##v *info)	\
+{									\
+	struct vmmig_session_info i;					\
+	int rc;								\
+									\
+	info_up_##v(info, &i);						\
+	rc = vmmig_session_wait(h, id, timeout_ms, &i);		\
+	info_down_##v(&i, info);					\
+	return rc;							\
+}
 
 /* The layouts of LIBVMMIG_0. */
 struct vmmig_params_0 {
@@ -95,7 +154,7 @@ static const struct vmmig_params *params_up(const struct vmmig_params_0 *old,
  * written it: start from the caller's struct, so that what they leave
  * alone stays as it was.
  */
-static void info_up(const struct vmmig_session_info_0 *old,
+static void info_up_0(const struct vmmig_session_info_0 *old,
 		    struct vmmig_session_info *i)
 {
 	memset(i, 0, sizeof(*i));
@@ -115,7 +174,7 @@ static void info_up(const struct vmmig_session_info_0 *old,
 	i->stats.blob_bytes = old->stats.blob_bytes;
 }
 
-static void info_down(const struct vmmig_session_info *i,
+static void info_down_0(const struct vmmig_session_info *i,
 		      struct vmmig_session_info_0 *old)
 {
 	*old = (struct vmmig_session_info_0) {
@@ -184,59 +243,7 @@ int vmmig__session_create_file_0(struct vmmig *h, uint32_t role, int vm_fd,
 					 params_up(params, &p), id);
 }
 
-COMPAT_0(vmmig_session_get)
-int vmmig__session_get_0(struct vmmig *h, uint32_t id,
-			 struct vmmig_session_info_0 *info)
-{
-	struct vmmig_session_info i;
-	int rc;
-
-	info_up(info, &i);
-	rc = vmmig_session_get(h, id, &i);
-	info_down(&i, info);
-	return rc;
-}
-
-COMPAT_0(vmmig_session_list)
-int vmmig__session_list_0(struct vmmig *h,
-			  struct vmmig_session_info_0 **out,
-			  unsigned int *count)
-{
-	struct vmmig_session_info *v;
-	struct vmmig_session_info_0 *old = NULL;
-	unsigned int n, i;
-	int rc;
-
-	*out = NULL;
-	*count = 0;
-	rc = vmmig_session_list(h, &v, &n);
-	if (rc || !n)
-		return rc;
-	old = calloc(n, sizeof(*old));
-	if (!old) {
-		free(v);
-		return vmmig__err(h, -ENOMEM);
-	}
-	for (i = 0; i < n; i++)
-		info_down(&v[i], &old[i]);
-	free(v);
-	*out = old;
-	*count = n;
-	return 0;
-}
-
-COMPAT_0(vmmig_session_wait)
-int vmmig__session_wait_0(struct vmmig *h, uint32_t id, int timeout_ms,
-			  struct vmmig_session_info_0 *info)
-{
-	struct vmmig_session_info i;
-	int rc;
-
-	info_up(info, &i);
-	rc = vmmig_session_wait(h, id, timeout_ms, &i);
-	info_down(&i, info);
-	return rc;
-}
+COMPAT_INFO_CALLS(0, "0")
 
 /*
  * The layouts of LIBVMMIG_0.2: struct vmmig_stats without harvest_ns.
@@ -300,7 +307,7 @@ _Static_assert(sizeof(struct vmmig_stats) ==
 	       sizeof(struct vmmig_stats),
 	       "struct vmmig_session_info changed: it needs a compat version");
 
-/* As info_up(): start from the caller's struct; harvest_ns is 0. */
+/* As info_up_0(): start from the caller's struct; harvest_ns is 0. */
 static void info_up_0_2(const struct vmmig_session_info_0_2 *old,
 			struct vmmig_session_info *i)
 {
@@ -314,56 +321,4 @@ static void info_down_0_2(const struct vmmig_session_info *i,
 	memcpy(old, i, sizeof(*old));
 }
 
-COMPAT_0_2(vmmig_session_get)
-int vmmig__session_get_0_2(struct vmmig *h, uint32_t id,
-			   struct vmmig_session_info_0_2 *info)
-{
-	struct vmmig_session_info i;
-	int rc;
-
-	info_up_0_2(info, &i);
-	rc = vmmig_session_get(h, id, &i);
-	info_down_0_2(&i, info);
-	return rc;
-}
-
-COMPAT_0_2(vmmig_session_list)
-int vmmig__session_list_0_2(struct vmmig *h,
-			    struct vmmig_session_info_0_2 **out,
-			    unsigned int *count)
-{
-	struct vmmig_session_info *v;
-	struct vmmig_session_info_0_2 *old = NULL;
-	unsigned int n, i;
-	int rc;
-
-	*out = NULL;
-	*count = 0;
-	rc = vmmig_session_list(h, &v, &n);
-	if (rc || !n)
-		return rc;
-	old = calloc(n, sizeof(*old));
-	if (!old) {
-		free(v);
-		return vmmig__err(h, -ENOMEM);
-	}
-	for (i = 0; i < n; i++)
-		info_down_0_2(&v[i], &old[i]);
-	free(v);
-	*out = old;
-	*count = n;
-	return 0;
-}
-
-COMPAT_0_2(vmmig_session_wait)
-int vmmig__session_wait_0_2(struct vmmig *h, uint32_t id, int timeout_ms,
-			    struct vmmig_session_info_0_2 *info)
-{
-	struct vmmig_session_info i;
-	int rc;
-
-	info_up_0_2(info, &i);
-	rc = vmmig_session_wait(h, id, timeout_ms, &i);
-	info_down_0_2(&i, info);
-	return rc;
-}
+COMPAT_INFO_CALLS(0_2, "0.2")
