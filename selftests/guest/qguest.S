@@ -70,6 +70,21 @@
 #define APIC_ICR_SIPI_OTHERS	(0x000c4600 | (QG_TRAMP >> 12))
 #define QG_SPIN			1000000	/* between IPIs: KVM needs none */
 
+/*
+ * Send the IPI @icr (to all but self), wait until the APIC took it, then,
+ * if @pause, spin QG_SPIN loops before the next one.  Clobbers ecx.
+ */
+	.macro	ipi_all_others icr, pause
+	movl	\icr, APIC_ICR
+1:	testl	$APIC_ICR_BUSY, APIC_ICR
+	jnz	1b
+	.if	\pause
+	movl	$QG_SPIN, %ecx
+2:	decl	%ecx
+	jnz	2b
+	.endif
+	.endm
+
 	.code32
 	.text
 
@@ -137,21 +152,9 @@ static_done:
 
 	/* INIT-SIPI-SIPI to all the others (they ignore a second SIPI). */
 	orl	$APIC_SPIV_ENABLE, APIC_SPIV
-	movl	$APIC_ICR_INIT_OTHERS, APIC_ICR
-	movl	$QG_SPIN, %ecx
-1:	testl	$APIC_ICR_BUSY, APIC_ICR
-	jnz	1b
-2:	decl	%ecx
-	jnz	2b
-	movl	$APIC_ICR_SIPI_OTHERS, APIC_ICR
-	movl	$QG_SPIN, %ecx
-1:	testl	$APIC_ICR_BUSY, APIC_ICR
-	jnz	1b
-2:	decl	%ecx
-	jnz	2b
-	movl	$APIC_ICR_SIPI_OTHERS, APIC_ICR
-1:	testl	$APIC_ICR_BUSY, APIC_ICR
-	jnz	1b
+	ipi_all_others	$APIC_ICR_INIT_OTHERS, 1
+	ipi_all_others	$APIC_ICR_SIPI_OTHERS, 1
+	ipi_all_others	$APIC_ICR_SIPI_OTHERS, 0
 
 bsp_stamp:
 	movl	$QG_CFG, %ebx
