@@ -140,7 +140,8 @@ live_bench_smoke() {
 	local rc=$?
 	sed 's/^/# /' /tmp/bench.out
 	[ $rc -eq 0 ] || return $rc
-	# Every path passed, the link was measured, the chart was drawn.
+	# Every path passed (in one of at most two runs: bench_run.sh), the
+	# link was measured, the chart was drawn.
 	python3 - "$d" <<'PY'
 import json, sys
 d = sys.argv[1]
