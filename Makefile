@@ -10,7 +10,8 @@
 #   make check         THE test command: installs what it needs, then builds,
 #                      lints and tests everything (see scripts/check.sh)
 #   make demo          the main job, run in the QEMU test host
-#   make bench         quick-migration benchmark, vmmig vs the userspace path
+#   make bench         live-migration benchmark: vmmig vs the userspace path,
+#                      MSG_ZEROCOPY and QEMU, both kernels (scripts/bench.sh)
 #   make deps          only install the build/test dependencies (root)
 
 KVER ?= $(shell uname -r)
