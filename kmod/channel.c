@@ -18,6 +18,7 @@
 #include <linux/vmmig.h>
 #include <net/netlink.h>
 #include <net/sock.h>
+#include <net/tcp.h>
 
 #include "channel.h"
 #include "compat.h"
@@ -367,13 +368,21 @@ void vmmig_channel_shutdown(struct vmmig_channel *ch)
 }
 
 /**
- * vmmig_channel_set_timeout() - fail a send or receive the peer leaves
- * blocked for @ms (a socket's SO_SNDTIMEO and SO_RCVTIMEO; the VMM handed
- * the socket over, so vmmig sets them).  Files have no peer.
- * @ch: the channel.
- * @ms: timeout in milliseconds, at least 1.
+ * vmmig_channel_prepare() - set a socket channel up for the stream.
+ * @ch: the channel; a file channel has no peer and is left as it is.
+ * @timeout_ms: fail a send or receive the peer leaves blocked for this
+ *	long (SO_SNDTIMEO and SO_RCVTIMEO), at least 1.
+ *
+ * The VMM handed the socket over, so vmmig sets what its stream needs,
+ * and leaves it so: the timeouts, and TCP_NODELAY on a TCP socket.  Every
+ * record but the last of a burst is sent with MSG_MORE, so full segments
+ * go out as they fill and the last partial one goes with the send that
+ * ends the burst; with Nagle's algorithm that one would wait for the
+ * peer's (delayed) ACK of the data before it, up to 40 ms: the END record
+ * and the ACK are on the switchover's critical path.  The kernel's other
+ * users of a stream protocol over TCP (nvme-tcp, iSCSI) do the same.
  */
-void vmmig_channel_set_timeout(struct vmmig_channel *ch, u32 ms)
+void vmmig_channel_prepare(struct vmmig_channel *ch, u32 timeout_ms)
 {
 	struct sock *sk;
 
@@ -381,7 +390,9 @@ void vmmig_channel_set_timeout(struct vmmig_channel *ch, u32 ms)
 		return;
 	sk = ch->sock->sk;
 	lock_sock(sk);
-	sk->sk_sndtimeo = msecs_to_jiffies(ms);
-	sk->sk_rcvtimeo = msecs_to_jiffies(ms);
+	sk->sk_sndtimeo = msecs_to_jiffies(timeout_ms);
+	sk->sk_rcvtimeo = msecs_to_jiffies(timeout_ms);
 	release_sock(sk);
+	if (sk_is_tcp(sk))
+		tcp_sock_set_nodelay(sk);
 }

@@ -51,7 +51,7 @@ int vmmig_channel_recv_user(struct vmmig_channel *ch, unsigned long uaddr,
 			    size_t len);
 int vmmig_channel_sync(struct vmmig_channel *ch);
 void vmmig_channel_shutdown(struct vmmig_channel *ch);
-void vmmig_channel_set_timeout(struct vmmig_channel *ch, u32 ms);
+void vmmig_channel_prepare(struct vmmig_channel *ch, u32 timeout_ms);
 u32 vmmig_channel_reason(int err);
 
 #endif /* _VMMIG_CHANNEL_H */

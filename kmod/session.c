@@ -300,8 +300,8 @@ int vmmig_session_start(struct vmmig_session *s,
 		goto out_unlock;
 	}
 	for (i = 0; i < s->nr_channels; i++)
-		vmmig_channel_set_timeout(&s->channels[i],
-					  s->params.peer_timeout_ms);
+		vmmig_channel_prepare(&s->channels[i],
+				      s->params.peer_timeout_ms);
 	worker = kthread_create(vmmig_session_worker, s, "vmmig-%s/%u",
 				s->role == VMMIG_ROLE_SOURCE ? "tx" : "rx",
 				s->id);

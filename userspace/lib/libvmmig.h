@@ -132,7 +132,9 @@ const char *vmmig_errmsg(const struct vmmig *h);
  * @h: handle; owns the session from now on.
  * @role: VMMIG_ROLE_SOURCE or VMMIG_ROLE_DESTINATION.
  * @vm_fd: KVM VM file descriptor (KVM_CREATE_VM).
- * @sock_fds: @nr_socks connected stream sockets, one per channel.
+ * @sock_fds: @nr_socks connected stream sockets, one per channel.  When
+ *	the session starts, vmmig sets their send and receive timeouts to
+ *	peer-timeout-ms and, on TCP, TCP_NODELAY; they stay so.
  * @params: parameters, or NULL for the defaults.
  * @id: the new session's id.
  */
