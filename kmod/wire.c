@@ -22,6 +22,7 @@ static_assert(sizeof(struct vmmig_wire_hello) == 32);
 static_assert(sizeof(struct vmmig_wire_slot) == 24);
 static_assert(sizeof(struct vmmig_wire_end) == 16);
 static_assert(sizeof(struct vmmig_wire_ack) == 16);
+static_assert(sizeof(struct vmmig_wire_progress) == 16);
 
 /**
  * vmmig_wire_rx_init() - start receiving a stream into a VM.
@@ -113,6 +114,7 @@ u32 vmmig_wire_rx_rec(struct vmmig_wire_rx *rx,
 	if (rx->state == VMMIG_WIRE_RX_HELLO && rec->type != VMMIG_WIRE_HELLO)
 		return VMMIG_REASON_BAD_MAGIC;
 
+	/* ACK and PROGRESS go the other way. */
 	if (rec->type < VMMIG_WIRE_HELLO || rec->type > VMMIG_WIRE_ROUND ||
 	    rec->type == VMMIG_WIRE_ACK ||
 	    (rec->type == VMMIG_WIRE_ROUND &&
@@ -194,6 +196,11 @@ u32 vmmig_wire_rx_hello(struct vmmig_wire_rx *rx, const void *payload,
 		return VMMIG_REASON_BAD_VERSION;
 	if (be64_to_cpu(h->features) & ~VMMIG_WIRE_F_KNOWN)
 		return VMMIG_REASON_BAD_FEATURES;
+	/* Only live streams have ROUNDs to answer. */
+	if ((be64_to_cpu(h->features) &
+	     (VMMIG_WIRE_F_LIVE | VMMIG_WIRE_F_PROGRESS)) ==
+	    VMMIG_WIRE_F_PROGRESS)
+		return VMMIG_REASON_BAD_FEATURES;
 	if (len != sizeof(*h) + nr_slots * sizeof(*s))
 		return VMMIG_REASON_BAD_LENGTH;
 	if (be16_to_cpu(h->nr_channels) != 1 || h->channel)
@@ -246,6 +253,62 @@ u32 vmmig_wire_rx_eof(const struct vmmig_wire_rx *rx, bool mid_record)
 {
 	if (mid_record || rx->state != VMMIG_WIRE_RX_DONE)
 		return VMMIG_REASON_TRUNCATED;
+	return VMMIG_REASON_NONE;
+}
+
+/**
+ * vmmig_wire_peer_rec() - check the header of a record the destination
+ * sent back to the source, before its payload is read.
+ * @rec: the header as received.
+ * @features: the stream's HELLO features.
+ *
+ * The destination sends an ACK after END and, with VMMIG_WIRE_F_PROGRESS,
+ * a PROGRESS for every ROUND; both have a 16-byte payload.
+ *
+ * Return: VMMIG_REASON_NONE, or why the source must give up the stream.
+ */
+u32 vmmig_wire_peer_rec(const struct vmmig_wire_rec *rec, u64 features)
+{
+	if (rec->type != VMMIG_WIRE_ACK &&
+	    (rec->type != VMMIG_WIRE_PROGRESS ||
+	     !(features & VMMIG_WIRE_F_PROGRESS)))
+		return VMMIG_REASON_BAD_RECORD_TYPE;
+	if (rec->flags || rec->reserved || rec->count || rec->slot || rec->gfn)
+		return VMMIG_REASON_BAD_RESERVED;
+	if (be32_to_cpu(rec->len) != sizeof(struct vmmig_wire_ack))
+		return VMMIG_REASON_BAD_LENGTH;
+	return VMMIG_REASON_NONE;
+}
+
+/**
+ * vmmig_wire_peer_progress() - check a PROGRESS payload against what the
+ * source sent, and take it.
+ * @p: the payload; its header passed vmmig_wire_peer_rec().
+ * @round_sent: the last ROUND the source sent.
+ * @bytes_sent: stream bytes the source sent.
+ * @round: in: the previous PROGRESS's round (0 if none); out: this one's.
+ * @bytes: in: the previous PROGRESS's bytes (0 if none); out: this one's.
+ *
+ * Answers come in order, for rounds that were sent, and never count more
+ * bytes than were sent.
+ *
+ * Return: VMMIG_REASON_NONE, or why the source must give up the stream.
+ */
+u32 vmmig_wire_peer_progress(const struct vmmig_wire_progress *p,
+			     u32 round_sent, u64 bytes_sent, u32 *round,
+			     u64 *bytes)
+{
+	u32 r = be32_to_cpu(p->round);
+	u64 b = be64_to_cpu(p->bytes);
+
+	if (p->reserved)
+		return VMMIG_REASON_BAD_RESERVED;
+	if (r < *round || r > round_sent)
+		return VMMIG_REASON_BAD_RECORD_TYPE;
+	if (b < *bytes || b > bytes_sent)
+		return VMMIG_REASON_BAD_LENGTH;
+	*round = r;
+	*bytes = b;
 	return VMMIG_REASON_NONE;
 }
 

@@ -67,6 +67,11 @@ u32 vmmig_wire_rx_end(struct vmmig_wire_rx *rx,
 		      const struct vmmig_wire_end *end);
 u32 vmmig_wire_rx_eof(const struct vmmig_wire_rx *rx, bool mid_record);
 
+u32 vmmig_wire_peer_rec(const struct vmmig_wire_rec *rec, u64 features);
+u32 vmmig_wire_peer_progress(const struct vmmig_wire_progress *p,
+			     u32 round_sent, u64 bytes_sent, u32 *round,
+			     u64 *bytes);
+
 u32 vmmig_wire_hello_len(const struct vmmig_wire_layout *layout);
 void vmmig_wire_put_hello(void *buf, const struct vmmig_wire_layout *layout,
 			  u64 stream_id, u64 features);

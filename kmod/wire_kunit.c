@@ -335,13 +335,90 @@ static void wire_test_round(struct kunit *test)
 			(u32)VMMIG_REASON_BAD_RESERVED);
 	/* Unknown feature bits stay rejected. */
 	w = wire_test_new(test);
-	vmmig_wire_put_hello(w->hello, &w->layout, 7, 2);
+	vmmig_wire_put_hello(w->hello, &w->layout, 7, 4);
 	KUNIT_EXPECT_EQ(test, send_hello(w, w->hello, sizeof(w->hello)),
 			(u32)VMMIG_REASON_BAD_FEATURES);
 }
 
+/*
+ * PROGRESS: only with F_LIVE, never towards the destination; at the
+ * source only in streams that asked for it, in order, for what was sent.
+ */
+static void wire_test_progress(struct kunit *test)
+{
+	struct wire_test *w = wire_test_new(test);
+	struct vmmig_wire_progress p = {
+		.round = cpu_to_be32(2),
+		.bytes = cpu_to_be64(1000),
+	};
+	const u64 f = VMMIG_WIRE_F_LIVE | VMMIG_WIRE_F_PROGRESS;
+	struct vmmig_wire_rec rec;
+	struct vmmig_wire_dest d;
+	u32 round = 0;
+	u64 bytes = 0;
+
+	vmmig_wire_put_hello(w->hello, &w->layout, 7, VMMIG_WIRE_F_PROGRESS);
+	KUNIT_EXPECT_EQ(test, send_hello(w, w->hello, sizeof(w->hello)),
+			(u32)VMMIG_REASON_BAD_FEATURES);
+	w = wire_test_new(test);
+	vmmig_wire_put_hello(w->hello, &w->layout, 7, f);
+	KUNIT_ASSERT_EQ(test, send_hello(w, w->hello, sizeof(w->hello)),
+			(u32)VMMIG_REASON_NONE);
+	vmmig_wire_put_rec(&rec, VMMIG_WIRE_PROGRESS, 0, 0, 0, sizeof(p));
+	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_rec(&w->rx, &rec, &d),
+			(u32)VMMIG_REASON_BAD_RECORD_TYPE);
+
+	/* The source's side. */
+	KUNIT_EXPECT_EQ(test, vmmig_wire_peer_rec(&rec, f),
+			(u32)VMMIG_REASON_NONE);
+	KUNIT_EXPECT_EQ(test, vmmig_wire_peer_rec(&rec, VMMIG_WIRE_F_LIVE),
+			(u32)VMMIG_REASON_BAD_RECORD_TYPE);
+	vmmig_wire_put_rec(&rec, VMMIG_WIRE_ACK, 0, 0, 0, sizeof(p));
+	KUNIT_EXPECT_EQ(test, vmmig_wire_peer_rec(&rec, 0),
+			(u32)VMMIG_REASON_NONE);
+	vmmig_wire_put_rec(&rec, VMMIG_WIRE_ROUND, 0, 0, 0, sizeof(p));
+	KUNIT_EXPECT_EQ(test, vmmig_wire_peer_rec(&rec, f),
+			(u32)VMMIG_REASON_BAD_RECORD_TYPE);
+	vmmig_wire_put_rec(&rec, VMMIG_WIRE_PROGRESS, 0, 0, 0, 8);
+	KUNIT_EXPECT_EQ(test, vmmig_wire_peer_rec(&rec, f),
+			(u32)VMMIG_REASON_BAD_LENGTH);
+	vmmig_wire_put_rec(&rec, VMMIG_WIRE_PROGRESS, 0, 1, 0, sizeof(p));
+	KUNIT_EXPECT_EQ(test, vmmig_wire_peer_rec(&rec, f),
+			(u32)VMMIG_REASON_BAD_RESERVED);
+
+	KUNIT_EXPECT_EQ(test, vmmig_wire_peer_progress(&p, 2, 1000, &round,
+						       &bytes),
+			(u32)VMMIG_REASON_NONE);
+	KUNIT_EXPECT_EQ(test, round, 2U);
+	KUNIT_EXPECT_EQ(test, bytes, 1000ULL);
+	/* A round not sent yet, more bytes than sent, going back. */
+	KUNIT_EXPECT_EQ(test, vmmig_wire_peer_progress(&p, 1, 1000, &round,
+						       &bytes),
+			(u32)VMMIG_REASON_BAD_RECORD_TYPE);
+	KUNIT_EXPECT_EQ(test, vmmig_wire_peer_progress(&p, 2, 999, &round,
+						       &bytes),
+			(u32)VMMIG_REASON_BAD_LENGTH);
+	p.round = cpu_to_be32(1);
+	KUNIT_EXPECT_EQ(test, vmmig_wire_peer_progress(&p, 3, 2000, &round,
+						       &bytes),
+			(u32)VMMIG_REASON_BAD_RECORD_TYPE);
+	p.round = cpu_to_be32(3);
+	p.bytes = cpu_to_be64(999);
+	KUNIT_EXPECT_EQ(test, vmmig_wire_peer_progress(&p, 3, 2000, &round,
+						       &bytes),
+			(u32)VMMIG_REASON_BAD_LENGTH);
+	p.bytes = cpu_to_be64(1500);
+	p.reserved = cpu_to_be32(1);
+	KUNIT_EXPECT_EQ(test, vmmig_wire_peer_progress(&p, 3, 2000, &round,
+						       &bytes),
+			(u32)VMMIG_REASON_BAD_RESERVED);
+	KUNIT_EXPECT_EQ(test, round, 2U);
+	KUNIT_EXPECT_EQ(test, bytes, 1000ULL);
+}
+
 static struct kunit_case vmmig_wire_cases[] = {
 	KUNIT_CASE(wire_test_round),
+	KUNIT_CASE(wire_test_progress),
 	KUNIT_CASE(wire_test_stream),
 	KUNIT_CASE(wire_test_hello),
 	KUNIT_CASE(wire_test_pages),

@@ -7,7 +7,8 @@
  *
  *	HELLO  (PAGES | ZERO | BLOB | ROUND)*  END
  *
- * and the destination answers an END with one ACK on the same channel.
+ * and the destination answers an END with one ACK on the same channel
+ * (and, with VMMIG_WIRE_F_PROGRESS, every ROUND with a PROGRESS before it).
  * Every record is a struct vmmig_wire_rec followed by exactly rec.len
  * payload bytes.  All integers are big-endian; reserved fields and unknown
  * flag bits must be zero, and a receiver rejects a stream that sets them,
@@ -41,9 +42,15 @@
  * HELLO.features.
  * @VMMIG_WIRE_F_LIVE: a live migration: the same page may come again in a
  *	later round (the last copy wins), and ROUND records may appear.
+ * @VMMIG_WIRE_F_PROGRESS: (with VMMIG_WIRE_F_LIVE, on a socket) the
+ *	destination answers every ROUND, once it has read it, with a
+ *	PROGRESS record: the source then knows how much of what it sent is
+ *	still in flight (socket buffers, the network), which the switchover
+ *	would have to wait for too.
  */
 #define VMMIG_WIRE_F_LIVE	_BITULL(0)
-#define VMMIG_WIRE_F_KNOWN	VMMIG_WIRE_F_LIVE
+#define VMMIG_WIRE_F_PROGRESS	_BITULL(1)
+#define VMMIG_WIRE_F_KNOWN	(VMMIG_WIRE_F_LIVE | VMMIG_WIRE_F_PROGRESS)
 
 /**
  * enum vmmig_wire_type - record types.
@@ -61,6 +68,8 @@
  * @VMMIG_WIRE_ROUND: (VMMIG_WIRE_F_LIVE) a pre-copy round begins, or, with
  *	the same round number again, a keepalive while the source has nothing
  *	to send; payload struct vmmig_wire_round.
+ * @VMMIG_WIRE_PROGRESS: (VMMIG_WIRE_F_PROGRESS) destination to source, the
+ *	answer to a ROUND; payload struct vmmig_wire_progress.
  */
 enum vmmig_wire_type {
 	VMMIG_WIRE_HELLO = 1,
@@ -70,6 +79,7 @@ enum vmmig_wire_type {
 	VMMIG_WIRE_END,
 	VMMIG_WIRE_ACK,
 	VMMIG_WIRE_ROUND,
+	VMMIG_WIRE_PROGRESS,
 };
 
 /**
@@ -165,6 +175,19 @@ struct vmmig_wire_round {
 	__be32	round;
 	__be32	reserved;
 	__be64	remaining;
+};
+
+/**
+ * struct vmmig_wire_progress - payload of PROGRESS.
+ * @round: the round of the ROUND record it answers; never decreases.
+ * @reserved: must be 0.
+ * @bytes: bytes of the stream the destination had read when it read that
+ *	ROUND, from the first byte of HELLO to the last of that ROUND.
+ */
+struct vmmig_wire_progress {
+	__be32	round;
+	__be32	reserved;
+	__be64	bytes;
 };
 
 #endif /* _UAPI_LINUX_VMMIG_WIRE_H */
