@@ -191,6 +191,7 @@ static int vmmig_file_write(struct vmmig_channel *ch, const void *buf,
 		ret = kernel_write(ch->file, buf, len, &ch->pos);
 		if (ret <= 0)
 			return ret ? ret : -EIO;
+		ch->sent += ret;
 		buf += ret;
 		len -= ret;
 	}
@@ -221,6 +222,7 @@ int vmmig_channel_send(struct vmmig_channel *ch, const void *buf, size_t len,
 		ret = kernel_sendmsg(ch->sock, &msg, &vec, 1, vec.iov_len);
 		if (ret <= 0)
 			return ret ? ret : -EPIPE;
+		ch->sent += ret;
 		vec.iov_base += ret;
 		vec.iov_len -= ret;
 	}
@@ -243,8 +245,12 @@ int vmmig_channel_send_pages(struct vmmig_channel *ch, struct page **pages,
 	unsigned int i;
 	int err = 0;
 
-	if (!vmmig_channel_is_file(ch))
-		return vmmig_sendpages(ch->sock, pages, nr, more);
+	if (!vmmig_channel_is_file(ch)) {
+		err = vmmig_sendpages(ch->sock, pages, nr, more);
+		if (!err)
+			ch->sent += (u64)nr * PAGE_SIZE;
+		return err;
+	}
 	for (i = 0; i < nr && !err; i++) {
 		void *p = kmap_local_page(pages[i]);
 
@@ -255,18 +261,19 @@ int vmmig_channel_send_pages(struct vmmig_channel *ch, struct page **pages,
 }
 
 /* Fill @iter completely from a socket. */
-static int vmmig_sock_recv_iter(struct socket *sock, struct iov_iter *iter)
+static int vmmig_sock_recv_iter(struct vmmig_channel *ch, struct iov_iter *iter)
 {
 	struct msghdr msg = { .msg_iter = *iter };
 	size_t want = msg_data_left(&msg);
 	int ret;
 
 	while (msg_data_left(&msg)) {
-		ret = sock_recvmsg(sock, &msg, MSG_WAITALL);
+		ret = sock_recvmsg(ch->sock, &msg, MSG_WAITALL);
 		if (ret < 0)
 			return ret;
 		if (!ret)
 			return msg_data_left(&msg) == want ? 1 : 2;
+		ch->received += ret;
 	}
 	return 0;
 }
@@ -283,6 +290,7 @@ static int vmmig_file_read(struct vmmig_channel *ch, void *buf, size_t len,
 		if (!ret)
 			return *any ? 2 : 1;
 		*any = true;
+		ch->received += ret;
 		buf += ret;
 		len -= ret;
 	}
@@ -307,7 +315,33 @@ int vmmig_channel_recv(struct vmmig_channel *ch, void *buf, size_t len)
 	if (vmmig_channel_is_file(ch))
 		return vmmig_file_read(ch, buf, len, &any);
 	iov_iter_kvec(&iter, ITER_DEST, &vec, 1, len);
-	return vmmig_sock_recv_iter(ch->sock, &iter);
+	return vmmig_sock_recv_iter(ch, &iter);
+}
+
+/**
+ * vmmig_channel_recv_some() - read what a socket channel has, up to @len
+ * bytes into a kernel buffer.
+ * @ch: the channel; a socket.
+ * @buf: destination.
+ * @len: most bytes to read, at least 1.
+ * @wait: block until at least one byte came (or the peer timeout).
+ *
+ * Return: bytes read, 0 if the peer closed the channel, -EAGAIN if
+ * nothing is there (without @wait: at once; with it: after the peer
+ * timeout), or another negative errno.
+ */
+int vmmig_channel_recv_some(struct vmmig_channel *ch, void *buf, size_t len,
+			    bool wait)
+{
+	struct kvec vec = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = { };
+	int ret;
+
+	ret = kernel_recvmsg(ch->sock, &msg, &vec, 1, len,
+			     wait ? 0 : MSG_DONTWAIT);
+	if (ret > 0)
+		ch->received += ret;
+	return ret;
 }
 
 /**
@@ -330,7 +364,7 @@ int vmmig_channel_recv_user(struct vmmig_channel *ch, unsigned long uaddr,
 
 	if (!vmmig_channel_is_file(ch)) {
 		iov_iter_ubuf(&iter, ITER_DEST, (void __user *)uaddr, len);
-		return vmmig_sock_recv_iter(ch->sock, &iter);
+		return vmmig_sock_recv_iter(ch, &iter);
 	}
 	bounce = kmalloc(PAGE_SIZE, GFP_KERNEL);
 	if (!bounce)

@@ -8,7 +8,8 @@
  * Lifetime: vmmig_channel_init*() hold the struct file until
  * vmmig_channel_release(); the VMM may close its own fd at any time.  The
  * I/O helpers are used by the session's worker only; file offsets live
- * here (@pos), never in the shared struct file.
+ * here (@pos), never in the shared struct file, and so do the counts of
+ * the stream's bytes.
  */
 #ifndef _VMMIG_CHANNEL_H
 #define _VMMIG_CHANNEL_H
@@ -25,6 +26,8 @@ struct vmmig_channel {
 	struct file *file;
 	struct socket *sock;	/* NULL for a file channel */
 	loff_t pos;		/* file channel: next offset */
+	u64 sent;		/* stream bytes sent */
+	u64 received;		/* stream bytes received */
 };
 
 int vmmig_channel_init(struct vmmig_channel *ch, int fd,
@@ -47,6 +50,8 @@ int vmmig_channel_send(struct vmmig_channel *ch, const void *buf, size_t len,
 int vmmig_channel_send_pages(struct vmmig_channel *ch, struct page **pages,
 			     unsigned int nr, bool more);
 int vmmig_channel_recv(struct vmmig_channel *ch, void *buf, size_t len);
+int vmmig_channel_recv_some(struct vmmig_channel *ch, void *buf, size_t len,
+			    bool wait);
 int vmmig_channel_recv_user(struct vmmig_channel *ch, unsigned long uaddr,
 			    size_t len);
 int vmmig_channel_sync(struct vmmig_channel *ch);

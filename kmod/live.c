@@ -12,6 +12,13 @@
  * session-switchover.  Then the worker harvests once more, sends the rest
  * and the VMM's blob, and completes when the destination acknowledged.
  *
+ * "What is left" counts what is in flight too: bytes sent that the
+ * destination has not read yet (socket buffers on both sides, the
+ * network) must reach it before its ACK, so after the pause.  The
+ * destination answers every ROUND with the stream bytes it has read
+ * (PROGRESS); when only the data in flight stands between the session and
+ * ready, the worker sends a ROUND and waits for the answer.
+ *
  * A guest that dirties memory faster than the link carries it is slowed at
  * its ring-full exits (vmmig_live_ring_full()): the VMM's vCPU thread is
  * held for a share of the time it ran since its last exit, a share that
@@ -55,6 +62,7 @@ struct vmmig_live {
 	ktime_t paced_since;	/* bandwidth cap: start of accounting */
 	u64 paced_bytes;
 	ktime_t last_sent;	/* last record sent (keepalive) */
+	struct vmmig_peer peer;	/* what the destination sent back */
 };
 
 static bool vmmig_live_ended(struct vmmig_session *s)
@@ -81,6 +89,7 @@ static u32 vmmig_live_send_round(struct vmmig_live *l, u64 remaining)
 	};
 	int err;
 
+	l->peer.round_sent = l->round;
 	err = vmmig_send_rec(l->ch, VMMIG_WIRE_ROUND, 0, 0, 0, &r, sizeof(r),
 			     true);
 	l->last_sent = ktime_get();
@@ -101,6 +110,56 @@ static u32 vmmig_live_harvest(struct vmmig_live *l)
 	atomic64_set(&l->s->stats.remaining,
 		     vmmig_dirty_remaining(&l->s->dirty));
 	return VMMIG_REASON_NONE;
+}
+
+/* Read what the destination sent back, without blocking. */
+static u32 vmmig_live_peer(struct vmmig_live *l)
+{
+	u32 reason;
+
+	if (!(l->peer.features & VMMIG_WIRE_F_PROGRESS))
+		return VMMIG_REASON_NONE;
+	reason = vmmig_send_peer_rx(l->ch, &l->peer, false);
+	if (reason || !l->peer.acked)
+		return reason;
+	/* An ACK before END: the destination gave up, and says why. */
+	reason = vmmig_send_ack_reason(&l->peer,
+				       atomic64_read(&l->s->stats.pages));
+	return reason ? reason : VMMIG_REASON_BAD_RECORD_TYPE;
+}
+
+/* Bytes sent that the destination has not reported reading yet. */
+static u64 vmmig_live_inflight(const struct vmmig_live *l)
+{
+	if (!(l->peer.features & VMMIG_WIRE_F_PROGRESS))
+		return 0;
+	return l->ch->sent - l->peer.bytes;
+}
+
+/* Time to send @bytes at the measured bandwidth, ms. */
+static u64 vmmig_live_ms(const struct vmmig_live *l, u64 bytes)
+{
+	if (!l->bandwidth)
+		return bytes ? U64_MAX : 0;
+	return div64_u64(bytes * MSEC_PER_SEC, l->bandwidth);
+}
+
+/* Would a switchover now take no longer than downtime-ms? */
+static bool vmmig_live_fits(const struct vmmig_live *l, u64 remaining)
+{
+	return vmmig_live_ms(l, remaining * PAGE_SIZE +
+			     vmmig_live_inflight(l)) <=
+	       l->s->params.downtime_ms;
+}
+
+/*
+ * Only the data in flight stands between the session and ready: the pages
+ * left would fit, those and what the destination has yet to read do not.
+ */
+static bool vmmig_live_draining(const struct vmmig_live *l, u64 remaining)
+{
+	return vmmig_live_ms(l, remaining * PAGE_SIZE) <=
+	       l->s->params.downtime_ms && !vmmig_live_fits(l, remaining);
 }
 
 /* Stay under max-bandwidth: sleep until the bytes sent are due. */
@@ -170,6 +229,9 @@ static u32 vmmig_live_sweep(struct vmmig_live *l, bool final)
 				return VMMIG_REASON_IO_ERROR;
 			l->last_sent = ktime_get();
 			pos += n;
+			reason = vmmig_live_peer(l);
+			if (reason)
+				return reason;
 			if (!final)
 				vmmig_live_pace(l, atomic64_read(&s->stats.bytes) -
 						before);
@@ -192,11 +254,8 @@ static bool vmmig_live_measure(struct vmmig_live *l)
 
 	if (bytes >= VMMIG_LIVE_MIN_SAMPLE || !l->bandwidth)
 		l->bandwidth = div64_u64(bytes * NSEC_PER_SEC, ns);
-	if (l->bandwidth)
-		expected_ms = div64_u64(remaining * PAGE_SIZE * MSEC_PER_SEC,
-					l->bandwidth);
-	else
-		expected_ms = remaining ? U64_MAX : 0;
+	expected_ms = vmmig_live_ms(l, remaining * PAGE_SIZE +
+				    vmmig_live_inflight(l));
 
 	atomic64_set(&s->stats.bandwidth, l->bandwidth);
 	atomic64_set(&s->stats.dirty_rate, div64_u64(newly * NSEC_PER_SEC, ns));
@@ -226,13 +285,39 @@ static bool vmmig_live_limit(struct vmmig_live *l)
 	       (p->max_time_ms && ms >= p->max_time_ms);
 }
 
-/* Nothing dirty: wait for the guest, the switchover or the end. */
-static u32 vmmig_live_idle(struct vmmig_live *l)
+/*
+ * Nothing dirty, or not ready only for what is in flight: wait for the
+ * guest, the destination, the switchover or the end.  Announces ready
+ * (*@announced) once the destination has read enough.
+ */
+static u32 vmmig_live_idle(struct vmmig_live *l, bool *announced)
 {
 	struct vmmig_session *s = l->s;
 	u32 keepalive_ms = s->params.peer_timeout_ms / 3, reason;
+	ktime_t asked = 0;
+	u64 remaining;
 
-	while (!vmmig_dirty_remaining(&s->dirty)) {
+	for (;;) {
+		remaining = vmmig_dirty_remaining(&s->dirty);
+		if (!*announced && vmmig_live_fits(l, remaining)) {
+			*announced = true;
+			vmmig_session_ready(s);
+		}
+		if (remaining &&
+		    (*announced || !vmmig_live_draining(l, remaining)))
+			return VMMIG_REASON_NONE;
+		/* Ask where the destination is: it answers this ROUND. */
+		if (!*announced && vmmig_live_inflight(l)) {
+			if (!asked) {
+				reason = vmmig_live_send_round(l, remaining);
+				if (reason)
+					return reason;
+				asked = ktime_get();
+			} else if (ktime_ms_delta(ktime_get(), asked) >=
+				   s->params.peer_timeout_ms) {
+				return VMMIG_REASON_PEER_TIMEOUT;
+			}
+		}
 		wait_event_interruptible_timeout(s->wq,
 						 vmmig_live_stopping(s) ||
 						 vmmig_live_switching(s),
@@ -242,6 +327,8 @@ static u32 vmmig_live_idle(struct vmmig_live *l)
 		if (vmmig_live_switching(s))
 			return VMMIG_REASON_NONE;
 		reason = vmmig_live_harvest(l);
+		if (!reason)
+			reason = vmmig_live_peer(l);
 		if (reason)
 			return reason;
 		/* Keep a silent link from looking dead to the destination. */
@@ -290,7 +377,7 @@ static u32 vmmig_live_precopy(struct vmmig_live *l)
 		}
 		l->round++;
 		l->in_round = false;
-		reason = vmmig_live_idle(l);
+		reason = vmmig_live_idle(l, &announced);
 		if (reason || vmmig_live_switching(s))
 			return reason;
 	}
@@ -320,7 +407,7 @@ static u32 vmmig_live_switchover(struct vmmig_live *l)
 	if (!reason && s->blob_file)
 		reason = vmmig_send_blob(s, l->ch);
 	if (!reason)
-		reason = vmmig_send_end(s, l->ch);
+		reason = vmmig_send_end(s, l->ch, &l->peer);
 	if (!reason) {
 		mutex_lock(&s->lock);
 		paused = s->switchover_at;
@@ -363,7 +450,10 @@ u32 vmmig_live_run(struct vmmig_session *s)
 					  VMMIG_REASON_DIRTY_LOG;
 		goto out_pages;
 	}
-	reason = vmmig_send_hello(l.ch, l.mem, VMMIG_WIRE_F_LIVE);
+	l.peer.features = VMMIG_WIRE_F_LIVE;
+	if (!vmmig_channel_is_file(l.ch))
+		l.peer.features |= VMMIG_WIRE_F_PROGRESS;
+	reason = vmmig_send_hello(l.ch, l.mem, l.peer.features);
 	atomic64_set(&s->stats.setup_ms, ktime_ms_delta(ktime_get(), s->started));
 	if (!reason)
 		reason = vmmig_live_precopy(&l);

@@ -94,6 +94,26 @@ static int vmmig_recv_zero(unsigned long hva, u64 count, void *page)
 	return 0;
 }
 
+/*
+ * PROGRESS: the answer to a ROUND, with the stream bytes read so far, so
+ * that the source knows how much of what it sent is still in flight.
+ */
+static u32 vmmig_recv_progress(struct vmmig_channel *ch, u32 round)
+{
+	struct vmmig_wire_progress p = {
+		.round = cpu_to_be32(round),
+		.bytes = cpu_to_be64(ch->received),
+	};
+	struct vmmig_wire_rec rec;
+	int err;
+
+	vmmig_wire_put_rec(&rec, VMMIG_WIRE_PROGRESS, 0, 0, 0, sizeof(p));
+	err = vmmig_channel_send(ch, &rec, sizeof(rec), true);
+	if (!err)
+		err = vmmig_channel_send(ch, &p, sizeof(p), false);
+	return err ? vmmig_channel_reason(err) : VMMIG_REASON_NONE;
+}
+
 static u32 vmmig_recv_record(struct vmmig_session *s, struct vmmig_channel *ch,
 			     struct vmmig_wire_rx *rx,
 			     const struct vmmig_mem *mem,
@@ -141,11 +161,13 @@ static u32 vmmig_recv_record(struct vmmig_session *s, struct vmmig_channel *ch,
 		if (ret)
 			return vmmig_recv_reason(ret);
 		reason = vmmig_wire_rx_round(rx, &round);
-		if (!reason) {
-			atomic_set(&s->stats.round, rx->round);
-			atomic64_set(&s->stats.remaining,
-				     be64_to_cpu(round.remaining));
-		}
+		if (reason)
+			return reason;
+		atomic_set(&s->stats.round, rx->round);
+		atomic64_set(&s->stats.remaining, be64_to_cpu(round.remaining));
+		if ((rx->features & VMMIG_WIRE_F_PROGRESS) &&
+		    !vmmig_channel_is_file(ch))
+			reason = vmmig_recv_progress(ch, rx->round);
 		return reason;
 	case VMMIG_WIRE_END:
 		ret = vmmig_channel_recv(ch, &end, sizeof(end));

@@ -186,32 +186,84 @@ u32 vmmig_send_blob(struct vmmig_session *s, struct vmmig_channel *ch)
 	return VMMIG_REASON_NONE;
 }
 
-/* Wait for the destination's ACK and check it. */
-u32 vmmig_send_wait_ack(struct vmmig_channel *ch, u64 pages)
+/**
+ * vmmig_send_peer_rx() - read what the destination sent back.
+ * @ch: a socket channel.
+ * @peer: what was read so far; PROGRESS records update it.
+ * @wait: block until the ACK came; else return when nothing more is
+ *	there.
+ *
+ * Every record is checked before it counts (vmmig_wire_peer_rec(),
+ * vmmig_wire_peer_progress()).  The ACK stays in @peer->buf: only
+ * vmmig_send_wait_ack() may take it, after END.
+ *
+ * Return: VMMIG_REASON_NONE, or why the stream must be given up.
+ */
+u32 vmmig_send_peer_rx(struct vmmig_channel *ch, struct vmmig_peer *peer,
+		       bool wait)
 {
-	struct vmmig_wire_ack ack;
-	struct vmmig_wire_rec rec;
-	int err;
+	const u32 hlen = sizeof(struct vmmig_wire_rec);
+	const struct vmmig_wire_rec *rec = (void *)peer->buf;
+	u32 reason;
+	int n;
 
-	err = vmmig_channel_recv(ch, &rec, sizeof(rec));
-	if (err)
-		return err > 0 ? VMMIG_REASON_PEER_CLOSED :
-				 vmmig_channel_reason(err);
-	if (rec.type != VMMIG_WIRE_ACK ||
-	    be32_to_cpu(rec.len) != sizeof(ack))
-		return VMMIG_REASON_BAD_RECORD_TYPE;
-	err = vmmig_channel_recv(ch, &ack, sizeof(ack));
-	if (err)
-		return err > 0 ? VMMIG_REASON_TRUNCATED :
-				 vmmig_channel_reason(err);
-	if (ack.status) {
-		u32 why = be32_to_cpu(ack.status);
+	while (!peer->acked) {
+		u32 want = peer->have < hlen ? hlen : sizeof(peer->buf);
 
-		return why <= VMMIG_REASON_MAX ? why : VMMIG_REASON_INCOMPLETE;
+		n = vmmig_channel_recv_some(ch, peer->buf + peer->have,
+					    want - peer->have, wait);
+		if (n == -EAGAIN && !wait)
+			return VMMIG_REASON_NONE;
+		if (n < 0)
+			return vmmig_channel_reason(n);
+		if (!n)
+			return peer->have ? VMMIG_REASON_TRUNCATED :
+					    VMMIG_REASON_PEER_CLOSED;
+		peer->have += n;
+		if (peer->have == hlen) {
+			reason = vmmig_wire_peer_rec(rec, peer->features);
+			if (reason)
+				return reason;
+		}
+		if (peer->have < sizeof(peer->buf))
+			continue;
+		if (rec->type == VMMIG_WIRE_ACK) {
+			peer->acked = true;
+			break;
+		}
+		reason = vmmig_wire_peer_progress((void *)(rec + 1),
+						  peer->round_sent, ch->sent,
+						  &peer->round, &peer->bytes);
+		if (reason)
+			return reason;
+		peer->have = 0;
 	}
-	if (be64_to_cpu(ack.pages) != pages)
+	return VMMIG_REASON_NONE;
+}
+
+/* The destination's ACK (it may come early: the destination failed). */
+u32 vmmig_send_ack_reason(const struct vmmig_peer *peer, u64 pages)
+{
+	const struct vmmig_wire_ack *ack = (void *)(peer->buf +
+						    sizeof(struct vmmig_wire_rec));
+	u32 why = be32_to_cpu(ack->status);
+
+	if (why)
+		return why <= VMMIG_REASON_MAX ? why : VMMIG_REASON_INCOMPLETE;
+	if (ack->reserved)
+		return VMMIG_REASON_BAD_RESERVED;
+	if (be64_to_cpu(ack->pages) != pages)
 		return VMMIG_REASON_INCOMPLETE;
 	return VMMIG_REASON_NONE;
+}
+
+/* Wait for the destination's ACK (after what it still had to say). */
+static u32 vmmig_send_wait_ack(struct vmmig_channel *ch,
+			       struct vmmig_peer *peer, u64 pages)
+{
+	u32 reason = vmmig_send_peer_rx(ch, peer, true);
+
+	return reason ? reason : vmmig_send_ack_reason(peer, pages);
 }
 
 /* HELLO: the layout, and what the stream will use. */
@@ -233,9 +285,11 @@ u32 vmmig_send_hello(struct vmmig_channel *ch, const struct vmmig_mem *mem,
 
 /*
  * END with the stream's totals, then wait until the destination has it
- * all: its ACK on a socket, storage for a file.
+ * all: its ACK on a socket (@peer: what it sent back so far), storage for
+ * a file.
  */
-u32 vmmig_send_end(struct vmmig_session *s, struct vmmig_channel *ch)
+u32 vmmig_send_end(struct vmmig_session *s, struct vmmig_channel *ch,
+		   struct vmmig_peer *peer)
 {
 	struct vmmig_wire_end end;
 	int err;
@@ -251,7 +305,7 @@ u32 vmmig_send_end(struct vmmig_session *s, struct vmmig_channel *ch)
 	/* A saved stream is complete once it is on storage. */
 	if (vmmig_channel_is_file(ch))
 		return VMMIG_REASON_NONE;
-	return vmmig_send_wait_ack(ch, atomic64_read(&s->stats.pages));
+	return vmmig_send_wait_ack(ch, peer, atomic64_read(&s->stats.pages));
 }
 
 /**
@@ -265,6 +319,7 @@ u32 vmmig_send_end(struct vmmig_session *s, struct vmmig_channel *ch)
 u32 vmmig_send_run(struct vmmig_session *s)
 {
 	struct vmmig_channel *ch = &s->channels[0];
+	struct vmmig_peer peer = { };
 	struct page **pages;
 	struct vmmig_mem *mem;
 	u32 reason;
@@ -284,7 +339,7 @@ u32 vmmig_send_run(struct vmmig_session *s)
 	if (!reason && s->blob_file)
 		reason = vmmig_send_blob(s, ch);
 	if (!reason)
-		reason = vmmig_send_end(s, ch);
+		reason = vmmig_send_end(s, ch, &peer);
 out:
 	kvfree(pages);
 	vmmig_mem_free(mem);

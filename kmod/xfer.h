@@ -11,6 +11,7 @@
 #define _VMMIG_XFER_H
 
 #include <linux/types.h>
+#include <linux/vmmig_wire.h>
 
 struct netlink_ext_ack;
 struct nlattr;
@@ -18,6 +19,22 @@ struct page;
 struct vmmig_channel;
 struct vmmig_mem;
 struct vmmig_session;
+
+/*
+ * What the destination sends back on a source's socket channel: with
+ * VMMIG_WIRE_F_PROGRESS a PROGRESS for every ROUND, then one ACK after END.
+ * Read by the source's worker only: between batches without blocking
+ * (live.c), and blocking for the ACK at the end.
+ */
+struct vmmig_peer {
+	u64 features;		/* the stream's HELLO features */
+	u32 round_sent;		/* last ROUND the source sent */
+	u32 round;		/* last PROGRESS: the round it answered */
+	u64 bytes;		/* last PROGRESS: stream bytes received */
+	bool acked;		/* @buf holds the ACK */
+	u32 have;		/* bytes of @buf filled */
+	u8 buf[sizeof(struct vmmig_wire_rec) + sizeof(struct vmmig_wire_ack)];
+};
 
 /* Module parameter: send all-zero pages as header-only ZERO records. */
 extern bool vmmig_zero_detect;
@@ -35,8 +52,11 @@ int vmmig_send_pages(struct vmmig_session *s, struct vmmig_channel *ch,
 u32 vmmig_send_hello(struct vmmig_channel *ch, const struct vmmig_mem *mem,
 		     u64 features);
 u32 vmmig_send_blob(struct vmmig_session *s, struct vmmig_channel *ch);
-u32 vmmig_send_end(struct vmmig_session *s, struct vmmig_channel *ch);
-u32 vmmig_send_wait_ack(struct vmmig_channel *ch, u64 pages);
+u32 vmmig_send_end(struct vmmig_session *s, struct vmmig_channel *ch,
+		   struct vmmig_peer *peer);
+u32 vmmig_send_peer_rx(struct vmmig_channel *ch, struct vmmig_peer *peer,
+		       bool wait);
+u32 vmmig_send_ack_reason(const struct vmmig_peer *peer, u64 pages);
 
 /* VMM calls into a live source session (live.c). */
 int vmmig_live_ring_full(struct vmmig_session *s, u32 vcpu_id,

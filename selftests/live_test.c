@@ -259,6 +259,88 @@ TEST_F_TIMEOUT(live, twenty_in_a_row, 2400)
 }
 
 /*
+ * What is in flight counts: on a slow link (tbf at 100 Mbit/s, much less
+ * than the sender and the socket buffers take in), the source is ready
+ * only once the destination has read what it sent, all but what
+ * downtime-ms carries over that link (whatever the source's own estimate
+ * of the bandwidth).  Counting only the dirty
+ * pages, "ready" comes with megabytes still in the socket buffers, all of
+ * which must move after the pause (the comparison can fail).
+ */
+#define LINK_RATE	"100mbit"
+#define LINK_BPS	100000000ULL
+
+struct inflight_ctx {
+	struct vmmig *h;
+	uint32_t did;
+	bool seen;
+	uint64_t src_bytes, dst_bytes, bandwidth;
+};
+
+static void inflight_started(void *ctx, uint32_t sid, uint32_t did)
+{
+	((struct inflight_ctx *)ctx)->did = did;
+}
+
+static bool inflight_switch(void *ctx, const struct vmmig_session_info *si)
+{
+	struct inflight_ctx *c = ctx;
+	struct vmmig_session_info di;
+
+	if (si->state != VMMIG_STATE_READY)
+		return false;
+	if (!c->seen && !vmmig_session_get(c->h, c->did, &di)) {
+		c->seen = true;
+		c->src_bytes = si->stats.bytes;
+		c->dst_bytes = di.stats.bytes;
+		c->bandwidth = si->stats.bandwidth;
+	}
+	return true;
+}
+
+TEST_F_TIMEOUT(live, ready_counts_data_in_flight, 600)
+{
+	struct inflight_ctx c = { .h = self->h };
+	struct mig_result r;
+	uint64_t bound;
+	int err;
+
+	if (variant->ring != 4096)
+		SKIP(return, "one ring size is enough");
+	self->o.mem_mib = 256;
+	self->o.ws_pages = 2048;
+	self->o.static_mib = 16;
+	self->o.delay = 2000000;	/* a nearly idle guest */
+	self->o.dst_delay = 0;
+	self->o.params.downtime_ms = 20;
+	self->o.params.on_limit = VMMIG_ON_LIMIT_FAIL;
+	self->o.started = inflight_started;
+	self->o.switch_now = inflight_switch;
+	self->o.ctx = &c;
+	new_source(_metadata, self);
+	mig_guest_destroy(DST(self));
+	err = __mig_guest_create(DST(self), &self->o, false);
+	ASSERT_EQ(0, err) TH_LOG("destination guest: %s", strerror(-err));
+	ASSERT_EQ(0, system("ip netns exec vmmig-src tc qdisc replace dev vmmig0 root tbf rate " LINK_RATE " burst 32kb latency 500ms"));
+	err = __mig_live(self->h, SRC(self), DST(self), &self->o, port(), &r);
+	system("ip netns exec vmmig-src tc qdisc del dev vmmig0 root");
+	if (err)
+		log_guests(_metadata, self);
+	ASSERT_EQ(0, err) TH_LOG("migration flow, %s: %s", r.stage,
+				 strerror(-err));
+	expect_migrated(_metadata, &r);
+	ASSERT_TRUE(c.seen);
+	/* downtime-ms over the link, and 256 KiB sent since "ready". */
+	bound = LINK_BPS / 8 * self->o.params.downtime_ms / 1000 + (256 << 10);
+	TH_LOG("at ready: source sent %llu page bytes, destination had %llu, source's bandwidth estimate %llu B/s, bound %llu",
+	       (unsigned long long)c.src_bytes,
+	       (unsigned long long)c.dst_bytes,
+	       (unsigned long long)c.bandwidth, (unsigned long long)bound);
+	EXPECT_LE(c.src_bytes - c.dst_bytes, bound);
+	EXPECT_GT(c.dst_bytes, 0);
+}
+
+/*
  * A bandwidth cap below the guest's dirty rate: without a throttle the
  * session fails by its policy (or switches over anyway), with one it
  * converges by holding vCPUs at their ring-full exits.
