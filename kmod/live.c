@@ -17,7 +17,11 @@
  * network) must reach it before its ACK, so after the pause.  The
  * destination answers every ROUND with the stream bytes it has read
  * (PROGRESS); when only the data in flight stands between the session and
- * ready, the worker sends a ROUND and waits for the answer.
+ * ready, the worker sends a ROUND and waits for the answer.  The source
+ * also sends a ROUND every VMMIG_LIVE_ASK_BYTES within a round: the
+ * answers give the bandwidth as the destination sees it (bytes read over
+ * time), not as the source's socket buffers take it in, which for a round
+ * of a few megabytes can be many times the link.
  *
  * A guest that dirties memory faster than the link carries it is slowed at
  * its ring-full exits (vmmig_live_ring_full()): the VMM's vCPU thread is
@@ -48,6 +52,7 @@
 
 #define VMMIG_LIVE_IDLE_MS	10	/* harvest period with nothing to send */
 #define VMMIG_LIVE_MIN_SAMPLE	SZ_1M	/* bytes for a bandwidth sample */
+#define VMMIG_LIVE_ASK_BYTES	SZ_2M	/* sent between two ROUNDs in a round */
 
 struct vmmig_live {
 	struct vmmig_session *s;
@@ -63,6 +68,10 @@ struct vmmig_live {
 	u64 paced_bytes;
 	ktime_t last_sent;	/* last record sent (keepalive) */
 	struct vmmig_peer peer;	/* what the destination sent back */
+	ktime_t peer_at;	/* when its last PROGRESS came, 0: none yet */
+	u64 base_bytes;		/* bandwidth sample: peer.bytes at its start */
+	ktime_t base_at;	/* and the time the sample starts */
+	u64 asked_sent;		/* ch->sent when the last ROUND went out */
 };
 
 static bool vmmig_live_ended(struct vmmig_session *s)
@@ -93,6 +102,7 @@ static u32 vmmig_live_send_round(struct vmmig_live *l, u64 remaining)
 	err = vmmig_send_rec(l->ch, VMMIG_WIRE_ROUND, 0, 0, 0, &r, sizeof(r),
 			     true);
 	l->last_sent = ktime_get();
+	l->asked_sent = l->ch->sent;
 	return err ? vmmig_channel_reason(err) : VMMIG_REASON_NONE;
 }
 
@@ -115,17 +125,27 @@ static u32 vmmig_live_harvest(struct vmmig_live *l)
 /* Read what the destination sent back, without blocking. */
 static u32 vmmig_live_peer(struct vmmig_live *l)
 {
+	u64 bytes = l->peer.bytes;
 	u32 reason;
 
 	if (!(l->peer.features & VMMIG_WIRE_F_PROGRESS))
 		return VMMIG_REASON_NONE;
 	reason = vmmig_send_peer_rx(l->ch, &l->peer, false);
+	if (l->peer.bytes != bytes)
+		l->peer_at = ktime_get();
 	if (reason || !l->peer.acked)
 		return reason;
 	/* An ACK before END: the destination gave up, and says why. */
 	reason = vmmig_send_ack_reason(&l->peer,
 				       atomic64_read(&l->s->stats.pages));
 	return reason ? reason : VMMIG_REASON_BAD_RECORD_TYPE;
+}
+
+/* Time for a ROUND within a round, so that an answer measures the link? */
+static bool vmmig_live_ask(const struct vmmig_live *l)
+{
+	return (l->peer.features & VMMIG_WIRE_F_PROGRESS) &&
+	       l->ch->sent - l->asked_sent >= VMMIG_LIVE_ASK_BYTES;
 }
 
 /* Bytes sent that the destination has not reported reading yet. */
@@ -230,6 +250,8 @@ static u32 vmmig_live_sweep(struct vmmig_live *l, bool final)
 			l->last_sent = ktime_get();
 			pos += n;
 			reason = vmmig_live_peer(l);
+			if (!reason && vmmig_live_ask(l))
+				reason = vmmig_live_send_round(l, vmmig_dirty_remaining(&s->dirty));
 			if (reason)
 				return reason;
 			if (!final)
@@ -252,8 +274,18 @@ static bool vmmig_live_measure(struct vmmig_live *l)
 	u64 expected_ms;
 	u32 pct;
 
-	if (bytes >= VMMIG_LIVE_MIN_SAMPLE || !l->bandwidth)
+	if (l->peer.features & VMMIG_WIRE_F_PROGRESS) {
+		/* What the destination read meanwhile, by its answers. */
+		u64 got = l->peer.bytes - l->base_bytes;
+		s64 dt = ktime_to_ns(ktime_sub(l->peer_at, l->base_at));
+
+		if (got >= VMMIG_LIVE_MIN_SAMPLE && dt > 0)
+			l->bandwidth = div64_u64(got * NSEC_PER_SEC, dt);
+		else if (!l->bandwidth)
+			l->bandwidth = div64_u64(bytes * NSEC_PER_SEC, ns);
+	} else if (bytes >= VMMIG_LIVE_MIN_SAMPLE || !l->bandwidth) {
 		l->bandwidth = div64_u64(bytes * NSEC_PER_SEC, ns);
+	}
 	expected_ms = vmmig_live_ms(l, remaining * PAGE_SIZE +
 				    vmmig_live_inflight(l));
 
@@ -352,6 +384,13 @@ static u32 vmmig_live_precopy(struct vmmig_live *l)
 	for (;;) {
 		l->round_start = ktime_get();
 		l->round_bytes = atomic64_read(&s->stats.bytes);
+		/*
+		 * The round's bandwidth sample starts with the last answer if
+		 * the destination is still reading, else now.
+		 */
+		l->base_bytes = l->peer.bytes;
+		l->base_at = l->peer_at && vmmig_live_inflight(l) ?
+			     l->peer_at : l->round_start;
 		vmmig_dirty_newly(&s->dirty);
 		atomic_set(&s->stats.round, l->round);
 		l->in_round = true;
