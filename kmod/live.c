@@ -164,22 +164,28 @@ static u64 vmmig_live_ms(const struct vmmig_live *l, u64 bytes)
 	return div64_u64(bytes * MSEC_PER_SEC, l->bandwidth);
 }
 
-/* Would a switchover now take no longer than downtime-ms? */
+/* Would the pages left take no longer than downtime-ms to send? */
 static bool vmmig_live_fits(const struct vmmig_live *l, u64 remaining)
 {
-	return vmmig_live_ms(l, remaining * PAGE_SIZE +
-			     vmmig_live_inflight(l)) <=
+	return vmmig_live_ms(l, remaining * PAGE_SIZE) <=
 	       l->s->params.downtime_ms;
 }
 
 /*
- * Only the data in flight stands between the session and ready: the pages
- * left would fit, those and what the destination has yet to read do not.
+ * Ready: the destination has read all that was sent, and the pages left
+ * fit downtime-ms.  Data still in flight would cross after the pause, so
+ * the worker lets it drain first; while it does, a converging guest
+ * dirties less than the link carries meanwhile.
  */
+static bool vmmig_live_ready(const struct vmmig_live *l, u64 remaining)
+{
+	return !vmmig_live_inflight(l) && vmmig_live_fits(l, remaining);
+}
+
+/* Only the data in flight stands between the session and ready. */
 static bool vmmig_live_draining(const struct vmmig_live *l, u64 remaining)
 {
-	return vmmig_live_ms(l, remaining * PAGE_SIZE) <=
-	       l->s->params.downtime_ms && !vmmig_live_fits(l, remaining);
+	return vmmig_live_inflight(l) && vmmig_live_fits(l, remaining);
 }
 
 /* Stay under max-bandwidth: sleep until the bytes sent are due. */
@@ -304,7 +310,7 @@ static bool vmmig_live_measure(struct vmmig_live *l)
 		pct = READ_ONCE(s->throttle_pct);
 		WRITE_ONCE(s->throttle_pct, pct ? min(pct + 10, 99U) : 20);
 	}
-	return expected_ms <= s->params.downtime_ms;
+	return vmmig_live_ready(l, remaining);
 }
 
 /* Has pre-copy reached max-rounds or max-time-ms? */
@@ -331,7 +337,7 @@ static u32 vmmig_live_idle(struct vmmig_live *l, bool *announced)
 
 	for (;;) {
 		remaining = vmmig_dirty_remaining(&s->dirty);
-		if (!*announced && vmmig_live_fits(l, remaining)) {
+		if (!*announced && vmmig_live_ready(l, remaining)) {
 			*announced = true;
 			vmmig_session_ready(s);
 		}
