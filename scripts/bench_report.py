@@ -14,7 +14,8 @@ counted in "passed" and listed with its reason, never dropped; a path with
 no passing run shows FAILED.
 
 Writes DIR/live.txt (the table, also printed), DIR/live.json (every run and
-every summary) and DIR/live-KVER.png (total time and downtime against the
+every summary), DIR/live.md (the summary the README shows: medians of
+vmmig and its ratios to the other paths, per kernel) and DIR/live-KVER.png (total time and downtime against the
 guest's dirty rate for the rate sweep: 256 MiB, 2 vCPUs), if gnuplot is
 installed.
 
@@ -203,6 +204,43 @@ def table(kver, summ, trans):
     return lines
 
 
+def markdown(kver, summ, trans):
+    """The README's summary: vmmig's medians and its ratios, per config."""
+    link = trans.get("transport", {}).get("mibs")
+    lines = [f"Debian {kver}" + (f" (the link alone: {link:.0f} MiB/s):"
+                                 if link else ":"), "",
+             "| guest, pages/s written | vmmig total s | ÷ userspace "
+             "| ÷ userspace-zc | ÷ QEMU | vmmig downtime ms | ÷ userspace "
+             "| ÷ QEMU | src CPU/GiB ÷ userspace | ÷ QEMU "
+             "| host CPU/GiB ÷ userspace | harvest/entry ÷ userspace |",
+             "|---" * 12 + "|"]
+    for key in dict.fromkeys((s["mib"], s["vcpus"], s["delay"])
+                             for s in summ):
+        rows = {x["path"]: x for x in summ
+                if (x["mib"], x["vcpus"], x["delay"]) == key}
+        v = rows.get("vmmig")
+        if not v:
+            continue
+        u, z, q = (rows.get(p, {}) for p in ("userspace", "userspace-zc",
+                                              "qemu"))
+
+        def r(k, o):
+            return ratio(v.get(k), o.get(k)) if o.get("passed") else "-"
+        tot = (f(v["total_s"], 2) if v["passed"] else "FAILED") + \
+            ("" if v["passed"] == v["runs"] else
+             f" ({v['passed']}/{v['runs']} passed)")
+        rate = f"{v['rate_pps']:,.0f}" if v["rate_pps"] else "-"
+        lines.append(
+            f"| {key[0]} MiB, {key[1]} vCPU{'s' if key[1] > 1 else ''}, "
+            f"{rate} | {tot} | {r('total_s', u)} | {r('total_s', z)} "
+            f"| {r('total_s', q)} | {f(v['downtime_ms'], 0)} "
+            f"| {r('downtime_ms', u)} | {r('downtime_ms', q)} "
+            f"| {r('src_cpu_s_per_gib', u)} | {r('src_cpu_s_per_gib', q)} "
+            f"| {r('host_cpu_s_per_gib', u)} "
+            f"| {r('harvest_us_per_page', u)} |")
+    return lines
+
+
 def chart(kver, summ, png):
     """Total time and downtime against dirty rate, rate sweep only."""
     gp = shutil.which("gnuplot")
@@ -269,7 +307,7 @@ def main():
               "date": datetime.datetime.now(datetime.timezone.utc)
               .isoformat(timespec="seconds"),
               "command": a.command, "kernels": {}}
-    lines = []
+    lines, md = [], []
     for arg in a.inputs:
         kver, _, path = arg.partition("=")
         if not path:
@@ -283,6 +321,7 @@ def main():
         summ = summarize(runs)
         trans = transport(runs)
         lines += table(kver, summ, trans) + [""]
+        md += markdown(kver, summ, trans) + [""]
         png = os.path.join(a.out, f"live-{kver}.png")
         report["kernels"][kver] = {
             "transport": trans, "summary": summ, "runs": runs,
@@ -300,6 +339,8 @@ def main():
     sys.stdout.write(text)
     with open(os.path.join(a.out, "live.txt"), "w") as fh:
         fh.write(text)
+    with open(os.path.join(a.out, "live.md"), "w") as fh:
+        fh.write("\n".join(md))
     with open(os.path.join(a.out, "live.json"), "w") as fh:
         json.dump(report, fh, indent=1)
         fh.write("\n")
