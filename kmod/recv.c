@@ -104,13 +104,10 @@ static u32 vmmig_recv_progress(struct vmmig_channel *ch, u32 round)
 		.round = cpu_to_be32(round),
 		.bytes = cpu_to_be64(ch->received),
 	};
-	struct vmmig_wire_rec rec;
 	int err;
 
-	vmmig_wire_put_rec(&rec, VMMIG_WIRE_PROGRESS, 0, 0, 0, sizeof(p));
-	err = vmmig_channel_send(ch, &rec, sizeof(rec), true);
-	if (!err)
-		err = vmmig_channel_send(ch, &p, sizeof(p), false);
+	err = vmmig_send_rec(ch, VMMIG_WIRE_PROGRESS, 0, 0, 0, &p, sizeof(p),
+			     false);
 	return err ? vmmig_channel_reason(err) : VMMIG_REASON_NONE;
 }
 
@@ -181,16 +178,13 @@ static u32 vmmig_recv_record(struct vmmig_session *s, struct vmmig_channel *ch,
 /* Tell the source how the stream ended (best effort on failure). */
 static int vmmig_recv_ack(struct vmmig_channel *ch, u32 status, u64 pages)
 {
-	struct vmmig_wire_rec rec;
 	struct vmmig_wire_ack ack = {
 		.status = cpu_to_be32(status),
 		.pages = cpu_to_be64(pages),
 	};
-	int err;
 
-	vmmig_wire_put_rec(&rec, VMMIG_WIRE_ACK, 0, 0, 0, sizeof(ack));
-	err = vmmig_channel_send(ch, &rec, sizeof(rec), true);
-	return err ? err : vmmig_channel_send(ch, &ack, sizeof(ack), false);
+	return vmmig_send_rec(ch, VMMIG_WIRE_ACK, 0, 0, 0, &ack, sizeof(ack),
+			      false);
 }
 
 /**
