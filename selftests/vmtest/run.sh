@@ -57,11 +57,12 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 GUEST_INIT=$SCRIPT_DIR/guest-init.sh
 
 # Patterns that make a run fail when they show up in the guest's dmesg.
-SPLAT_RE='WARNING:|BUG:|Oops|general protection|KASAN|UBSAN|kernel BUG|RCU stall|rcu_.*detected stall|self-detected stall|soft lockup|hard LOCKUP|hung_task|blocked for more than|lockdep|possible recursive|circular locking'
+SPLAT_RE='WARNING:|BUG:|Oops|general protection|KASAN|UBSAN|kmemleak: [0-9]+ new suspected|kernel BUG|RCU stall|rcu_.*detected stall|self-detected stall|soft lockup|hard LOCKUP|hung_task|blocked for more than|lockdep|possible recursive|circular locking'
 # Known harmless boot messages that match SPLAT_RE on this test host.
 #  - "Speculative Return Stack Overflow: WARNING: See ... for mitigation
 #    options": the EPYC CPU model has no SRSO microcode (6.1).
-SPLAT_IGNORE_RE='Speculative Return Stack Overflow: WARNING: See '
+#  - "RCU lockdep checking is enabled": the debug kernel's boot banner.
+SPLAT_IGNORE_RE='Speculative Return Stack Overflow: WARNING: See |RCU lockdep checking is enabled'
 
 msg() { echo "$ME: $*" >&2; }
 die() { msg "error: $*"; exit 2; }
@@ -177,7 +178,9 @@ module_list() {
 		awk '$1 == "insmod" && !seen[$2]++ { print $2 }'
 }
 MODULES=$(module_list) || die "modprobe -S $KVER --show-depends failed"
-[ -n "$MODULES" ] || die "no 9p modules found for $KVER"
+# A kernel with 9p built in (the debug kernel) needs none.
+[ -n "$MODULES" ] || "$MODPROBE" -S "$KVER" --show-depends 9p | grep -q '^builtin ' ||
+	die "no 9p modules found for $KVER"
 
 file_key() {	# path, size, mtime of each argument
 	stat -L -c '%n %s %Y' -- "$@"
@@ -196,6 +199,7 @@ build_initramfs() {
 	mknod -m 0600 "$stage/dev/console" c 5 1 2>/dev/null || true
 	: >"$stage/modules/order"
 	while read -r m; do
+		[ -n "$m" ] || continue
 		n=$((n + 1))
 		base=$(basename "$m")
 		base=$(printf '%02d-%s' "$n" "${base%%.ko*}.ko")
@@ -219,7 +223,7 @@ INITRD_KEY=$(
 	echo "kver $KVER"
 	sha256sum "${BASH_SOURCE[0]}" "$GUEST_INIT" "$BUSYBOX" | awk '{ print $1 }'
 	# shellcheck disable=SC2086
-	file_key $MODULES
+	[ -z "$MODULES" ] || file_key $MODULES
 )
 if [ ! -s "$INITRD" ] || [ "$(cat "$INITRD.key" 2>/dev/null)" != "$INITRD_KEY" ]; then
 	msg "building initramfs for $KVER"
