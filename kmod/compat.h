@@ -18,6 +18,7 @@
 #include <linux/net.h>
 #include <linux/socket.h>
 #include <linux/uio.h>
+#include <net/genetlink.h>
 #include <net/sock.h>
 
 /* The one version test every difference below is selected by. */
@@ -28,17 +29,31 @@
  * Is @file a KVM VM (the fd KVM_CREATE_VM returns)?
  *
  * 6.1..6.17 export file_is_kvm() to every GPL module.  Newer kernels export
- * it to KVM's own modules only, but there kvm_vm_fops.owner is set to the
- * kvm module and the anonymous inode file is named "kvm-vm".
+ * it to KVM's own modules only.  There a VM file is an anonymous inode file
+ * named "kvm-vm" whose file_operations belong to the module that called
+ * kvm_init(): the vendor module (kvm_amd, kvm_intel), never "kvm" itself,
+ * or none with KVM built in.  Only KVM names an anonymous file "kvm-vm",
+ * and a module of those names is KVM on any sane host, so this is exact in
+ * practice; an exported file_is_kvm() would be the upstream answer.
  */
 #if VMMIG_KERNEL_AT_LEAST(6, 18, 0)
+#include <linux/magic.h>
+
 static inline bool vmmig_file_is_kvm_vm(struct file *file)
 {
 	const struct file_operations *fops = file->f_op;
+	const char *owner;
 
-	return fops && fops->owner &&
-	       !strcmp(module_name(fops->owner), "kvm") &&
-	       !strcmp(file_dentry(file)->d_name.name, "kvm-vm");
+	if (!fops || file_inode(file)->i_sb->s_magic != ANON_INODE_FS_MAGIC ||
+	    strcmp(file_dentry(file)->d_name.name, "kvm-vm"))
+		return false;
+	if (!IS_MODULE(CONFIG_KVM))
+		return !fops->owner;
+	if (!fops->owner)
+		return false;
+	owner = module_name(fops->owner);
+	return !strcmp(owner, "kvm_amd") || !strcmp(owner, "kvm_intel") ||
+	       !strcmp(owner, "kvm");
 }
 #else
 static inline bool vmmig_file_is_kvm_vm(struct file *file)
@@ -47,11 +62,68 @@ static inline bool vmmig_file_is_kvm_vm(struct file *file)
 }
 #endif
 
-/* Address spaces of a VM (x86: normal and SMM). */
+/*
+ * Memslot address spaces of @kvm (x86: normal and SMM).  From 6.8 a VM
+ * with private memory has only one, and the second is never set up.
+ */
 #if VMMIG_KERNEL_AT_LEAST(6, 8, 0)
-#define VMMIG_KVM_NR_AS		KVM_MAX_NR_ADDRESS_SPACES
+#define VMMIG_KVM_MAX_AS		KVM_MAX_NR_ADDRESS_SPACES
+static inline int vmmig_kvm_nr_as(struct kvm *kvm)
+{
+	return kvm_arch_nr_memslot_as_ids(kvm);
+}
 #else
-#define VMMIG_KVM_NR_AS		KVM_ADDRESS_SPACE_NUM
+#define VMMIG_KVM_MAX_AS		KVM_ADDRESS_SPACE_NUM
+static inline int vmmig_kvm_nr_as(struct kvm *kvm)
+{
+	return KVM_ADDRESS_SPACE_NUM;
+}
+#endif
+
+/*
+ * Can the host see @kvm's memory?  Not for VM types other than the default
+ * (SEV, SEV-ES, SNP, TDX, software-protected), with private (guest_memfd)
+ * memory, or with protected vCPU state: its memory is encrypted or not
+ * mapped for the host.  Plain SEV set up on a default VM (KVM_SEV_INIT) is
+ * the vendor module's private business and cannot be seen from here.
+ */
+enum vmmig_kvm_conf {
+	VMMIG_KVM_PLAIN,
+	VMMIG_KVM_VM_TYPE,
+	VMMIG_KVM_PRIVATE_MEM,
+	VMMIG_KVM_PROTECTED_STATE,
+};
+
+static inline enum vmmig_kvm_conf vmmig_kvm_confidential(struct kvm *kvm)
+{
+	struct kvm_vcpu *vcpu;
+	unsigned long i;
+
+#if VMMIG_KERNEL_AT_LEAST(6, 8, 0)
+	if (kvm->arch.vm_type != KVM_X86_DEFAULT_VM)
+		return VMMIG_KVM_VM_TYPE;
+	if (kvm_arch_has_private_mem(kvm))
+		return VMMIG_KVM_PRIVATE_MEM;
+#endif
+#if VMMIG_KERNEL_AT_LEAST(6, 11, 0)
+	if (kvm->arch.has_protected_state)
+		return VMMIG_KVM_PROTECTED_STATE;
+#endif
+	/* SEV-ES set up on a default VM: its launched vCPUs say so. */
+	kvm_for_each_vcpu(i, vcpu, kvm)
+		if (vcpu->arch.guest_state_protected)
+			return VMMIG_KVM_PROTECTED_STATE;
+	return VMMIG_KVM_PLAIN;
+}
+
+/*
+ * Generic netlink's pre_doit/post_doit take the split operation from 6.2;
+ * 6.1 has genl_ops only.
+ */
+#if VMMIG_KERNEL_AT_LEAST(6, 2, 0)
+typedef struct genl_split_ops vmmig_genl_ops_t;
+#else
+typedef struct genl_ops vmmig_genl_ops_t;
 #endif
 
 /*

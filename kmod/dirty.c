@@ -3,21 +3,21 @@
  * Harvesting KVM's dirty rings in the kernel (see dirty.h for the rules).
  *
  * Every vCPU has a ring of struct kvm_dirty_gfn shared with KVM.  KVM
- * pushes an entry (flags DIRTY, written with release semantics) the first
- * time the guest writes a page after it was last protected.  A harvester
- * reads entries in order from its own fetch index, with acquire semantics,
- * and marks each harvested entry RESET (release).  KVM_RESET_DIRTY_RINGS
- * then walks every ring from KVM's reset index over RESET entries,
- * re-protects those pages and frees the entries.  The VMM must not harvest
- * a ring while a session tracks it.
+ * pushes an entry (slot and offset, then flags DIRTY with release
+ * semantics, then its producer index dirty_index) the first time the guest
+ * writes a page after it was last protected.  A harvester reads entries in
+ * order from its own fetch index up to dirty_index, with acquire
+ * semantics, and marks each harvested entry RESET (release).
+ * KVM_RESET_DIRTY_RINGS then walks every ring from KVM's reset index over
+ * RESET entries, re-protects those pages and frees the entries.
  */
 #include <linux/bitmap.h>
-#include <linux/ktime.h>
 #include <linux/kvm_host.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
-#include <linux/mman.h>
+#include <linux/sched/signal.h>
+#include <linux/signal.h>
 #include <linux/slab.h>
-#include <linux/uaccess.h>
 
 #include "compat.h"
 #include "dirty.h"
@@ -28,7 +28,7 @@
 #define VMMIG_FETCH_UNSEEN	U32_MAX
 
 static_assert(ARRAY_SIZE(((struct vmmig_dirty *)0)->generation) >=
-	      VMMIG_KVM_NR_AS);
+	      VMMIG_KVM_MAX_AS);
 
 void vmmig_dirty_init(struct vmmig_dirty *d, const struct vmmig_vm *vm)
 {
@@ -36,16 +36,82 @@ void vmmig_dirty_init(struct vmmig_dirty *d, const struct vmmig_vm *vm)
 	d->vm = vm;
 }
 
-/* Re-protect what was harvested, then account it in the bitmaps. */
+/* The session is freed: what stop kept for session-get goes too. */
+void vmmig_dirty_release(struct vmmig_dirty *d)
+{
+	kvfree(d->ends);
+	d->ends = NULL;
+	mutex_destroy(&d->lock);
+}
+
+/*
+ * KVM_RESET_DIRTY_RINGS.  From 6.16 KVM stops a reset early when a signal
+ * is pending and still returns a count, and the batch of pages it was
+ * gathering then is never re-protected.  So resets run with every signal
+ * blocked (vmmig_dirty_harvest() blocks them: a VMM kicking its vCPU
+ * threads with signals does not get in the way), and a signal that is
+ * pending all the same (SIGKILL, a task work notification) makes the
+ * reset worthless.
+ *
+ * Return: 0, -EINTR if a signal was pending before (nothing was done: try
+ * again), -EIO if one became pending during the reset (pages may be
+ * writable without an entry to come: the session must fail), or KVM's
+ * error.
+ */
+static int vmmig_dirty_reset(struct vmmig_dirty *d)
+{
+	long ret;
+
+	if (signal_pending(current))
+		return -EINTR;
+	ret = vmmig_vm_ioctl(d->vm, KVM_RESET_DIRTY_RINGS, 0);
+	if (ret < 0)
+		return ret;
+	return signal_pending(current) ? -EIO : 0;
+}
+
+/*
+ * Did KVM reset every entry harvested?  Each ring's reset index must have
+ * reached the fetch index: entries behind it that KVM did not free were
+ * harvested by someone else too (the VMM), or the reset stopped early.
+ */
+static int vmmig_dirty_verify(struct vmmig_dirty *d)
+{
+	struct kvm_vcpu *vcpu;
+	unsigned long i;
+
+	lockdep_assert_held(&d->lock);
+	kvm_for_each_vcpu(i, vcpu, d->vm->kvm) {
+		u32 idx = vcpu->vcpu_idx;
+
+		if (idx < d->nr_vcpus && d->fetch[idx] != VMMIG_FETCH_UNSEEN &&
+		    READ_ONCE(vcpu->dirty_ring.reset_index) != d->fetch[idx])
+			return -EBUSY;
+	}
+	return 0;
+}
+
+/*
+ * Re-protect what was harvested, then account it in the bitmaps.  A reset
+ * that went wrong after it started fails every later harvest (@error).
+ */
 static int vmmig_dirty_flush(struct vmmig_dirty *d)
 {
 	unsigned int i;
-	long ret;
+	int err;
 
 	lockdep_assert_held(&d->lock);
-	ret = vmmig_vm_ioctl(d->vm, KVM_RESET_DIRTY_RINGS, 0);
-	if (ret < 0)
-		return ret;	/* keep the entries: the next reset covers them */
+	if (d->error)
+		return d->error;
+	err = vmmig_dirty_reset(d);
+	if (err == -EINTR)
+		return err;	/* keep the entries: the next reset covers them */
+	if (!err)
+		err = vmmig_dirty_verify(d);
+	if (err) {
+		d->error = err;
+		return err;
+	}
 	for (i = 0; i < d->nr_buf; i++) {
 		const struct vmmig_dirty_gfn *g = &d->buf[i];
 
@@ -58,36 +124,42 @@ static int vmmig_dirty_flush(struct vmmig_dirty *d)
 	return 0;
 }
 
-/* Has the VMM changed the memslots (or turned our logging off)? */
+/* Has the VMM changed the memslots (or turned logging off)? */
 static int vmmig_dirty_check_slots(struct vmmig_dirty *d)
 {
+	struct kvm *kvm = d->vm->kvm;
 	struct vmmig_mem *now;
 	bool changed = false, same;
 	int as;
 
 	lockdep_assert_held(&d->lock);
-	for (as = 0; as < VMMIG_KVM_NR_AS; as++)
-		if (vmmig_mem_generation(d->vm->kvm, as) != d->generation[as])
+	for (as = 0; as < vmmig_kvm_nr_as(kvm); as++)
+		if (vmmig_mem_generation(kvm, as) != d->generation[as])
 			changed = true;
 	if (!changed)
 		return 0;
 	/* Read the generations first: a change after this is seen next time. */
-	for (as = 0; as < VMMIG_KVM_NR_AS; as++)
-		d->generation[as] = vmmig_mem_generation(d->vm->kvm, as);
-	now = vmmig_mem_snapshot(d->vm->kvm);
+	for (as = 0; as < vmmig_kvm_nr_as(kvm); as++)
+		d->generation[as] = vmmig_mem_generation(kvm, as);
+	now = vmmig_mem_snapshot(kvm);
 	if (IS_ERR(now))
 		return PTR_ERR(now) == -ENOMEM ? -ENOMEM : -ESTALE;
-	same = vmmig_mem_same(d->logged, now, 0);
+	same = vmmig_mem_same(d->mem, now);
 	vmmig_mem_free(now);
 	return same ? 0 : -ESTALE;
 }
 
-/* Harvest one vCPU's ring into the buffer, flushing when it fills. */
+/*
+ * Harvest one vCPU's ring into the buffer, flushing when it fills.  Only
+ * entries KVM produced count: the loop stops at KVM's own producer index
+ * (kernel memory), whatever a VMM thread writes into the shared ring, and
+ * takes at most one ring's worth per call.
+ */
 static int vmmig_dirty_harvest_ring(struct vmmig_dirty *d,
 				    struct kvm_vcpu *vcpu, u64 *count)
 {
 	struct kvm_dirty_ring *ring = &vcpu->dirty_ring;
-	u32 fetch, idx = vcpu->vcpu_idx;
+	u32 fetch, end, n, idx = vcpu->vcpu_idx;
 	int err;
 
 	lockdep_assert_held(&d->lock);
@@ -103,8 +175,10 @@ static int vmmig_dirty_harvest_ring(struct vmmig_dirty *d,
 	 */
 	if ((s32)(READ_ONCE(ring->reset_index) - fetch) > 0)
 		return -EBUSY;
+	end = READ_ONCE(ring->dirty_index);
+	n = min_t(u32, end - fetch, ring->size);
 
-	for (;;) {
+	for (; n; n--) {
 		struct kvm_dirty_gfn *e = &ring->dirty_gfns[fetch & (ring->size - 1)];
 		u32 slot;
 		u64 offset;
@@ -117,7 +191,7 @@ static int vmmig_dirty_harvest_ring(struct vmmig_dirty *d,
 		offset = READ_ONCE(e->offset);
 		/* Read slot/offset before KVM may reuse the entry. */
 		smp_store_release(&e->flags, KVM_DIRTY_GFN_F_RESET);
-		fetch++;
+		d->fetch[idx] = ++fetch;
 		(*count)++;
 
 		/* KVM's internal memslots are not logged nor migrated. */
@@ -130,13 +204,11 @@ static int vmmig_dirty_harvest_ring(struct vmmig_dirty *d,
 		};
 		if (d->nr_buf == VMMIG_DIRTY_BUF) {
 			err = vmmig_dirty_flush(d);
-			if (err) {
-				d->fetch[idx] = fetch;
+			if (err)
 				return err;
-			}
+			cond_resched();
 		}
 	}
-	d->fetch[idx] = fetch;
 	return 0;
 }
 
@@ -149,25 +221,36 @@ static int vmmig_dirty_harvest_ring(struct vmmig_dirty *d,
  *
  * Runs in the worker (with the VMM's mm in use) or in a VMM thread.
  *
+ * Signals are blocked meanwhile (see vmmig_dirty_reset()); in a VMM
+ * thread they are delivered when this returns.
+ *
  * Return: entries harvested, 0 if not tracking, -ESTALE if the memslots
- * changed, -EBUSY if someone else harvests the rings, or the reset's error
- * (-EINTR: a signal is pending).
+ * changed, -EBUSY if someone else harvests the rings, -EINTR if a fatal
+ * signal is pending (nothing lost), or another error of the reset, after
+ * which every later call fails the same way.
  */
 int vmmig_dirty_harvest(struct vmmig_dirty *d, u64 *ns)
 {
 	struct kvm_vcpu *vcpu;
+	sigset_t all, old;
 	unsigned long i;
 	u64 count = 0, t0;
 	int err;
 
 	*ns = 0;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
 	mutex_lock(&d->lock);
 	if (!d->tracking) {
 		mutex_unlock(&d->lock);
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		return 0;
 	}
 	t0 = ktime_get_ns();
 	err = vmmig_dirty_check_slots(d);
+	/* A full buffer left by an interrupted flush goes first. */
+	if (!err && d->nr_buf)
+		err = vmmig_dirty_flush(d);
 	kvm_for_each_vcpu(i, vcpu, d->vm->kvm) {
 		if (err)
 			break;
@@ -177,57 +260,8 @@ int vmmig_dirty_harvest(struct vmmig_dirty *d, u64 *ns)
 		err = vmmig_dirty_flush(d);
 	*ns = ktime_get_ns() - t0;
 	mutex_unlock(&d->lock);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	return err ? err : min_t(u64, count, INT_MAX);
-}
-
-/* Turn dirty logging on or off for layout slot @i, with the ioctl. */
-static int vmmig_dirty_set_logging(struct vmmig_dirty *d,
-				   struct kvm_userspace_memory_region __user *u,
-				   u32 i, bool on)
-{
-	const struct vmmig_wire_mslot *ms = &d->mem->layout.slots[i];
-	struct kvm_userspace_memory_region r = {
-		.slot = ms->slot,
-		.flags = on ? d->orig_flags[i] | KVM_MEM_LOG_DIRTY_PAGES :
-			      d->orig_flags[i],
-		.guest_phys_addr = ms->base_gfn << PAGE_SHIFT,
-		.memory_size = ms->npages << PAGE_SHIFT,
-		.userspace_addr = d->mem->hva[i],
-	};
-
-	if (d->orig_flags[i] & KVM_MEM_LOG_DIRTY_PAGES)
-		return 0;	/* the VMM logs it itself; leave it so */
-	if (copy_to_user(u, &r, sizeof(r)))
-		return -EFAULT;
-	return vmmig_vm_ioctl(d->vm, KVM_SET_USER_MEMORY_REGION,
-			      (unsigned long)u);
-}
-
-/*
- * Set logging on slots [0, @n) to @on.  KVM takes the memslot description
- * from user memory: borrow a page of the VMM's address space for it.
- */
-static int vmmig_dirty_logging(struct vmmig_dirty *d, u32 n, bool on)
-{
-	unsigned long addr;
-	int err = 0;
-	u32 i;
-
-	addr = vm_mmap(NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, 0);
-	if (IS_ERR_VALUE(addr))
-		return (int)addr;
-	for (i = 0; i < n; i++) {
-		int ret = vmmig_dirty_set_logging(d, (void __user *)addr, i, on);
-
-		/* Turning off goes on: leave as little logging as possible. */
-		if (ret && !err)
-			err = ret;
-		if (ret && on)
-			break;
-	}
-	vm_munmap(addr, PAGE_SIZE);
-	return err;
 }
 
 static void vmmig_dirty_free(struct vmmig_dirty *d)
@@ -235,110 +269,112 @@ static void vmmig_dirty_free(struct vmmig_dirty *d)
 	u32 i;
 
 	for (i = 0; i < ARRAY_SIZE(d->bitmap); i++) {
-		bitmap_free(d->bitmap[i]);
+		kvfree(d->bitmap[i]);
 		d->bitmap[i] = NULL;
 	}
 	kvfree(d->fetch);
 	kvfree(d->last_exit_ns);
 	kvfree(d->buf);
-	vmmig_mem_free(d->logged);
 	d->fetch = NULL;
 	d->last_exit_ns = NULL;
 	d->buf = NULL;
-	d->logged = NULL;
 	d->nr_dirty = 0;
 	d->nr_buf = 0;
 }
 
 /**
- * vmmig_dirty_start() - turn dirty logging on for every memslot of @mem
- * and start tracking.
+ * vmmig_dirty_start() - take the VM's layout and start tracking it.
  * @d: dirty state, not tracking.
- * @mem: the session's layout; must outlive tracking.
  *
- * Runs in the session's worker with the VMM's mm in use.  The VM must have
- * its dirty ring enabled.  Nothing is marked dirty: the first round sends
- * everything anyway (vmmig_dirty_mark_all()).
+ * Runs in the session's worker with the VMM's mm in use (and charged to
+ * the VMM's memory cgroup).  The VM must have its dirty ring enabled and
+ * the VMM must have turned dirty logging on for every memslot.  Nothing is
+ * marked dirty: the first round sends everything anyway
+ * (vmmig_dirty_mark_all()).
  *
- * Return: 0, -EOPNOTSUPP without a dirty ring, -ENOMEM, -ESTALE if the
- * memslots changed meanwhile, or KVM's error.
+ * Return: the layout (the caller frees it after vmmig_dirty_stop()), or
+ * ERR_PTR(-EOPNOTSUPP) without a dirty ring, ERR_PTR(-ENODATA) if a
+ * memslot does not log, ERR_PTR(-ENOMEM), or vmmig_mem_snapshot()'s or
+ * the reset's error.
  */
-int vmmig_dirty_start(struct vmmig_dirty *d, const struct vmmig_mem *mem)
+struct vmmig_mem *vmmig_dirty_start(struct vmmig_dirty *d)
 {
 	struct kvm *kvm = d->vm->kvm;
+	struct vmmig_mem *mem;
 	int as, err;
-	long ret;
 	u32 i;
 
 	if (!READ_ONCE(kvm->dirty_ring_size))
-		return -EOPNOTSUPP;
-	d->mem = mem;
-	d->nr_vcpus = KVM_MAX_VCPUS;
-	d->fetch = kvmalloc_array(d->nr_vcpus, sizeof(*d->fetch), GFP_KERNEL);
-	d->last_exit_ns = kvcalloc(d->nr_vcpus, sizeof(*d->last_exit_ns),
-				   GFP_KERNEL);
-	d->buf = kvmalloc_array(VMMIG_DIRTY_BUF, sizeof(*d->buf), GFP_KERNEL);
+		return ERR_PTR(-EOPNOTSUPP);
+	/* Generations first: a change after them is seen by the next check. */
+	for (as = 0; as < vmmig_kvm_nr_as(kvm); as++)
+		d->generation[as] = vmmig_mem_generation(kvm, as);
+	mem = vmmig_mem_snapshot(kvm);
+	if (IS_ERR(mem))
+		return mem;
+	err = -ENODATA;
+	for (i = 0; i < mem->layout.nr_slots; i++)
+		if (!(mem->flags[i] & KVM_MEM_LOG_DIRTY_PAGES))
+			goto out_mem;
+
 	err = -ENOMEM;
+	d->nr_vcpus = KVM_MAX_VCPUS;
+	d->fetch = kvmalloc_array(d->nr_vcpus, sizeof(*d->fetch),
+				  GFP_KERNEL_ACCOUNT);
+	d->last_exit_ns = kvcalloc(d->nr_vcpus, sizeof(*d->last_exit_ns),
+				   GFP_KERNEL_ACCOUNT);
+	d->buf = kvmalloc_array(VMMIG_DIRTY_BUF, sizeof(*d->buf),
+				GFP_KERNEL_ACCOUNT);
 	if (!d->fetch || !d->last_exit_ns || !d->buf)
 		goto out_free;
 	memset(d->fetch, 0xff, d->nr_vcpus * sizeof(*d->fetch));
+	/* Any memslot size: 4 GiB of guest memory is 128 KiB of bitmap. */
 	for (i = 0; i < mem->layout.nr_slots; i++) {
-		d->bitmap[i] = bitmap_zalloc(mem->layout.slots[i].npages,
-					     GFP_KERNEL_ACCOUNT);
+		d->bitmap[i] = kvcalloc(BITS_TO_LONGS(mem->layout.slots[i].npages),
+					sizeof(unsigned long),
+					GFP_KERNEL_ACCOUNT);
 		if (!d->bitmap[i])
 			goto out_free;
-		d->orig_flags[i] = mem->flags[i];
 	}
 
-	/* Whatever the rings held from before is not ours: free it. */
-	ret = vmmig_vm_ioctl(d->vm, KVM_RESET_DIRTY_RINGS, 0);
-	if (ret < 0) {
-		err = ret;
-		goto out_free;
-	}
-	err = vmmig_dirty_logging(d, mem->layout.nr_slots, true);
-	if (err)
-		goto out_logging;
-
-	/* From here on a memslot change fails the session. */
-	for (as = 0; as < VMMIG_KVM_NR_AS; as++)
-		d->generation[as] = vmmig_mem_generation(kvm, as);
-	d->logged = vmmig_mem_snapshot(kvm);
-	if (IS_ERR(d->logged)) {
-		err = PTR_ERR(d->logged);
-		d->logged = NULL;
-		goto out_logging;
-	}
-	err = -ESTALE;
-	if (!vmmig_mem_same(mem, d->logged, KVM_MEM_LOG_DIRTY_PAGES))
-		goto out_logging;
-	for (i = 0; i < mem->layout.nr_slots; i++)
-		if (!(d->logged->flags[i] & KVM_MEM_LOG_DIRTY_PAGES))
-			goto out_logging;
-
+	/* Entries the VMM harvested but did not reset: not ours, free them. */
 	mutex_lock(&d->lock);
-	d->tracking = true;
+	d->mem = mem;
+	err = vmmig_dirty_reset(d);
+	if (!err) {
+		d->tracking = true;
+		d->closed = false;
+		d->error = 0;
+	}
 	mutex_unlock(&d->lock);
-	return 0;
+	if (err)
+		goto out_free;
+	return mem;
 
-out_logging:
-	vmmig_dirty_logging(d, mem->layout.nr_slots, false);
 out_free:
 	vmmig_dirty_free(d);
-	return err;
+out_mem:
+	vmmig_mem_free(mem);
+	d->mem = NULL;
+	return ERR_PTR(err);
 }
 
 /**
- * vmmig_dirty_stop() - stop tracking: logging off, rings drained and reset.
+ * vmmig_dirty_stop() - stop tracking: the rings drained and reset.
  * @d: dirty state; tracking or not.
  *
- * Runs in the session's worker with the VMM's mm in use.  Afterwards no
- * vCPU's ring is soft-full because of vmmig, and the handlers of VMM calls
- * see @tracking false and return at once.
+ * Runs in the session's worker with the VMM's mm in use.  What the rings
+ * hold now is the VMM's to care about no more: it is harvested and reset,
+ * so no vCPU stays soft-full because of vmmig, and where each ring stands
+ * afterwards is kept for session-get.  A teardown's SIGKILL or
+ * kthread_stop() may be pending: they are done with, and would stop the
+ * reset.  The handlers of VMM calls see @tracking false and return.
  */
 void vmmig_dirty_stop(struct vmmig_dirty *d)
 {
+	struct kvm *kvm = d->vm->kvm;
 	struct kvm_vcpu *vcpu;
+	unsigned int nr;
 	unsigned long i;
 	u64 count = 0;
 
@@ -348,16 +384,38 @@ void vmmig_dirty_stop(struct vmmig_dirty *d)
 		return;
 	}
 	d->tracking = false;
-	vmmig_dirty_logging(d, d->mem->layout.nr_slots, false);
-	/* Logging is off: what the rings hold now is all there will be. */
-	kvm_for_each_vcpu(i, vcpu, d->vm->kvm) {
+	d->error = 0;
+	flush_signals(current);
+	clear_notify_signal();
+	kvm_for_each_vcpu(i, vcpu, kvm) {
+		/* Nothing is marked any more: a full buffer is simply dropped. */
 		d->nr_buf = 0;
 		if (vmmig_dirty_harvest_ring(d, vcpu, &count))
 			break;
 	}
 	d->nr_buf = 0;
-	vmmig_vm_ioctl(d->vm, KVM_RESET_DIRTY_RINGS, 0);
+	/* A late SIGKILL of a teardown may stop a reset: try again. */
+	for (i = 0; i < 3; i++) {
+		flush_signals(current);
+		clear_notify_signal();
+		if (!vmmig_dirty_reset(d) && !vmmig_dirty_verify(d))
+			break;
+	}
+
+	nr = atomic_read(&kvm->online_vcpus);
+	d->ends = kvmalloc_array(max(nr, 1U), sizeof(*d->ends),
+				 GFP_KERNEL_ACCOUNT);
+	d->nr_ends = 0;
+	kvm_for_each_vcpu(i, vcpu, kvm) {
+		if (!d->ends || d->nr_ends == nr)
+			break;
+		d->ends[d->nr_ends++] = (struct vmmig_dirty_ring_end) {
+			.vcpu_id = vcpu->vcpu_id,
+			.index = READ_ONCE(vcpu->dirty_ring.reset_index),
+		};
+	}
 	vmmig_dirty_free(d);
+	d->mem = NULL;
 	mutex_unlock(&d->lock);
 }
 
@@ -386,12 +444,13 @@ void vmmig_dirty_mark_all(struct vmmig_dirty *d)
  *
  * The range may span memslots but every page of it must be guest memory.
  *
- * Return: 0, -ENOENT if not tracking, -ERANGE if a page of the range is
- * in no memslot (nothing is marked then).
+ * Return: 0, -ENOENT if not tracking, -EBUSY once the switchover's last
+ * harvest began (the write is not migrated), -ERANGE if a page of the
+ * range is in no memslot (nothing is marked then).
  */
 int vmmig_dirty_mark_gpa(struct vmmig_dirty *d, u64 gpa, u64 len, u64 *pages)
 {
-	u64 gfn, last;
+	u64 gfn, last, end;
 	int err = 0, i;
 
 	*pages = 0;
@@ -400,26 +459,48 @@ int vmmig_dirty_mark_gpa(struct vmmig_dirty *d, u64 gpa, u64 len, u64 *pages)
 		err = -ENOENT;
 		goto out;
 	}
+	if (d->closed) {
+		err = -EBUSY;
+		goto out;
+	}
 	if (!vmmig_mem_has_range(d->mem, gpa, len)) {
 		err = -ERANGE;
 		goto out;
 	}
 	last = (gpa + len - 1) >> PAGE_SHIFT;
-	for (gfn = gpa >> PAGE_SHIFT; gfn <= last; gfn++) {
+	for (gfn = gpa >> PAGE_SHIFT; gfn <= last; gfn = end + 1) {
+		const struct vmmig_wire_mslot *ms;
+		u64 off;
+
+		/* One memslot at a time. */
 		i = vmmig_mem_find_gfn(d->mem, gfn);
 		if (WARN_ON_ONCE(i < 0))
 			break;
-		if (!__test_and_set_bit(gfn - d->mem->layout.slots[i].base_gfn,
-					d->bitmap[i])) {
-			d->nr_dirty++;
-			d->newly_dirty++;
+		ms = &d->mem->layout.slots[i];
+		end = min(last, ms->base_gfn + ms->npages - 1);
+		for (off = gfn - ms->base_gfn; off <= end - ms->base_gfn; off++) {
+			if (!__test_and_set_bit(off, d->bitmap[i])) {
+				d->nr_dirty++;
+				d->newly_dirty++;
+			}
+			if (!(++(*pages) % 4096))
+				cond_resched();
 		}
-		if (!(++(*pages) % 4096))
-			cond_resched();
 	}
 out:
 	mutex_unlock(&d->lock);
 	return err;
+}
+
+/*
+ * The switchover's last harvest begins: VMM writes reported from now on
+ * would not be sent, so they are refused (-EBUSY) instead.
+ */
+void vmmig_dirty_close(struct vmmig_dirty *d)
+{
+	mutex_lock(&d->lock);
+	d->closed = true;
+	mutex_unlock(&d->lock);
 }
 
 /**

@@ -9,19 +9,33 @@
  * write that lands after the sender read a page either faults on a
  * protected page (a new ring entry, a new bit) or lands on a page whose
  * earlier entry is not reset yet, whose bit is therefore still to come.
- * Either way the page is sent again.
+ * Either way the page is sent again.  A reset is only issued with every
+ * signal blocked and counts only if no signal became pending meanwhile:
+ * from 6.16 KVM stops a reset early on a pending signal, and the pages of
+ * the batch it was gathering then stay writable (see vmmig_dirty_flush()).
+ *
+ * The contract with the VMM (libvmmig.h): the VMM owns its memslots.  It
+ * turns KVM_MEM_LOG_DIRTY_PAGES on for every memslot before session-start
+ * and off after the session ended, as QEMU's memory listener does; vmmig
+ * never changes a memslot.  Between session-start and the end of the
+ * session the rings are vmmig's: the VMM neither harvests nor resets them,
+ * and on KVM_EXIT_DIRTY_RING_FULL calls session-ring-full.  Afterwards the
+ * VMM takes the rings back at the index each vCPU's ring was left at
+ * (session-get reports them).
  *
  * Lifetime: embedded in the session.  vmmig_dirty_start() (the session's
- * worker, with the VMM's mm in use) turns dirty logging on for every
- * memslot and allocates the bitmaps; vmmig_dirty_stop() (the same worker,
- * before it returns) turns logging back off, discards what the rings still
- * hold, resets them so no vCPU stays soft-full, and frees the bitmaps.
- * Between the two @tracking is true.
+ * worker, with the VMM's mm in use) checks that logging is on, allocates
+ * the bitmaps and starts tracking; vmmig_dirty_stop() (the same worker,
+ * before it returns) harvests and resets what the rings still hold, so no
+ * vCPU stays soft-full because of vmmig, records where each ring stands
+ * and frees the bitmaps.  Between the two @tracking is true.
  *
  * Locking: @lock (mutex) serialises harvesting (fetch indexes, the ring
  * reset), the bitmaps and the counters below.  It is taken by the worker
  * and by session-ring-full / session-dirty handlers, which run in the
- * VMM's threads; it nests inside nothing else of vmmig.
+ * VMM's threads; it nests inside nothing else of vmmig.  Under it vmmig
+ * takes KVM's slots_lock (KVM_RESET_DIRTY_RINGS), kvm->srcu and mmap_lock
+ * (page faults of the ring pages): never with a socket lock held.
  */
 #ifndef _VMMIG_DIRTY_H
 #define _VMMIG_DIRTY_H
@@ -40,16 +54,22 @@ struct vmmig_dirty_gfn {
 	u64 offset;
 };
 
+/* Where a vCPU's ring stands when tracking stops: the VMM resumes there. */
+struct vmmig_dirty_ring_end {
+	u32 vcpu_id;
+	u32 index;
+};
+
 struct vmmig_dirty {
 	struct mutex lock;		/* see Locking above */
 	bool tracking;			/* between start and stop */
+	bool closed;			/* switchover's last harvest began */
+	int error;			/* a reset went wrong: sticky */
 	const struct vmmig_vm *vm;	/* the session's; constant */
 	const struct vmmig_mem *mem;	/* the worker's layout snapshot */
-	struct vmmig_mem *logged;	/* the same, as logging left it */
 
 	unsigned long *bitmap[VMMIG_WIRE_MAX_SLOTS];	/* per layout slot */
-	u32 orig_flags[VMMIG_WIRE_MAX_SLOTS];	/* memslot flags at start */
-	u64 generation[4];		/* memslots generation per AS */
+	u64 generation[2];		/* memslots generation per AS */
 	u64 nr_dirty;			/* bits set */
 	u64 newly_dirty;		/* bits that went 0 -> 1, see take */
 	u32 *fetch;			/* per vcpu_idx; U32_MAX: unseen */
@@ -57,15 +77,21 @@ struct vmmig_dirty {
 	unsigned int nr_vcpus;		/* size of the two above */
 	struct vmmig_dirty_gfn *buf;	/* harvested, not yet reset */
 	unsigned int nr_buf;
+
+	/* Set by stop, kept until the session is freed. */
+	struct vmmig_dirty_ring_end *ends;
+	unsigned int nr_ends;
 };
 
 void vmmig_dirty_init(struct vmmig_dirty *d, const struct vmmig_vm *vm);
-int vmmig_dirty_start(struct vmmig_dirty *d, const struct vmmig_mem *mem);
+void vmmig_dirty_release(struct vmmig_dirty *d);
+struct vmmig_mem *vmmig_dirty_start(struct vmmig_dirty *d);
 void vmmig_dirty_stop(struct vmmig_dirty *d);
 
 int vmmig_dirty_harvest(struct vmmig_dirty *d, u64 *ns);
 void vmmig_dirty_mark_all(struct vmmig_dirty *d);
 int vmmig_dirty_mark_gpa(struct vmmig_dirty *d, u64 gpa, u64 len, u64 *pages);
+void vmmig_dirty_close(struct vmmig_dirty *d);
 unsigned int vmmig_dirty_take(struct vmmig_dirty *d, u32 slot_index,
 			      u64 *pos, unsigned int max);
 u64 vmmig_dirty_remaining(struct vmmig_dirty *d);

@@ -31,8 +31,10 @@
  * between rounds so that the rings do fill up.
  *
  * Every failure before the destination's acknowledgment returns a reason;
- * the worker then turns dirty logging off and the source VM can resume
- * with its memory untouched (vmmig only ever reads it).
+ * the worker then hands the dirty rings back (drained and reset) and the
+ * source VM can resume with its memory untouched (vmmig only ever reads
+ * it, and never changes a memslot: dirty logging is the VMM's to turn on
+ * and off, see dirty.h).
  */
 #include <linux/kthread.h>
 #include <linux/kvm_host.h>
@@ -44,6 +46,7 @@
 #include <net/netlink.h>
 
 #include "compat.h"
+#include "converge.h"
 #include "dirty.h"
 #include "mem.h"
 #include "session.h"
@@ -99,6 +102,8 @@ static u32 vmmig_live_send_round(struct vmmig_live *l, u64 remaining)
 	int err;
 
 	l->peer.round_sent = l->round;
+	if (l->peer.features & VMMIG_WIRE_F_PROGRESS)
+		l->peer.asked++;
 	err = vmmig_send_rec(l->ch, VMMIG_WIRE_ROUND, 0, 0, 0, &r, sizeof(r),
 			     true);
 	l->last_sent = ktime_get();
@@ -114,6 +119,8 @@ static u32 vmmig_live_harvest(struct vmmig_live *l)
 	atomic64_add(ns, &l->s->stats.harvest_ns);
 	if (n == -ESTALE)
 		return VMMIG_REASON_MEMSLOT_CHANGED;
+	if (n == -EINTR)
+		return VMMIG_REASON_CANCEL;	/* the worker is being stopped */
 	if (n < 0)
 		return VMMIG_REASON_DIRTY_LOG;
 	atomic64_add(n, &l->s->stats.dirty_pages);
@@ -159,9 +166,7 @@ static u64 vmmig_live_inflight(const struct vmmig_live *l)
 /* Time to send @bytes at the measured bandwidth, ms. */
 static u64 vmmig_live_ms(const struct vmmig_live *l, u64 bytes)
 {
-	if (!l->bandwidth)
-		return bytes ? U64_MAX : 0;
-	return div64_u64(bytes * MSEC_PER_SEC, l->bandwidth);
+	return vmmig_conv_ms(bytes, l->bandwidth);
 }
 
 /* Would the pages left take no longer than downtime-ms to send? */
@@ -196,7 +201,7 @@ static void vmmig_live_pace(struct vmmig_live *l, u64 bytes)
 	if (!cap)
 		return;
 	l->paced_bytes += bytes;
-	due_ns = div64_u64(l->paced_bytes * NSEC_PER_SEC, cap);
+	due_ns = vmmig_conv_due_ns(l->paced_bytes, cap);
 	spent_ns = ktime_to_ns(ktime_sub(ktime_get(), l->paced_since));
 	if (due_ns > spent_ns)
 		wait_event_interruptible_timeout(l->s->wq,
@@ -286,17 +291,17 @@ static bool vmmig_live_measure(struct vmmig_live *l)
 		s64 dt = ktime_to_ns(ktime_sub(l->peer_at, l->base_at));
 
 		if (got >= VMMIG_LIVE_MIN_SAMPLE && dt > 0)
-			l->bandwidth = div64_u64(got * NSEC_PER_SEC, dt);
+			l->bandwidth = vmmig_conv_rate(got, dt);
 		else if (!l->bandwidth)
-			l->bandwidth = div64_u64(bytes * NSEC_PER_SEC, ns);
+			l->bandwidth = vmmig_conv_rate(bytes, ns);
 	} else if (bytes >= VMMIG_LIVE_MIN_SAMPLE || !l->bandwidth) {
-		l->bandwidth = div64_u64(bytes * NSEC_PER_SEC, ns);
+		l->bandwidth = vmmig_conv_rate(bytes, ns);
 	}
 	expected_ms = vmmig_live_ms(l, remaining * PAGE_SIZE +
 				    vmmig_live_inflight(l));
 
 	atomic64_set(&s->stats.bandwidth, l->bandwidth);
-	atomic64_set(&s->stats.dirty_rate, div64_u64(newly * NSEC_PER_SEC, ns));
+	atomic64_set(&s->stats.dirty_rate, vmmig_conv_rate(newly, ns));
 	atomic64_set(&s->stats.remaining, remaining);
 	atomic64_set(&s->stats.expected_downtime_ms,
 		     min_t(u64, expected_ms, 1000000000ULL));
@@ -306,9 +311,9 @@ static bool vmmig_live_measure(struct vmmig_live *l)
 	 * than half of what the link carried makes the next one longer.
 	 */
 	if (l->round && s->params.throttle_max_ms &&
-	    newly * PAGE_SIZE > bytes / 2) {
+	    vmmig_conv_outpaced(newly * PAGE_SIZE, bytes)) {
 		pct = READ_ONCE(s->throttle_pct);
-		WRITE_ONCE(s->throttle_pct, pct ? min(pct + 10, 99U) : 20);
+		WRITE_ONCE(s->throttle_pct, vmmig_conv_throttle_next(pct));
 	}
 	return vmmig_live_ready(l, remaining);
 }
@@ -445,10 +450,18 @@ static u32 vmmig_live_switchover(struct vmmig_live *l)
 	reason = vmmig_live_send_round(l, vmmig_dirty_remaining(&s->dirty));
 	if (!reason)
 		reason = vmmig_live_sweep(l, true);
+	/*
+	 * The last harvest: VMM writes reported from here on are refused
+	 * (-EBUSY), those reported before are in the bitmap now.
+	 */
+	vmmig_dirty_close(&s->dirty);
 	if (!reason)
 		reason = vmmig_live_harvest(l);
 	if (!reason && vmmig_dirty_remaining(&s->dirty))
-		reason = vmmig_live_sweep(l, true);	/* VMM reported late */
+		reason = vmmig_live_sweep(l, true);
+	/* Nothing may be left behind: END says the stream is whole. */
+	if (!reason && vmmig_dirty_remaining(&s->dirty))
+		reason = VMMIG_REASON_INCOMPLETE;
 	if (!reason && s->blob_file)
 		reason = vmmig_send_blob(s, l->ch);
 	if (!reason)
@@ -460,6 +473,7 @@ static u32 vmmig_live_switchover(struct vmmig_live *l)
 		atomic64_set(&s->stats.downtime_ms,
 			     ktime_ms_delta(ktime_get(), paused));
 		atomic64_set(&s->stats.remaining, 0);
+		reason = vmmig_send_commit(s, l->ch);
 	}
 	return reason;
 }
@@ -469,7 +483,8 @@ static u32 vmmig_live_switchover(struct vmmig_live *l)
  * @s: a started live source session; runs in its worker with the VMM's mm.
  *
  * Return: VMMIG_REASON_NONE once the destination acknowledged the stream
- * after the switchover; else why not.  Dirty logging is off on return.
+ * after the switchover (the session completed then); else why not.  The
+ * rings are the VMM's again on return.
  */
 u32 vmmig_live_run(struct vmmig_session *s)
 {
@@ -479,25 +494,36 @@ u32 vmmig_live_run(struct vmmig_session *s)
 		.paced_since = ktime_get(),
 	};
 	u32 reason = VMMIG_REASON_IO_ERROR;
-	int err;
 
-	l.mem = vmmig_mem_snapshot(s->vm.kvm);
-	if (IS_ERR(l.mem))
-		return VMMIG_REASON_LAYOUT_MISMATCH;
 	l.pages = kvmalloc_array(VMMIG_WIRE_MAX_COUNT, sizeof(*l.pages),
 				 GFP_KERNEL);
 	if (!l.pages)
-		goto out_mem;
-
-	err = vmmig_dirty_start(&s->dirty, l.mem);
-	if (err) {
-		reason = err == -ESTALE ? VMMIG_REASON_MEMSLOT_CHANGED :
-					  VMMIG_REASON_DIRTY_LOG;
+		return reason;
+	l.mem = vmmig_dirty_start(&s->dirty);
+	if (IS_ERR(l.mem)) {
+		switch (PTR_ERR(l.mem)) {
+		case -ENODATA:
+			reason = VMMIG_REASON_NOT_LOGGING;
+			break;
+		case -ENOENT:
+		case -E2BIG:
+			reason = VMMIG_REASON_LAYOUT_MISMATCH;
+			break;
+		case -ENOMEM:
+			reason = VMMIG_REASON_IO_ERROR;
+			break;
+		case -EINTR:
+			reason = VMMIG_REASON_CANCEL;
+			break;
+		default:
+			reason = VMMIG_REASON_DIRTY_LOG;
+			break;
+		}
 		goto out_pages;
 	}
 	l.peer.features = VMMIG_WIRE_F_LIVE;
 	if (!vmmig_channel_is_file(l.ch))
-		l.peer.features |= VMMIG_WIRE_F_PROGRESS;
+		l.peer.features |= VMMIG_WIRE_F_PROGRESS | VMMIG_WIRE_F_COMMIT;
 	reason = vmmig_send_hello(l.ch, l.mem, l.peer.features);
 	atomic64_set(&s->stats.setup_ms, ktime_ms_delta(ktime_get(), s->started));
 	if (!reason)
@@ -509,10 +535,9 @@ u32 vmmig_live_run(struct vmmig_session *s)
 	vmmig_dirty_stop(&s->dirty);
 	/* Release vCPUs held in session-ring-full. */
 	wake_up_all(&s->wq);
+	vmmig_mem_free(l.mem);
 out_pages:
 	kvfree(l.pages);
-out_mem:
-	vmmig_mem_free(l.mem);
 	return reason;
 }
 
@@ -528,7 +553,7 @@ out_mem:
  *
  * Return: 0 (also when the session does not track the rings: nothing is
  * held then), -EOPNOTSUPP for a session that is not a live source,
- * -ENOENT for an unknown vCPU, -EPERM from outside the VMM, -EINTR.
+ * -ENOENT for an unknown vCPU, -EINTR (a signal is pending: call again).
  */
 int vmmig_live_ring_full(struct vmmig_session *s, u32 vcpu_id,
 			 const struct nlattr *attr,
@@ -536,17 +561,12 @@ int vmmig_live_ring_full(struct vmmig_session *s, u32 vcpu_id,
 {
 	struct kvm_vcpu *vcpu;
 	u64 t0 = ktime_get_ns(), last, hold_ns = 0, harvest_ns;
-	u32 pct, max_ms = s->params.throttle_max_ms;
+	u32 max_ms = s->params.throttle_max_ms;
 	int n;
 
 	if (s->role != VMMIG_ROLE_SOURCE || s->params.mode != VMMIG_MODE_LIVE) {
 		NL_SET_ERR_MSG(extack, "session is not a live migration source");
 		return -EOPNOTSUPP;
-	}
-	if (current->mm != s->vm.kvm->mm) {
-		NL_SET_ERR_MSG(extack,
-			       "session-ring-full must come from the VMM process of the VM");
-		return -EPERM;
 	}
 	vcpu = kvm_get_vcpu_by_id(s->vm.kvm, vcpu_id);
 	if (!vcpu) {
@@ -554,6 +574,11 @@ int vmmig_live_ring_full(struct vmmig_session *s, u32 vcpu_id,
 		return -ENOENT;
 	}
 	atomic64_inc(&s->stats.ring_full);
+	/*
+	 * A signal pending in the vCPU thread: nothing was reset, the VMM
+	 * handles its signal and calls again.  Other failures fail the
+	 * session (the worker sees them too); the vCPU just goes on.
+	 */
 	n = vmmig_dirty_harvest(&s->dirty, &harvest_ns);
 	atomic64_add(harvest_ns, &s->stats.harvest_ns);
 	if (n == -EINTR)
@@ -561,11 +586,10 @@ int vmmig_live_ring_full(struct vmmig_session *s, u32 vcpu_id,
 	if (n > 0)
 		atomic64_add(n, &s->stats.dirty_pages);
 
-	pct = READ_ONCE(s->throttle_pct);
 	last = vmmig_dirty_note_exit(&s->dirty, vcpu->vcpu_idx, 0);
-	if (pct && max_ms && last && t0 > last)
-		hold_ns = min_t(u64, div_u64((t0 - last) * pct, 100 - pct),
-				(u64)max_ms * NSEC_PER_MSEC);
+	if (last && t0 > last)
+		hold_ns = vmmig_conv_hold_ns(t0 - last,
+					     READ_ONCE(s->throttle_pct), max_ms);
 	if (hold_ns)
 		wait_event_interruptible_timeout(s->wq,
 						 vmmig_live_ended(s) ||
@@ -585,7 +609,8 @@ int vmmig_live_ring_full(struct vmmig_session *s, u32 vcpu_id,
  * @extack: error report.
  *
  * Return: 0, -EOPNOTSUPP for a session that is not a live source, -EBUSY
- * past the switchover, -ERANGE if the range is not all guest memory.
+ * once the switchover's last harvest began (the write is not migrated),
+ * -ERANGE if the range is not all guest memory.
  */
 int vmmig_live_report_dirty(struct vmmig_session *s, u64 gpa, u64 len,
 			    const struct nlattr *attr,
@@ -599,13 +624,17 @@ int vmmig_live_report_dirty(struct vmmig_session *s, u64 gpa, u64 len,
 		NL_SET_ERR_MSG(extack, "session is not a live migration source");
 		return -EOPNOTSUPP;
 	}
-	if (state != VMMIG_STATE_NEW && state != VMMIG_STATE_ACTIVE &&
-	    state != VMMIG_STATE_READY) {
+	if (vmmig_state_is_final(state)) {
 		NL_SET_ERR_MSG(extack,
-			       "session is past pre-copy: report writes before session-switchover");
+			       "session has ended: report writes before session-switchover");
 		return -EBUSY;
 	}
 	err = vmmig_dirty_mark_gpa(&s->dirty, gpa, len, &pages);
+	if (err == -EBUSY) {
+		NL_SET_ERR_MSG(extack,
+			       "session is switching over: this write is not migrated (report writes before session-switchover)");
+		return err;
+	}
 	if (err == -ENOENT) {
 		/* Not tracking (yet): check the range against the VM itself. */
 		struct vmmig_mem *mem = vmmig_mem_snapshot(s->vm.kvm);
@@ -622,8 +651,40 @@ int vmmig_live_report_dirty(struct vmmig_session *s, u64 gpa, u64 len,
 				    "gpa, length: range is not all guest memory");
 		return err;
 	}
-	/* Not tracking yet (or any more): round 0 sends it anyway. */
+	/* Not tracking yet: round 0 sends it anyway. */
 	if (!err)
 		atomic64_add(pages, &s->stats.reported_pages);
 	return 0;
+}
+
+/**
+ * vmmig_live_check_logging() - session-start of a live source: is dirty
+ * logging on for every memslot, as the VMM must set it up?
+ * @s: the session.
+ * @extack: error report.
+ *
+ * The worker checks again (reason not-logging): this is the early, clear
+ * answer.
+ *
+ * Return: 0, or -EINVAL.
+ */
+int vmmig_live_check_logging(struct vmmig_session *s,
+			     struct netlink_ext_ack *extack)
+{
+	struct vmmig_mem *mem = vmmig_mem_snapshot(s->vm.kvm);
+	int err = 0;
+	u32 i;
+
+	if (IS_ERR(mem))
+		return 0;	/* the worker tells why */
+	for (i = 0; i < mem->layout.nr_slots; i++) {
+		if (!(mem->flags[i] & KVM_MEM_LOG_DIRTY_PAGES)) {
+			NL_SET_ERR_MSG(extack,
+				       "vm-fd: a memslot has dirty logging off: set KVM_MEM_LOG_DIRTY_PAGES on every memslot before session-start");
+			err = -EINVAL;
+			break;
+		}
+	}
+	vmmig_mem_free(mem);
+	return err;
 }

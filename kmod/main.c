@@ -2,36 +2,17 @@
 /*
  * vmmig: in-kernel live and quick migration of KVM guests.
  *
- * Module entry points, module parameters and network namespace hooks.
+ * Module entry points.  Each module parameter is defined next to its
+ * variable (session.c, send.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
-#include <linux/moduleparam.h>
 #include <net/genetlink.h>
-#include <net/net_namespace.h>
 
 #include "netlink.h"
 #include "session.h"
 #include "wire.h"
-#include "xfer.h"
-
-module_param_named(max_sessions, vmmig_max_sessions, uint, 0644);
-MODULE_PARM_DESC(max_sessions,
-		 "Most migration sessions on this host at once (default 2; 0 refuses new sessions)");
-
-module_param_named(zero_detect, vmmig_zero_detect, bool, 0644);
-MODULE_PARM_DESC(zero_detect,
-		 "Send all-zero pages as header-only records (default on)");
-
-static void __net_exit vmmig_net_exit(struct net *net)
-{
-	vmmig_sessions_net_gone(net);
-}
-
-static struct pernet_operations vmmig_net_ops = {
-	.exit = vmmig_net_exit,
-};
 
 static int __init vmmig_init(void)
 {
@@ -40,19 +21,16 @@ static int __init vmmig_init(void)
 	err = vmmig_sessions_init();
 	if (err)
 		return err;
-	err = register_pernet_subsys(&vmmig_net_ops);
-	if (err)
-		return err;
 	err = vmmig_nl_init();
 	if (err)
-		goto err_pernet;
+		goto err_sessions;
 
-	pr_info("loaded, stream format %d, max_sessions %u\n",
+	pr_info("loaded, stream format %d, max_sessions %u per network namespace\n",
 		VMMIG_WIRE_VERSION, READ_ONCE(vmmig_max_sessions));
 	return 0;
 
-err_pernet:
-	unregister_pernet_subsys(&vmmig_net_ops);
+err_sessions:
+	vmmig_sessions_exit();
 	return err;
 }
 
@@ -62,8 +40,7 @@ static void __exit vmmig_exit(void)
 	vmmig_sessions_shutdown();
 	/* ... then no new request can arrive, and running ones have ended. */
 	vmmig_nl_exit();
-	unregister_pernet_subsys(&vmmig_net_ops);
-	vmmig_sessions_wait_freed();
+	vmmig_sessions_exit();
 }
 
 module_init(vmmig_init);

@@ -30,7 +30,7 @@ struct vmmig_mem *vmmig_mem_snapshot(struct kvm *kvm)
 	mem->layout.page_size = PAGE_SIZE;
 
 	idx = srcu_read_lock(&kvm->srcu);
-	for (as = 0; as < VMMIG_KVM_NR_AS && !err; as++) {
+	for (as = 0; as < vmmig_kvm_nr_as(kvm) && !err; as++) {
 		kvm_for_each_memslot(ms, bkt, __kvm_memslots(kvm, as)) {
 			struct vmmig_wire_mslot cur = {
 				.slot = (u32)as << 16 | ms->id,
@@ -80,13 +80,11 @@ void vmmig_mem_free(struct vmmig_mem *mem)
  * vmmig_mem_same() - do two snapshots describe the same memory?
  * @a: a snapshot.
  * @b: another.
- * @ignore_flags: KVM_MEM_* flags whose change does not count.
  *
  * Return: true if both have the same memslots, at the same guest and host
- * addresses, with the same flags but @ignore_flags.
+ * addresses, with the same flags (dirty logging included).
  */
-bool vmmig_mem_same(const struct vmmig_mem *a, const struct vmmig_mem *b,
-		    u32 ignore_flags)
+bool vmmig_mem_same(const struct vmmig_mem *a, const struct vmmig_mem *b)
 {
 	u32 i;
 
@@ -98,7 +96,7 @@ bool vmmig_mem_same(const struct vmmig_mem *a, const struct vmmig_mem *b,
 
 		if (x->slot != y->slot || x->base_gfn != y->base_gfn ||
 		    x->npages != y->npages || a->hva[i] != b->hva[i] ||
-		    (a->flags[i] ^ b->flags[i]) & ~ignore_flags)
+		    a->flags[i] != b->flags[i])
 			return false;
 	}
 	return true;

@@ -25,8 +25,7 @@ struct vmmig_mem {
 
 struct vmmig_mem *vmmig_mem_snapshot(struct kvm *kvm);
 void vmmig_mem_free(struct vmmig_mem *mem);
-bool vmmig_mem_same(const struct vmmig_mem *a, const struct vmmig_mem *b,
-		    u32 ignore_flags);
+bool vmmig_mem_same(const struct vmmig_mem *a, const struct vmmig_mem *b);
 u64 vmmig_mem_generation(struct kvm *kvm, int as);
 int vmmig_mem_find(const struct vmmig_mem *mem, u32 slot);
 int vmmig_mem_find_gfn(const struct vmmig_mem *mem, u64 gfn);

@@ -6,11 +6,19 @@
  * YNL generates from uapi/netlink/vmmig.yaml (netlink_gen.c).  What a policy
  * cannot express (required attributes, counts, values that must be checked
  * against each other) is checked by each request's *_precheck(), and every
- * -EINVAL carries an extack message naming the attribute.
+ * -EINVAL carries an extack message naming the attribute.  Requests that
+ * name a session find it once, in vmmig_nl_pre_doit(), and hand it to the
+ * handler in info->user_ptr[0].
  *
- * All operations run in parallel (no genl_mutex) and need CAP_NET_ADMIN in
- * the user namespace of the caller's network namespace.  Sessions are only
- * visible from the network namespace they were created in.
+ * Permissions: all operations run in parallel (no genl_mutex) and need
+ * CAP_NET_ADMIN in the user namespace of the caller's network namespace.
+ * Sessions are only visible from the network namespace they were created
+ * in, and max_sessions counts per namespace.  What a session touches is
+ * the caller's own: its VM (only the process that created the VM may
+ * create a session for it, start it or drive it; an operator's tool may
+ * watch, cancel or delete it), the sockets and files it passed by fd, and
+ * the worker runs with its credentials, limits and cgroups.  So a session
+ * gives nobody access to more than they had.
  */
 #include <linux/pid.h>
 #include <linux/sched.h>
@@ -18,6 +26,7 @@
 #include <net/netlink.h>
 #include <net/sock.h>
 
+#include "compat.h"
 #include "netlink.h"
 #include "netlink_gen.h"
 #include "session.h"
@@ -36,6 +45,11 @@ static const struct genl_multicast_group vmmig_nl_mcgrps[] = {
 	},
 };
 
+static int vmmig_nl_pre_doit(const vmmig_genl_ops_t *ops, struct sk_buff *skb,
+			     struct genl_info *info);
+static void vmmig_nl_post_doit(const vmmig_genl_ops_t *ops,
+			       struct sk_buff *skb, struct genl_info *info);
+
 static struct genl_family vmmig_nl_family __ro_after_init = {
 	.name		= VMMIG_GENL_NAME,
 	.version	= VMMIG_GENL_VERSION,
@@ -44,31 +58,11 @@ static struct genl_family vmmig_nl_family __ro_after_init = {
 	.module		= THIS_MODULE,
 	.ops		= vmmig_nl_ops,
 	.n_ops		= ARRAY_SIZE(vmmig_nl_ops),
-	.resv_start_op	= VMMIG_CMD_HOST_GET + 1,
+	.pre_doit	= vmmig_nl_pre_doit,
+	.post_doit	= vmmig_nl_post_doit,
 	.mcgrps		= vmmig_nl_mcgrps,
 	.n_mcgrps	= ARRAY_SIZE(vmmig_nl_mcgrps),
 };
-
-/*
- * Set a static extack message chosen at run time (NL_SET_ERR_MSG() takes
- * literals only).
- */
-static void vmmig_nl_set_msg(struct netlink_ext_ack *extack, const char *msg)
-{
-	if (extack)
-		extack->_msg = msg;
-}
-
-/* Report a required attribute that is missing, by name. */
-static bool vmmig_nl_missing(struct genl_info *info, int attr,
-			     const char *msg)
-{
-	if (info->attrs[attr])
-		return false;
-	vmmig_nl_set_msg(info->extack, msg);
-	NL_SET_ERR_ATTR_MISS(info->extack, NULL, attr);
-	return true;
-}
 
 static int vmmig_nl_put_params(struct sk_buff *skb,
 			       const struct vmmig_params *p)
@@ -150,9 +144,34 @@ cancel:
 	return -EMSGSIZE;
 }
 
+/* Where each vCPU's dirty ring stands, once a live source ended. */
+static int vmmig_nl_put_rings(struct sk_buff *skb, struct vmmig_session *s)
+{
+	const struct vmmig_dirty *d = &s->dirty;
+	struct nlattr *nest;
+	unsigned int i;
+
+	/* Set by the worker before the session ended; final from then on. */
+	if (!vmmig_state_is_final(READ_ONCE(s->state)) || !d->ends)
+		return 0;
+	for (i = 0; i < d->nr_ends; i++) {
+		nest = nla_nest_start(skb, VMMIG_A_SESSION_RING);
+		if (!nest)
+			return -EMSGSIZE;
+		if (nla_put_u32(skb, VMMIG_A_RING_VCPU, d->ends[i].vcpu_id) ||
+		    nla_put_u32(skb, VMMIG_A_RING_INDEX, d->ends[i].index)) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
+		nla_nest_end(skb, nest);
+	}
+	return 0;
+}
+
 /* One session-get message for @s. */
 static int vmmig_nl_fill_session(struct sk_buff *skb, struct vmmig_session *s,
-				 u32 portid, u32 seq, int flags)
+				 u32 portid, u32 seq, int flags,
+				 struct netlink_callback *cb)
 {
 	u32 state, reason;
 	u64 elapsed_ms;
@@ -162,6 +181,8 @@ static int vmmig_nl_fill_session(struct sk_buff *skb, struct vmmig_session *s,
 			  VMMIG_CMD_SESSION_GET);
 	if (!hdr)
 		return -EMSGSIZE;
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
 
 	mutex_lock(&s->lock);
 	state = s->state;
@@ -176,7 +197,8 @@ static int vmmig_nl_fill_session(struct sk_buff *skb, struct vmmig_session *s,
 	    nla_put_u32(skb, VMMIG_A_SESSION_VMM_PID, pid_vnr(s->vmm_pid)) ||
 	    nla_put_u32(skb, VMMIG_A_SESSION_CHANNELS, s->nr_channels) ||
 	    vmmig_nl_put_params(skb, &s->params) ||
-	    vmmig_nl_put_stats(skb, s, elapsed_ms)) {
+	    vmmig_nl_put_stats(skb, s, elapsed_ms) ||
+	    vmmig_nl_put_rings(skb, s)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -184,22 +206,85 @@ static int vmmig_nl_fill_session(struct sk_buff *skb, struct vmmig_session *s,
 	return 0;
 }
 
-/* Look up the session named by VMMIG_A_SESSION_ID in the caller's netns. */
-static struct vmmig_session *vmmig_nl_session_from_info(struct genl_info *info)
+/*
+ * Every request but session-new and host-get names a session: find it in
+ * the caller's namespace, once, for the handler (info->user_ptr[0]).
+ */
+static int vmmig_nl_pre_doit(const vmmig_genl_ops_t *ops, struct sk_buff *skb,
+			     struct genl_info *info)
 {
 	struct vmmig_session *s;
 	u32 id;
 
-	if (vmmig_nl_missing(info, VMMIG_A_SESSION_ID, "missing session id"))
-		return ERR_PTR(-EINVAL);
+	info->user_ptr[0] = NULL;
+	if (ops->cmd == VMMIG_CMD_SESSION_NEW || ops->cmd == VMMIG_CMD_HOST_GET)
+		return 0;
+	if (GENL_REQ_ATTR_CHECK(info, VMMIG_A_SESSION_ID))
+		return -EINVAL;
 	id = nla_get_u32(info->attrs[VMMIG_A_SESSION_ID]);
 	s = vmmig_session_lookup(genl_info_net(info), id);
 	if (!s) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[VMMIG_A_SESSION_ID],
 				    "no session with this id in this network namespace");
-		return ERR_PTR(-ENOENT);
+		return -ENOENT;
 	}
-	return s;
+	info->user_ptr[0] = s;
+	return 0;
+}
+
+static void vmmig_nl_post_doit(const vmmig_genl_ops_t *ops,
+			       struct sk_buff *skb, struct genl_info *info)
+{
+	vmmig_session_put(info->user_ptr[0]);
+}
+
+/*
+ * Requests that drive the VM (start, switchover, ring-full, dirty) come
+ * from the process that owns it, as KVM's own ioctls must.
+ */
+static int vmmig_nl_vmm_only(struct vmmig_session *s, struct genl_info *info)
+{
+	if (vmmig_vm_is_vmm(&s->vm))
+		return 0;
+	NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[VMMIG_A_SESSION_ID],
+			    "only the process that owns the session's VM may drive it");
+	return -EPERM;
+}
+
+/* session-new's parameters: the defaults, then what the request sets. */
+static int vmmig_nl_parse_params(struct genl_info *info, struct nlattr **tb,
+				 struct vmmig_params *p)
+{
+	int err;
+
+	vmmig_params_init(p);
+	memset(tb, 0, sizeof(*tb) * (VMMIG_A_PARAMS_MAX + 1));
+	if (!info->attrs[VMMIG_A_SESSION_PARAMS])
+		return 0;
+	err = nla_parse_nested(tb, VMMIG_A_PARAMS_MAX,
+			       info->attrs[VMMIG_A_SESSION_PARAMS],
+			       vmmig_params_nl_policy, info->extack);
+	if (err)
+		return err;
+	if (tb[VMMIG_A_PARAMS_DOWNTIME_MS])
+		p->downtime_ms = nla_get_u32(tb[VMMIG_A_PARAMS_DOWNTIME_MS]);
+	if (tb[VMMIG_A_PARAMS_MAX_ROUNDS])
+		p->max_rounds = nla_get_u32(tb[VMMIG_A_PARAMS_MAX_ROUNDS]);
+	if (tb[VMMIG_A_PARAMS_MAX_TIME_MS])
+		p->max_time_ms = nla_get_u32(tb[VMMIG_A_PARAMS_MAX_TIME_MS]);
+	if (tb[VMMIG_A_PARAMS_MAX_BANDWIDTH])
+		p->max_bandwidth = nla_get_u64(tb[VMMIG_A_PARAMS_MAX_BANDWIDTH]);
+	if (tb[VMMIG_A_PARAMS_ON_LIMIT])
+		p->on_limit = nla_get_u32(tb[VMMIG_A_PARAMS_ON_LIMIT]);
+	if (tb[VMMIG_A_PARAMS_THROTTLE_MAX_MS])
+		p->throttle_max_ms =
+			nla_get_u32(tb[VMMIG_A_PARAMS_THROTTLE_MAX_MS]);
+	if (tb[VMMIG_A_PARAMS_MODE])
+		p->mode = nla_get_u32(tb[VMMIG_A_PARAMS_MODE]);
+	if (tb[VMMIG_A_PARAMS_PEER_TIMEOUT_MS])
+		p->peer_timeout_ms =
+			nla_get_u32(tb[VMMIG_A_PARAMS_PEER_TIMEOUT_MS]);
+	return 0;
 }
 
 /* session-new checks that the policy cannot express; fills @params. */
@@ -208,13 +293,12 @@ static int vmmig_nl_session_new_precheck(struct genl_info *info,
 {
 	struct nlattr *tb[VMMIG_A_PARAMS_MAX + 1];
 	struct netlink_ext_ack *extack = info->extack;
-	const struct nlattr *attr;
+	const struct nlattr *attr, *bad;
 	unsigned int nr_socks = 0;
-	const char *why;
-	int rem, bad, err;
+	int rem, err;
 
-	if (vmmig_nl_missing(info, VMMIG_A_SESSION_ROLE, "missing role") ||
-	    vmmig_nl_missing(info, VMMIG_A_SESSION_VM_FD, "missing vm-fd"))
+	if (GENL_REQ_ATTR_CHECK(info, VMMIG_A_SESSION_ROLE) ||
+	    GENL_REQ_ATTR_CHECK(info, VMMIG_A_SESSION_VM_FD))
 		return -EINVAL;
 
 	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
@@ -238,52 +322,46 @@ static int vmmig_nl_session_new_precheck(struct genl_info *info,
 		return -EINVAL;
 	}
 
-	vmmig_params_init(params);
-	if (info->attrs[VMMIG_A_SESSION_PARAMS]) {
-		err = nla_parse_nested(tb, VMMIG_A_PARAMS_MAX,
-				       info->attrs[VMMIG_A_SESSION_PARAMS],
-				       vmmig_params_nl_policy, extack);
-		if (err)
-			return err;
-		if (tb[VMMIG_A_PARAMS_DOWNTIME_MS])
-			params->downtime_ms =
-				nla_get_u32(tb[VMMIG_A_PARAMS_DOWNTIME_MS]);
-		if (tb[VMMIG_A_PARAMS_MAX_ROUNDS])
-			params->max_rounds =
-				nla_get_u32(tb[VMMIG_A_PARAMS_MAX_ROUNDS]);
-		if (tb[VMMIG_A_PARAMS_MAX_TIME_MS])
-			params->max_time_ms =
-				nla_get_u32(tb[VMMIG_A_PARAMS_MAX_TIME_MS]);
-		if (tb[VMMIG_A_PARAMS_MAX_BANDWIDTH])
-			params->max_bandwidth =
-				nla_get_u64(tb[VMMIG_A_PARAMS_MAX_BANDWIDTH]);
-		if (tb[VMMIG_A_PARAMS_ON_LIMIT])
-			params->on_limit =
-				nla_get_u32(tb[VMMIG_A_PARAMS_ON_LIMIT]);
-		if (tb[VMMIG_A_PARAMS_THROTTLE_MAX_MS])
-			params->throttle_max_ms =
-				nla_get_u32(tb[VMMIG_A_PARAMS_THROTTLE_MAX_MS]);
-		if (tb[VMMIG_A_PARAMS_MODE])
-			params->mode = nla_get_u32(tb[VMMIG_A_PARAMS_MODE]);
-		if (tb[VMMIG_A_PARAMS_PEER_TIMEOUT_MS])
-			params->peer_timeout_ms =
-				nla_get_u32(tb[VMMIG_A_PARAMS_PEER_TIMEOUT_MS]);
+	err = vmmig_nl_parse_params(info, tb, params);
+	if (err)
+		return err;
+	rem = vmmig_params_check(params);
+	bad = tb[rem] ? tb[rem] : info->attrs[VMMIG_A_SESSION_PARAMS];
+	switch (rem) {
+	case 0:
+		break;
+	case VMMIG_A_PARAMS_MAX_TIME_MS:
+		NL_SET_ERR_MSG_ATTR(extack, bad,
+				    "params max-time-ms is shorter than downtime-ms");
+		return -EINVAL;
+	case VMMIG_A_PARAMS_ON_LIMIT:
+		NL_SET_ERR_MSG_ATTR(extack, bad,
+				    "params on-limit is not a known policy");
+		return -EINVAL;
+	case VMMIG_A_PARAMS_MODE:
+		NL_SET_ERR_MSG_ATTR(extack, bad,
+				    "params mode is not a known mode");
+		return -EINVAL;
+	case VMMIG_A_PARAMS_DOWNTIME_MS:
+		NL_SET_ERR_MSG_ATTR(extack, bad,
+				    "params downtime-ms must be at least 1");
+		return -EINVAL;
+	default:
+		NL_SET_ERR_MSG_ATTR(extack, bad,
+				    "params max-rounds must be at least 1");
+		return -EINVAL;
 	}
-	why = vmmig_params_check(params, &bad);
-	if (!why && params->mode == VMMIG_MODE_LIVE &&
+	bad = tb[VMMIG_A_PARAMS_MODE];
+	if (params->mode == VMMIG_MODE_LIVE &&
 	    nla_get_u32(info->attrs[VMMIG_A_SESSION_ROLE]) != VMMIG_ROLE_SOURCE) {
-		why = "params mode live is for source sessions only";
-		bad = VMMIG_A_PARAMS_MODE;
+		NL_SET_ERR_MSG_ATTR(extack, bad,
+				    "params mode live is for source sessions only");
+		return -EINVAL;
 	}
-	if (!why && params->mode == VMMIG_MODE_LIVE &&
+	if (params->mode == VMMIG_MODE_LIVE &&
 	    info->attrs[VMMIG_A_SESSION_FILE_FD]) {
-		why = "params mode live needs sock-fd, not file-fd";
-		bad = VMMIG_A_PARAMS_MODE;
-	}
-	if (why) {
-		vmmig_nl_set_msg(extack, why);
-		NL_SET_BAD_ATTR(extack, tb[bad] ? tb[bad] :
-				info->attrs[VMMIG_A_SESSION_PARAMS]);
+		NL_SET_ERR_MSG_ATTR(extack, bad,
+				    "params mode live needs sock-fd, not file-fd");
 		return -EINVAL;
 	}
 	return 0;
@@ -406,31 +484,26 @@ out_put:
 
 int vmmig_nl_session_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct vmmig_session *s;
+	struct vmmig_session *s = info->user_ptr[0];
 	struct sk_buff *msg;
 	int err;
 
-	s = vmmig_nl_session_from_info(info);
-	if (IS_ERR(s))
-		return PTR_ERR(s);
-
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg) {
-		err = -ENOMEM;
-		goto out_put;
-	}
-	err = vmmig_nl_fill_session(msg, s, info->snd_portid, info->snd_seq, 0);
+	if (!msg)
+		return -ENOMEM;
+	err = vmmig_nl_fill_session(msg, s, info->snd_portid, info->snd_seq, 0,
+				    NULL);
 	if (err) {
 		nlmsg_free(msg);
-		goto out_put;
+		return err;
 	}
-	err = genlmsg_reply(msg, info);
-out_put:
-	vmmig_session_put(s);
-	return err;
+	return genlmsg_reply(msg, info);
 }
 
-/* cb->args[0]: the next session id to dump. */
+/*
+ * cb->args[0]: the next session id to dump.  A dump that sessions came or
+ * went under is marked NLM_F_DUMP_INTR (the registry's generation).
+ */
 int vmmig_nl_session_get_dumpit(struct sk_buff *skb,
 				struct netlink_callback *cb)
 {
@@ -439,10 +512,12 @@ int vmmig_nl_session_get_dumpit(struct sk_buff *skb,
 	struct vmmig_session *s;
 	int err = 0;
 
+	cb->seq = vmmig_sessions_generation();
 	while ((s = vmmig_session_next(net, &id))) {
 		err = vmmig_nl_fill_session(skb, s,
 					    NETLINK_CB(cb->skb).portid,
-					    cb->nlh->nlmsg_seq, NLM_F_MULTI);
+					    cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					    cb);
 		vmmig_session_put(s);
 		if (err)
 			break;
@@ -455,92 +530,73 @@ int vmmig_nl_session_get_dumpit(struct sk_buff *skb,
 
 int vmmig_nl_session_start_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct vmmig_session *s;
+	struct vmmig_session *s = info->user_ptr[0];
 	int err;
 
-	s = vmmig_nl_session_from_info(info);
-	if (IS_ERR(s))
-		return PTR_ERR(s);
-	err = vmmig_session_start(s, info->extack);
-	vmmig_session_put(s);
+	err = vmmig_nl_vmm_only(s, info);
+	if (!err)
+		err = vmmig_vm_check(&s->vm, info->attrs[VMMIG_A_SESSION_ID],
+				     info->extack);
+	if (!err && s->params.mode == VMMIG_MODE_LIVE)
+		err = vmmig_live_check_logging(s, info->extack);
+	if (!err)
+		err = vmmig_session_start(s, info->extack);
 	return err;
 }
 
 int vmmig_nl_session_cancel_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct vmmig_session *s;
-	int err;
-
-	s = vmmig_nl_session_from_info(info);
-	if (IS_ERR(s))
-		return PTR_ERR(s);
-	err = vmmig_session_cancel(s, info->extack);
-	vmmig_session_put(s);
-	return err;
+	return vmmig_session_cancel(info->user_ptr[0], info->extack);
 }
 
 int vmmig_nl_session_switchover_doit(struct sk_buff *skb,
 				     struct genl_info *info)
 {
-	struct vmmig_session *s;
+	struct vmmig_session *s = info->user_ptr[0];
 	int err;
 
-	s = vmmig_nl_session_from_info(info);
-	if (IS_ERR(s))
-		return PTR_ERR(s);
-	err = vmmig_session_switchover(s, info->extack);
-	vmmig_session_put(s);
-	return err;
+	err = vmmig_nl_vmm_only(s, info);
+	return err ? err : vmmig_session_switchover(s, info->extack);
 }
 
 int vmmig_nl_session_ring_full_doit(struct sk_buff *skb,
 				    struct genl_info *info)
 {
-	struct vmmig_session *s;
+	struct vmmig_session *s = info->user_ptr[0];
 	int err;
 
-	if (vmmig_nl_missing(info, VMMIG_A_SESSION_VCPU, "missing vcpu"))
+	if (GENL_REQ_ATTR_CHECK(info, VMMIG_A_SESSION_VCPU))
 		return -EINVAL;
-	s = vmmig_nl_session_from_info(info);
-	if (IS_ERR(s))
-		return PTR_ERR(s);
-	err = vmmig_live_ring_full(s,
-				   nla_get_u32(info->attrs[VMMIG_A_SESSION_VCPU]),
-				   info->attrs[VMMIG_A_SESSION_VCPU],
-				   info->extack);
-	vmmig_session_put(s);
-	return err;
+	err = vmmig_nl_vmm_only(s, info);
+	if (err)
+		return err;
+	return vmmig_live_ring_full(s,
+				    nla_get_u32(info->attrs[VMMIG_A_SESSION_VCPU]),
+				    info->attrs[VMMIG_A_SESSION_VCPU],
+				    info->extack);
 }
 
 int vmmig_nl_session_dirty_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct vmmig_session *s;
+	struct vmmig_session *s = info->user_ptr[0];
 	int err;
 
-	if (vmmig_nl_missing(info, VMMIG_A_SESSION_GPA, "missing gpa") ||
-	    vmmig_nl_missing(info, VMMIG_A_SESSION_LENGTH, "missing length"))
+	if (GENL_REQ_ATTR_CHECK(info, VMMIG_A_SESSION_GPA) ||
+	    GENL_REQ_ATTR_CHECK(info, VMMIG_A_SESSION_LENGTH))
 		return -EINVAL;
-	s = vmmig_nl_session_from_info(info);
-	if (IS_ERR(s))
-		return PTR_ERR(s);
-	err = vmmig_live_report_dirty(s,
-				      nla_get_u64(info->attrs[VMMIG_A_SESSION_GPA]),
-				      nla_get_u64(info->attrs[VMMIG_A_SESSION_LENGTH]),
-				      info->attrs[VMMIG_A_SESSION_GPA],
-				      info->extack);
-	vmmig_session_put(s);
-	return err;
+	err = vmmig_nl_vmm_only(s, info);
+	if (err)
+		return err;
+	return vmmig_live_report_dirty(s,
+				       nla_get_u64(info->attrs[VMMIG_A_SESSION_GPA]),
+				       nla_get_u64(info->attrs[VMMIG_A_SESSION_LENGTH]),
+				       info->attrs[VMMIG_A_SESSION_GPA],
+				       info->extack);
 }
 
 int vmmig_nl_session_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct vmmig_session *s;
-
-	s = vmmig_nl_session_from_info(info);
-	if (IS_ERR(s))
-		return PTR_ERR(s);
-	vmmig_session_destroy(s);
-	vmmig_session_put(s);
+	vmmig_session_destroy(info->user_ptr[0]);
 	return 0;
 }
 
@@ -562,7 +618,8 @@ int vmmig_nl_host_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!hdr ||
 	    nla_put_u32(msg, VMMIG_A_HOST_MAX_SESSIONS,
 			READ_ONCE(vmmig_max_sessions)) ||
-	    nla_put_u32(msg, VMMIG_A_HOST_SESSIONS, vmmig_sessions_count()) ||
+	    nla_put_u32(msg, VMMIG_A_HOST_SESSIONS,
+			vmmig_sessions_count(genl_info_net(info))) ||
 	    nla_put_u32(msg, VMMIG_A_HOST_WIRE_VERSION, wire)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;

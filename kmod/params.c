@@ -29,33 +29,22 @@ void vmmig_params_init(struct vmmig_params *p)
 /**
  * vmmig_params_check() - check what the per-attribute policy cannot.
  * @p: parameters after defaults and the caller's values are merged.
- * @bad_attr: set to the VMMIG_A_PARAMS_* attribute at fault.
  *
- * Return: NULL if @p is consistent, else a static message naming the
- * attribute.
+ * Return: 0 if @p is consistent, else the VMMIG_A_PARAMS_* attribute at
+ * fault (netlink.c says what is wrong with it).
  */
-const char *vmmig_params_check(const struct vmmig_params *p, int *bad_attr)
+int vmmig_params_check(const struct vmmig_params *p)
 {
-	if (p->max_time_ms && p->max_time_ms < p->downtime_ms) {
-		*bad_attr = VMMIG_A_PARAMS_MAX_TIME_MS;
-		return "params max-time-ms is shorter than downtime-ms";
-	}
+	if (p->max_time_ms && p->max_time_ms < p->downtime_ms)
+		return VMMIG_A_PARAMS_MAX_TIME_MS;
 	if (p->on_limit != VMMIG_ON_LIMIT_FAIL &&
-	    p->on_limit != VMMIG_ON_LIMIT_SWITCHOVER) {
-		*bad_attr = VMMIG_A_PARAMS_ON_LIMIT;
-		return "params on-limit is not a known policy";
-	}
-	if (p->mode != VMMIG_MODE_QUICK && p->mode != VMMIG_MODE_LIVE) {
-		*bad_attr = VMMIG_A_PARAMS_MODE;
-		return "params mode is not a known mode";
-	}
-	if (!p->downtime_ms) {
-		*bad_attr = VMMIG_A_PARAMS_DOWNTIME_MS;
-		return "params downtime-ms must be at least 1";
-	}
-	if (!p->max_rounds) {
-		*bad_attr = VMMIG_A_PARAMS_MAX_ROUNDS;
-		return "params max-rounds must be at least 1";
-	}
-	return NULL;
+	    p->on_limit != VMMIG_ON_LIMIT_SWITCHOVER)
+		return VMMIG_A_PARAMS_ON_LIMIT;
+	if (p->mode != VMMIG_MODE_QUICK && p->mode != VMMIG_MODE_LIVE)
+		return VMMIG_A_PARAMS_MODE;
+	if (!p->downtime_ms)
+		return VMMIG_A_PARAMS_DOWNTIME_MS;
+	if (!p->max_rounds)
+		return VMMIG_A_PARAMS_MAX_ROUNDS;
+	return 0;
 }

@@ -28,6 +28,6 @@ struct vmmig_params {
 #define VMMIG_DEFAULT_PEER_TIMEOUT_MS	10000
 
 void vmmig_params_init(struct vmmig_params *p);
-const char *vmmig_params_check(const struct vmmig_params *p, int *bad_attr);
+int vmmig_params_check(const struct vmmig_params *p);
 
 #endif /* _VMMIG_PARAMS_H */

@@ -9,7 +9,6 @@
 static void vmmig_params_test_defaults(struct kunit *test)
 {
 	struct vmmig_params p;
-	int bad = -1;
 
 	vmmig_params_init(&p);
 	KUNIT_EXPECT_EQ(test, p.downtime_ms, VMMIG_DEFAULT_DOWNTIME_MS);
@@ -17,56 +16,48 @@ static void vmmig_params_test_defaults(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, p.max_time_ms, 0U);
 	KUNIT_EXPECT_EQ(test, p.max_bandwidth, 0ULL);
 	KUNIT_EXPECT_EQ(test, p.on_limit, (u32)VMMIG_ON_LIMIT_FAIL);
-	KUNIT_EXPECT_NULL(test, vmmig_params_check(&p, &bad));
-	KUNIT_EXPECT_EQ(test, bad, -1);
+	KUNIT_EXPECT_EQ(test, vmmig_params_check(&p), 0);
 }
 
 static void vmmig_params_test_time_vs_downtime(struct kunit *test)
 {
 	struct vmmig_params p;
-	int bad = -1;
 
 	vmmig_params_init(&p);
 	p.downtime_ms = 500;
 	p.max_time_ms = 499;
-	KUNIT_EXPECT_NOT_NULL(test, vmmig_params_check(&p, &bad));
-	KUNIT_EXPECT_EQ(test, bad, VMMIG_A_PARAMS_MAX_TIME_MS);
+	KUNIT_EXPECT_EQ(test, vmmig_params_check(&p), VMMIG_A_PARAMS_MAX_TIME_MS);
 
 	p.max_time_ms = 500;
-	KUNIT_EXPECT_NULL(test, vmmig_params_check(&p, &bad));
+	KUNIT_EXPECT_EQ(test, vmmig_params_check(&p), 0);
 	p.max_time_ms = 0;	/* no limit */
-	KUNIT_EXPECT_NULL(test, vmmig_params_check(&p, &bad));
+	KUNIT_EXPECT_EQ(test, vmmig_params_check(&p), 0);
 }
 
 static void vmmig_params_test_values(struct kunit *test)
 {
 	struct vmmig_params p;
-	int bad = -1;
 
 	vmmig_params_init(&p);
 	p.on_limit = VMMIG_ON_LIMIT_SWITCHOVER;
-	KUNIT_EXPECT_NULL(test, vmmig_params_check(&p, &bad));
+	KUNIT_EXPECT_EQ(test, vmmig_params_check(&p), 0);
 	p.on_limit = 0;
-	KUNIT_EXPECT_NOT_NULL(test, vmmig_params_check(&p, &bad));
-	KUNIT_EXPECT_EQ(test, bad, VMMIG_A_PARAMS_ON_LIMIT);
+	KUNIT_EXPECT_EQ(test, vmmig_params_check(&p), VMMIG_A_PARAMS_ON_LIMIT);
 
 	vmmig_params_init(&p);
 	p.downtime_ms = 0;
-	KUNIT_EXPECT_NOT_NULL(test, vmmig_params_check(&p, &bad));
-	KUNIT_EXPECT_EQ(test, bad, VMMIG_A_PARAMS_DOWNTIME_MS);
+	KUNIT_EXPECT_EQ(test, vmmig_params_check(&p), VMMIG_A_PARAMS_DOWNTIME_MS);
 
 	vmmig_params_init(&p);
 	p.max_rounds = 0;
-	KUNIT_EXPECT_NOT_NULL(test, vmmig_params_check(&p, &bad));
-	KUNIT_EXPECT_EQ(test, bad, VMMIG_A_PARAMS_MAX_ROUNDS);
+	KUNIT_EXPECT_EQ(test, vmmig_params_check(&p), VMMIG_A_PARAMS_MAX_ROUNDS);
 
 	vmmig_params_init(&p);
 	KUNIT_EXPECT_EQ(test, p.mode, (u32)VMMIG_MODE_QUICK);
 	p.mode = VMMIG_MODE_LIVE;
-	KUNIT_EXPECT_NULL(test, vmmig_params_check(&p, &bad));
+	KUNIT_EXPECT_EQ(test, vmmig_params_check(&p), 0);
 	p.mode = 0;
-	KUNIT_EXPECT_NOT_NULL(test, vmmig_params_check(&p, &bad));
-	KUNIT_EXPECT_EQ(test, bad, VMMIG_A_PARAMS_MODE);
+	KUNIT_EXPECT_EQ(test, vmmig_params_check(&p), VMMIG_A_PARAMS_MODE);
 }
 
 static struct kunit_case vmmig_params_cases[] = {

@@ -7,12 +7,15 @@
  * directly into the guest pages the record names (through the VMM's
  * mapping, with its mm in use), so nothing is written outside a checked
  * record's pages.  The stream counts as complete only after END's totals
- * match; the source is then acknowledged.
+ * match; the source is then acknowledged, and over a socket the session
+ * completes only on the source's COMMIT (see vmmig_wire.h): after its ACK
+ * the destination no longer decides.
  */
 #include <linux/fs.h>
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
 #include <linux/net.h>
+#include <linux/pagemap.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
@@ -20,6 +23,7 @@
 #include "compat.h"
 #include "mem.h"
 #include "session.h"
+#include "state.h"
 #include "xfer.h"
 
 /* A receive result as a reason: EOF inside a record is a cut stream. */
@@ -40,6 +44,10 @@ static u32 vmmig_recv_hello(struct vmmig_wire_rx *rx,
 	ret = vmmig_channel_recv(ch, buf, len);
 	reason = ret ? vmmig_recv_reason(ret) : vmmig_wire_rx_hello(rx, buf, len);
 	kfree(buf);
+	/* Over a socket the outcome is committed: the source must say so. */
+	if (!reason && !vmmig_channel_is_file(ch) &&
+	    !(rx->features & VMMIG_WIRE_F_COMMIT))
+		reason = VMMIG_REASON_BAD_FEATURES;
 	return reason;
 }
 
@@ -78,18 +86,49 @@ static u32 vmmig_recv_blob(struct vmmig_session *s, struct vmmig_channel *ch,
  * A ZERO record: make @count pages from @hva read as zero.  Pages that
  * already do are left alone: most of a fresh destination was never
  * touched, and writing those pages would allocate and clear memory that
- * reads as zero anyway, while reading them maps the shared zero page
- * (private anonymous memory) and costs a copy into @page (PAGE_SIZE).
- * QEMU's destination does the same.
+ * reads as zero anyway.  QEMU's destination does the same.  Reading a page
+ * to find out costs no memory in private anonymous memory (the shared zero
+ * page is mapped), but would allocate one in shared file memory (memfd,
+ * shmem): there a page the page cache does not hold is a hole, which reads
+ * as zero, and is not read at all.
  */
 static int vmmig_recv_zero(unsigned long hva, u64 count, void *page)
 {
-	for (; count; count--, hva += PAGE_SIZE) {
-		if (copy_from_user(page, (const void __user *)hva, PAGE_SIZE))
+	struct mm_struct *mm = current->mm;
+
+	while (count) {
+		struct file *file = NULL;
+		struct vm_area_struct *vma;
+		pgoff_t index = 0;
+		u64 n;
+
+		mmap_read_lock(mm);
+		vma = vma_lookup(mm, hva);
+		if (!vma) {
+			mmap_read_unlock(mm);
 			return -EFAULT;
-		if (memchr_inv(page, 0, PAGE_SIZE) &&
-		    clear_user((void __user *)hva, PAGE_SIZE))
-			return -EFAULT;
+		}
+		n = min_t(u64, count, (vma->vm_end - hva) >> PAGE_SHIFT);
+		if (vma->vm_file && (vma->vm_flags & VM_SHARED)) {
+			file = get_file(vma->vm_file);
+			index = linear_page_index(vma, hva);
+		}
+		mmap_read_unlock(mm);
+
+		for (; n; n--, count--, hva += PAGE_SIZE, index++) {
+			if (file && !xa_load(&file->f_mapping->i_pages, index))
+				continue;
+			if (copy_from_user(page, (const void __user *)hva,
+					   PAGE_SIZE) ||
+			    (memchr_inv(page, 0, PAGE_SIZE) &&
+			     clear_user((void __user *)hva, PAGE_SIZE))) {
+				if (file)
+					fput(file);
+				return -EFAULT;
+			}
+		}
+		if (file)
+			fput(file);
 	}
 	return 0;
 }
@@ -117,6 +156,7 @@ static u32 vmmig_recv_record(struct vmmig_session *s, struct vmmig_channel *ch,
 			     const struct vmmig_wire_rec *rec, loff_t *blob_pos,
 			     void *page)
 {
+	struct vmmig_wire_commit commit;
 	struct vmmig_wire_round round;
 	struct vmmig_wire_dest d;
 	struct vmmig_wire_end end;
@@ -138,6 +178,7 @@ static u32 vmmig_recv_record(struct vmmig_session *s, struct vmmig_channel *ch,
 		if (ret)
 			return ret == -EFAULT ? VMMIG_REASON_IO_ERROR :
 						vmmig_recv_reason(ret);
+		vmmig_wire_rx_done(rx, rec);
 		atomic64_add(d.count, &s->stats.pages);
 		atomic64_add(len, &s->stats.bytes);
 		return VMMIG_REASON_NONE;
@@ -145,13 +186,16 @@ static u32 vmmig_recv_record(struct vmmig_session *s, struct vmmig_channel *ch,
 		hva = vmmig_mem_hva(mem, d.slot_index, d.page_offset);
 		if (vmmig_recv_zero(hva, d.count, page))
 			return VMMIG_REASON_IO_ERROR;
+		vmmig_wire_rx_done(rx, rec);
 		atomic64_add(d.count, &s->stats.pages);
 		atomic64_add(d.count, &s->stats.zero_pages);
 		return VMMIG_REASON_NONE;
 	case VMMIG_WIRE_BLOB:
 		reason = vmmig_recv_blob(s, ch, len, blob_pos);
-		if (!reason)
+		if (!reason) {
+			vmmig_wire_rx_done(rx, rec);
 			atomic64_add(len, &s->stats.blob_bytes);
+		}
 		return reason;
 	case VMMIG_WIRE_ROUND:
 		ret = vmmig_channel_recv(ch, &round, sizeof(round));
@@ -171,6 +215,11 @@ static u32 vmmig_recv_record(struct vmmig_session *s, struct vmmig_channel *ch,
 		if (ret)
 			return vmmig_recv_reason(ret);
 		return vmmig_wire_rx_end(rx, &end);
+	case VMMIG_WIRE_COMMIT:
+		ret = vmmig_channel_recv(ch, &commit, sizeof(commit));
+		if (ret)
+			return vmmig_recv_reason(ret);
+		return vmmig_wire_rx_commit(rx, &commit);
 	}
 	return VMMIG_REASON_BAD_RECORD_TYPE;	/* vmmig_wire_rx_rec() let it by */
 }
@@ -187,12 +236,47 @@ static int vmmig_recv_ack(struct vmmig_channel *ch, u32 status, u64 pages)
 			      false);
 }
 
+/*
+ * A stream saved to a file ends at END: bytes after it (an old, longer
+ * file overwritten by a shorter save) make it suspect.
+ */
+static u32 vmmig_recv_file_eof(struct vmmig_channel *ch)
+{
+	u8 byte;
+	int ret = vmmig_channel_recv(ch, &byte, 1);
+
+	if (ret == 1)
+		return VMMIG_REASON_NONE;
+	return ret ? vmmig_recv_reason(ret) : VMMIG_REASON_TRAILING_DATA;
+}
+
+/*
+ * END passed its checks: acknowledge the stream.  Over a socket the
+ * destination is then committing (cancel refused) and waits for the
+ * source's COMMIT; a session cancelled before this point says so instead.
+ */
+static u32 vmmig_recv_end(struct vmmig_session *s, struct vmmig_channel *ch,
+			  struct vmmig_wire_rx *rx, bool *acked)
+{
+	int err;
+
+	if (vmmig_channel_is_file(ch))
+		return vmmig_recv_file_eof(ch);
+	if (!vmmig_session_committing(s))
+		return VMMIG_REASON_CANCEL;
+	err = vmmig_recv_ack(ch, VMMIG_REASON_NONE, rx->pages);
+	*acked = true;
+	return err ? VMMIG_REASON_COMMIT_UNKNOWN : VMMIG_REASON_NONE;
+}
+
 /**
- * vmmig_recv_run() - quick migration, destination side.
+ * vmmig_recv_run() - destination side.
  * @s: a started destination session; runs in its worker with the VMM's mm.
  *
- * Return: VMMIG_REASON_NONE once the whole stream was received, checked and
- * acknowledged; else why not (the source is told the same reason).
+ * Return: VMMIG_REASON_NONE once the whole stream was received, checked,
+ * acknowledged and committed by the source; else why not (before the ACK
+ * the source is told the same reason; after it, anything but the source's
+ * COMMIT leaves the outcome to the source: commit-unknown).
  */
 u32 vmmig_recv_run(struct vmmig_session *s)
 {
@@ -201,6 +285,7 @@ u32 vmmig_recv_run(struct vmmig_session *s)
 	struct vmmig_wire_rec rec;
 	struct vmmig_mem *mem;
 	u32 reason = VMMIG_REASON_NONE;
+	bool acked = false;
 	loff_t blob_pos = 0;
 	void *page;
 	int ret;
@@ -231,19 +316,24 @@ u32 vmmig_recv_run(struct vmmig_session *s)
 		}
 		reason = vmmig_recv_record(s, ch, rx, mem, &rec, &blob_pos,
 					   page);
+		if (!reason && rec.type == VMMIG_WIRE_END)
+			reason = vmmig_recv_end(s, ch, rx, &acked);
 		if (reason)
 			break;
 		cond_resched();
 	}
+	/* After the ACK only the source's own word ends it either way. */
+	if (acked && reason && reason != VMMIG_REASON_PEER_ABORTED)
+		reason = VMMIG_REASON_COMMIT_UNKNOWN;
 
-	/* A socket peer learns the outcome; a saved file has no reader. */
-	if (!vmmig_channel_is_file(ch)) {
-		ret = vmmig_recv_ack(ch, reason, rx->pages);
-		if (!reason && ret)
-			reason = vmmig_channel_reason(ret);
-		if (reason)
-			vmmig_channel_shutdown(ch);
-	}
+	/*
+	 * A socket peer learns why the stream failed; a saved file has no
+	 * reader.  A session ended from here (cancel, session-del, the VMM
+	 * gone) just closes the channel: the source sees its peer go.
+	 */
+	if (!vmmig_channel_is_file(ch) && !acked && reason &&
+	    !vmmig_state_is_final(READ_ONCE(s->state)))
+		vmmig_recv_ack(ch, reason, rx->pages);
 	kfree(page);
 	kfree(rx);
 	vmmig_mem_free(mem);

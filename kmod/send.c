@@ -11,6 +11,7 @@
 #include <linux/highmem.h>
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/net.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -37,6 +38,9 @@ int vmmig_send_rec(struct vmmig_channel *ch, u8 type, u32 slot, u64 gfn,
 }
 
 bool vmmig_zero_detect = true;
+module_param_named(zero_detect, vmmig_zero_detect, bool, 0644);
+MODULE_PARM_DESC(zero_detect,
+		 "Send all-zero pages as header-only records (default on)");
 
 static bool vmmig_page_is_zero(struct page *page)
 {
@@ -194,7 +198,8 @@ u32 vmmig_send_blob(struct vmmig_session *s, struct vmmig_channel *ch)
  *	there.
  *
  * Every record is checked before it counts (vmmig_wire_peer_rec(),
- * vmmig_wire_peer_progress()).  The ACK stays in @peer->buf: only
+ * vmmig_wire_peer_progress()), and no more PROGRESS records are taken than
+ * ROUNDs were sent: a destination cannot keep the source here.  The ACK stays in @peer->buf: only
  * vmmig_send_wait_ack() may take it, after END.
  *
  * Return: VMMIG_REASON_NONE, or why the stream must be given up.
@@ -233,9 +238,11 @@ u32 vmmig_send_peer_rx(struct vmmig_channel *ch, struct vmmig_peer *peer,
 		}
 		reason = vmmig_wire_peer_progress((void *)(rec + 1),
 						  peer->round_sent, ch->sent,
+						  peer->asked - peer->answered,
 						  &peer->round, &peer->bytes);
 		if (reason)
 			return reason;
+		peer->answered++;
 		peer->have = 0;
 	}
 	return VMMIG_REASON_NONE;
@@ -264,6 +271,34 @@ static u32 vmmig_send_wait_ack(struct vmmig_channel *ch,
 	u32 reason = vmmig_send_peer_rx(ch, peer, true);
 
 	return reason ? reason : vmmig_send_ack_reason(peer, pages);
+}
+
+/**
+ * vmmig_send_commit() - the destination acknowledged the whole stream:
+ * commit (the source completes; the VM is the destination's now) and tell
+ * it so, or, if the session was cancelled meanwhile, tell it that.
+ * @s: a source session, from its worker.
+ * @ch: its channel.
+ *
+ * A COMMIT that does not arrive leaves the destination without an
+ * outcome (reason commit-unknown), never with a wrong one.
+ *
+ * Return: VMMIG_REASON_NONE if committed (the session completed), else
+ * VMMIG_REASON_CANCEL.
+ */
+u32 vmmig_send_commit(struct vmmig_session *s, struct vmmig_channel *ch)
+{
+	bool committed = vmmig_session_commit(s);
+	struct vmmig_wire_commit c = {
+		.status = cpu_to_be32(committed ? VMMIG_REASON_NONE :
+				      VMMIG_REASON_CANCEL),
+		.pages = cpu_to_be64(atomic64_read(&s->stats.pages)),
+	};
+
+	if (!vmmig_channel_is_file(ch))
+		vmmig_send_rec(ch, VMMIG_WIRE_COMMIT, 0, 0, 0, &c, sizeof(c),
+			       false);
+	return committed ? VMMIG_REASON_NONE : VMMIG_REASON_CANCEL;
 }
 
 /* HELLO: the layout, and what the stream will use. */
@@ -310,11 +345,12 @@ u32 vmmig_send_end(struct vmmig_session *s, struct vmmig_channel *ch,
 
 /**
  * vmmig_send_run() - quick migration, source side: HELLO, every page, END,
- * then wait for the destination's acknowledgment (or, saving to a file,
- * for the file to reach storage).
+ * then wait for the destination's acknowledgment and commit (or, saving
+ * to a file, wait for the file to reach storage).
  * @s: a started source session; runs in its worker with the VMM's mm.
  *
- * Return: VMMIG_REASON_NONE once the destination acknowledged everything.
+ * Return: VMMIG_REASON_NONE once the destination acknowledged everything
+ * (the session completed then).
  */
 u32 vmmig_send_run(struct vmmig_session *s)
 {
@@ -333,13 +369,17 @@ u32 vmmig_send_run(struct vmmig_session *s)
 	if (!pages)
 		goto out;
 
-	reason = vmmig_send_hello(ch, mem, 0);
+	if (!vmmig_channel_is_file(ch))
+		peer.features = VMMIG_WIRE_F_COMMIT;
+	reason = vmmig_send_hello(ch, mem, peer.features);
 	if (!reason)
 		reason = vmmig_send_memory(s, ch, mem, pages);
 	if (!reason && s->blob_file)
 		reason = vmmig_send_blob(s, ch);
 	if (!reason)
 		reason = vmmig_send_end(s, ch, &peer);
+	if (!reason)
+		reason = vmmig_send_commit(s, ch);
 out:
 	kvfree(pages);
 	vmmig_mem_free(mem);

@@ -2,11 +2,17 @@
 /*
  * Migration sessions.  Lifetime and locking rules are in session.h.
  */
+#include <linux/cgroup.h>
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/kthread.h>
+#include <linux/memcontrol.h>
+#include <linux/moduleparam.h>
 #include <linux/net.h>
 #include <linux/pid.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
@@ -20,25 +26,37 @@
 #include "state.h"
 #include "xfer.h"
 
-unsigned int vmmig_max_sessions = 2;
+unsigned int vmmig_max_sessions = 4;
+module_param_named(max_sessions, vmmig_max_sessions, uint, 0644);
+MODULE_PARM_DESC(max_sessions,
+		 "Most migration sessions in one network namespace at once (default 4; 0 refuses new sessions)");
 
 static DEFINE_MUTEX(vmmig_registry_lock);
 static DEFINE_XARRAY_ALLOC1(vmmig_registry);
 static u32 vmmig_next_id;		/* under vmmig_registry_lock */
-static unsigned int vmmig_nr_linked;	/* under vmmig_registry_lock */
+static u32 vmmig_registry_gen;		/* under vmmig_registry_lock */
 static bool vmmig_unloading;		/* under vmmig_registry_lock */
 static atomic_t vmmig_nr_alive = ATOMIC_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(vmmig_reaped_wq);
+
+/* Reaps and the watchdog: they may wait for a worker, so not system_wq. */
+static struct workqueue_struct *vmmig_wq;
 
 #define VMMIG_WATCHDOG_PERIOD	HZ
+/* How long session-new waits for the last session of its VM to go. */
+#define VMMIG_REAP_WAIT		(5 * HZ)
 static void vmmig_watchdog(struct work_struct *work);
 static DECLARE_DELAYED_WORK(vmmig_watchdog_work, vmmig_watchdog);
+static void vmmig_session_reap_work(struct work_struct *work);
 
 /**
  * vmmig_session_alloc() - a new, unregistered session in state new.
  * @role: VMMIG_ROLE_SOURCE or VMMIG_ROLE_DESTINATION.
  *
- * The caller fills the VM, channels and parameters, then registers it; on
- * any failure it just puts it.
+ * Called in the VMM's context (session-new): the session keeps the VMM's
+ * credentials and RLIMIT_FSIZE for its worker.  The caller fills the VM,
+ * channels and parameters, then registers it; on any failure it just puts
+ * it.
  *
  * Return: the session with one reference, or NULL.
  */
@@ -52,11 +70,16 @@ struct vmmig_session *vmmig_session_alloc(u32 role)
 	s->role = role;
 	s->state = VMMIG_STATE_NEW;
 	s->vmm_pid = get_task_pid(current, PIDTYPE_TGID);
+	s->cred = get_current_cred();
+	task_lock(current->group_leader);
+	s->fsize = current->signal->rlim[RLIMIT_FSIZE];
+	task_unlock(current->group_leader);
 	kref_init(&s->ref);
 	mutex_init(&s->lock);
 	init_waitqueue_head(&s->wq);
+	INIT_WORK(&s->reap_work, vmmig_session_reap_work);
+	init_completion(&s->reaped);
 	vmmig_dirty_init(&s->dirty, &s->vm);
-	INIT_LIST_HEAD(&s->reap_node);
 	vmmig_params_init(&s->params);
 	atomic_inc(&vmmig_nr_alive);
 	return s;
@@ -72,7 +95,11 @@ static void vmmig_session_free(struct kref *ref)
 		fput(s->blob_file);
 	for (i = 0; i < s->nr_channels; i++)
 		vmmig_channel_release(&s->channels[i]);
+	vmmig_dirty_release(&s->dirty);
 	vmmig_vm_release(&s->vm);
+	if (read_pnet(&s->net))
+		put_net_track(read_pnet(&s->net), &s->ns_tracker);
+	put_cred(s->cred);
 	put_pid(s->vmm_pid);
 	mutex_destroy(&s->lock);
 	kfree(s);
@@ -86,7 +113,10 @@ void vmmig_session_put(struct vmmig_session *s)
 		kref_put(&s->ref, vmmig_session_free);
 }
 
-/* Is @kvm already in a session?  Caller holds vmmig_registry_lock. */
+/*
+ * The session of @kvm, if any: linked, or unlinked and not reaped yet (its
+ * worker may still use the VM).  Caller holds vmmig_registry_lock.
+ */
 static struct vmmig_session *vmmig_find_vm(const struct kvm *kvm)
 {
 	struct vmmig_session *s;
@@ -99,6 +129,35 @@ static struct vmmig_session *vmmig_find_vm(const struct kvm *kvm)
 	return NULL;
 }
 
+/* Linked sessions of @net.  Caller holds vmmig_registry_lock. */
+static unsigned int vmmig_count_net(const struct net *net)
+{
+	struct vmmig_session *s;
+	unsigned long id;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&vmmig_registry_lock);
+	xa_for_each(&vmmig_registry, id, s)
+		if (!s->unlinked && net_eq(vmmig_session_net(s), net))
+			n++;
+	return n;
+}
+
+/* Wait (killable, bounded) until the registry has no session of @kvm. */
+static int vmmig_wait_vm_free(const struct kvm *kvm)
+{
+	long ret;
+
+	ret = wait_event_killable_timeout(vmmig_reaped_wq, ({
+		bool busy;
+
+		mutex_lock(&vmmig_registry_lock);
+		busy = vmmig_find_vm(kvm);
+		mutex_unlock(&vmmig_registry_lock);
+		!busy; }), VMMIG_REAP_WAIT);
+	return ret < 0 ? ret : 0;
+}
+
 /**
  * vmmig_session_register() - give a filled session an id and publish it.
  * @s: from vmmig_session_alloc(), with VM and channels set.
@@ -107,33 +166,46 @@ static struct vmmig_session *vmmig_find_vm(const struct kvm *kvm)
  * @extack: error report.
  *
  * On success the registry holds its own reference; the caller keeps and
- * must put its own.
+ * must put its own.  The limit max_sessions applies per network namespace,
+ * so that no namespace (an unprivileged user's, say) can take the host's
+ * sessions.
  *
- * Return: 0, -EBUSY (session limit or VM taken), -ESHUTDOWN (unloading) or
- * an xarray error.
+ * Return: 0, -EBUSY (session limit, or VM taken), -ESHUTDOWN (unloading),
+ * -EINTR or an xarray error.
  */
 int vmmig_session_register(struct vmmig_session *s, struct net *net,
 			   u32 owner_portid, struct netlink_ext_ack *extack)
 {
 	unsigned int max = READ_ONCE(vmmig_max_sessions);
+	struct vmmig_session *other;
+	bool waited = false;
 	int err;
 
-	write_pnet(&s->net, net);
 	s->owner_portid = owner_portid;
-
+again:
 	mutex_lock(&vmmig_registry_lock);
 	if (vmmig_unloading) {
 		NL_SET_ERR_MSG(extack, "vmmig is being unloaded");
 		err = -ESHUTDOWN;
 		goto out_unlock;
 	}
-	if (vmmig_nr_linked >= max) {
+	if (vmmig_count_net(net) >= max) {
 		NL_SET_ERR_MSG(extack,
-			       "session limit reached (module parameter max_sessions)");
+			       "session limit of this network namespace reached (module parameter max_sessions)");
 		err = -EBUSY;
 		goto out_unlock;
 	}
-	if (vmmig_find_vm(s->vm.kvm)) {
+	other = vmmig_find_vm(s->vm.kvm);
+	if (other && other->unlinked && !waited) {
+		/* Its last session is going: wait for it, once. */
+		mutex_unlock(&vmmig_registry_lock);
+		err = vmmig_wait_vm_free(s->vm.kvm);
+		if (err)
+			return err;
+		waited = true;
+		goto again;
+	}
+	if (other) {
 		NL_SET_ERR_MSG(extack, "vm-fd: this VM already has a session");
 		err = -EBUSY;
 		goto out_unlock;
@@ -143,11 +215,12 @@ int vmmig_session_register(struct vmmig_session *s, struct net *net,
 	if (err < 0)
 		goto out_unlock;
 	err = 0;
+	write_pnet(&s->net, get_net_track(net, &s->ns_tracker, GFP_KERNEL));
 	kref_get(&s->ref);
-	vmmig_nr_linked++;
+	vmmig_registry_gen++;
 	/* Nobody else can see @s before the registry lock is dropped. */
 	vmmig_nl_notify_state(s, 0);
-	queue_delayed_work(system_wq, &vmmig_watchdog_work,
+	queue_delayed_work(vmmig_wq, &vmmig_watchdog_work,
 			   VMMIG_WATCHDOG_PERIOD);
 out_unlock:
 	mutex_unlock(&vmmig_registry_lock);
@@ -167,7 +240,7 @@ struct vmmig_session *vmmig_session_lookup(struct net *net, u32 id)
 
 	mutex_lock(&vmmig_registry_lock);
 	s = xa_load(&vmmig_registry, id);
-	if (s && net_eq(vmmig_session_net(s), net))
+	if (s && !s->unlinked && net_eq(vmmig_session_net(s), net))
 		kref_get(&s->ref);
 	else
 		s = NULL;
@@ -188,7 +261,7 @@ struct vmmig_session *vmmig_session_next(struct net *net, unsigned long *id)
 
 	mutex_lock(&vmmig_registry_lock);
 	xa_for_each_start(&vmmig_registry, *id, s, *id) {
-		if (net_eq(vmmig_session_net(s), net)) {
+		if (!s->unlinked && net_eq(vmmig_session_net(s), net)) {
 			kref_get(&s->ref);
 			goto out;
 		}
@@ -199,14 +272,26 @@ out:
 	return s;
 }
 
-unsigned int vmmig_sessions_count(void)
+/* Sessions in @net now. */
+unsigned int vmmig_sessions_count(struct net *net)
 {
 	unsigned int n;
 
 	mutex_lock(&vmmig_registry_lock);
-	n = vmmig_nr_linked;
+	n = vmmig_count_net(net);
 	mutex_unlock(&vmmig_registry_lock);
 	return n;
+}
+
+/* Moves on whenever a session is linked or unlinked (dump consistency). */
+u32 vmmig_sessions_generation(void)
+{
+	u32 gen;
+
+	mutex_lock(&vmmig_registry_lock);
+	gen = vmmig_registry_gen;
+	mutex_unlock(&vmmig_registry_lock);
+	return gen;
 }
 
 /* Move @s to @to, recording @reason, and announce it. */
@@ -230,7 +315,7 @@ static int vmmig_session_move(struct vmmig_session *s, u32 to, u32 reason)
 	return 0;
 }
 
-/* Wake a worker blocked on a channel: shut the sockets down. */
+/* Tell the peer at once: shut the sockets down.  The worker's only. */
 static void vmmig_session_kick(struct vmmig_session *s)
 {
 	unsigned int i;
@@ -239,14 +324,46 @@ static void vmmig_session_kick(struct vmmig_session *s)
 		vmmig_channel_shutdown(&s->channels[i]);
 }
 
+/*
+ * End @s as cancelled with @reason unless it already ended, and interrupt
+ * its worker.  Never waits for the worker, nor for its I/O.
+ */
+static void vmmig_session_end(struct vmmig_session *s, u32 reason)
+{
+	mutex_lock(&s->lock);
+	if (!vmmig_state_is_final(s->state)) {
+		vmmig_session_move(s, VMMIG_STATE_CANCELLED, reason);
+		if (s->worker)
+			send_sig(SIGKILL, s->worker, 1);
+	}
+	mutex_unlock(&s->lock);
+}
+
+/* The worker runs as the VMM: its credentials and file size limit. */
+static void vmmig_worker_as_vmm(struct vmmig_session *s)
+{
+	task_lock(current->group_leader);
+	current->signal->rlim[RLIMIT_FSIZE] = s->fsize;
+	task_unlock(current->group_leader);
+	/* Teardown interrupts the worker's waits with SIGKILL. */
+	allow_signal(SIGKILL);
+}
+
 /* The worker: move the stream, then end the session by the outcome. */
 static int vmmig_session_worker(void *arg)
 {
 	struct vmmig_session *s = arg;
 	struct mm_struct *mm = s->vm.kvm->mm;
 	u32 reason = VMMIG_REASON_VM_GONE;
+	struct mem_cgroup *memcg, *old_memcg;
+	const struct cred *old_cred;
 
+	vmmig_worker_as_vmm(s);
+	old_cred = override_creds(s->cred);
 	if (mmget_not_zero(mm)) {
+		/* What the worker allocates is the VMM's (kthreads are exempt). */
+		memcg = get_mem_cgroup_from_mm(mm);
+		old_memcg = set_active_memcg(memcg);
 		kthread_use_mm(mm);
 		if (s->role == VMMIG_ROLE_DESTINATION)
 			reason = vmmig_recv_run(s);
@@ -255,8 +372,11 @@ static int vmmig_session_worker(void *arg)
 		else
 			reason = vmmig_send_run(s);
 		kthread_unuse_mm(mm);
+		set_active_memcg(old_memcg);
+		mem_cgroup_put(memcg);
 		mmput(mm);
 	}
+	revert_creds(old_cred);
 
 	/* Failed: the peer learns it from the closed channel at once. */
 	if (reason)
@@ -274,6 +394,8 @@ static int vmmig_session_worker(void *arg)
  * vmmig_session_start() - start a new session: run its worker.
  * @s: the session.
  * @extack: error report.
+ *
+ * Runs in the VMM's context: the worker joins its cgroups and CPUs.
  *
  * Return: 0, -EALREADY if it was started (or ended) before, -EOPNOTSUPP
  * for a session of several channels (not yet), or the error of creating
@@ -299,9 +421,6 @@ int vmmig_session_start(struct vmmig_session *s,
 		err = -EOPNOTSUPP;
 		goto out_unlock;
 	}
-	for (i = 0; i < s->nr_channels; i++)
-		vmmig_channel_prepare(&s->channels[i],
-				      s->params.peer_timeout_ms);
 	worker = kthread_create(vmmig_session_worker, s, "vmmig-%s/%u",
 				s->role == VMMIG_ROLE_SOURCE ? "tx" : "rx",
 				s->id);
@@ -310,6 +429,17 @@ int vmmig_session_start(struct vmmig_session *s,
 		err = PTR_ERR(worker);
 		goto out_unlock;
 	}
+	err = cgroup_attach_task_all(current, worker);
+	if (err) {
+		NL_SET_ERR_MSG(extack,
+			       "cannot move the session's thread into the VMM's cgroups");
+		kthread_stop(worker);
+		goto out_unlock;
+	}
+	set_cpus_allowed_ptr(worker, current->cpus_ptr);
+	for (i = 0; i < s->nr_channels; i++)
+		vmmig_channel_prepare(&s->channels[i],
+				      s->params.peer_timeout_ms);
 	/* Teardown kthread_stop()s it even after it returned. */
 	get_task_struct(worker);
 	s->worker = worker;
@@ -320,7 +450,7 @@ out_unlock:
 	return err;
 }
 
-/* Stop the worker (the state is final): kick it, wait for it. */
+/* Reap: wait for the worker, which the final state and SIGKILL stopped. */
 static void vmmig_session_stop_worker(struct vmmig_session *s)
 {
 	struct task_struct *worker;
@@ -331,18 +461,8 @@ static void vmmig_session_stop_worker(struct vmmig_session *s)
 	mutex_unlock(&s->lock);
 	if (!worker)
 		return;
-	vmmig_session_kick(s);
 	kthread_stop(worker);
 	put_task_struct(worker);
-}
-
-/* End @s as cancelled with @reason unless it already ended. */
-static void vmmig_session_end(struct vmmig_session *s, u32 reason)
-{
-	mutex_lock(&s->lock);
-	if (!vmmig_state_is_final(s->state))
-		vmmig_session_move(s, VMMIG_STATE_CANCELLED, reason);
-	mutex_unlock(&s->lock);
 }
 
 /**
@@ -350,7 +470,8 @@ static void vmmig_session_end(struct vmmig_session *s, u32 reason)
  * @s: the session.
  * @extack: error report.
  *
- * Return: 0 or -EALREADY if it has ended.
+ * Return: 0, -EALREADY if it has ended, -EBUSY for a destination that
+ * acknowledged the stream (the source decides the outcome now).
  */
 int vmmig_session_cancel(struct vmmig_session *s,
 			 struct netlink_ext_ack *extack)
@@ -361,14 +482,55 @@ int vmmig_session_cancel(struct vmmig_session *s,
 	if (vmmig_state_is_final(s->state)) {
 		NL_SET_ERR_MSG(extack, "session has already ended");
 		err = -EALREADY;
-	} else {
-		vmmig_session_move(s, VMMIG_STATE_CANCELLED,
-				   VMMIG_REASON_CANCEL);
-		if (s->worker)
-			vmmig_session_kick(s);
+	} else if (s->committing) {
+		NL_SET_ERR_MSG(extack,
+			       "session is committing: the destination acknowledged the stream, the source decides the outcome");
+		err = -EBUSY;
 	}
 	mutex_unlock(&s->lock);
+	if (!err)
+		vmmig_session_end(s, VMMIG_REASON_CANCEL);
 	return err;
+}
+
+/**
+ * vmmig_session_commit() - a source's commit point: the destination
+ * acknowledged the whole stream; the VM is the destination's from now on.
+ * @s: a source session, from its worker.
+ *
+ * Return: true if @s completed; false if it had ended before (cancelled:
+ * the source aborts, and the destination must not resume).
+ */
+bool vmmig_session_commit(struct vmmig_session *s)
+{
+	bool committed = false;
+
+	mutex_lock(&s->lock);
+	if (!vmmig_state_is_final(s->state)) {
+		vmmig_session_move(s, VMMIG_STATE_COMPLETED, VMMIG_REASON_NONE);
+		committed = true;
+	}
+	mutex_unlock(&s->lock);
+	return committed;
+}
+
+/**
+ * vmmig_session_committing() - a destination is about to acknowledge the
+ * whole stream: from now on only the source ends it (or its VMM going).
+ * @s: a destination session, from its worker.
+ *
+ * Return: true, or false if it had ended before (then it must not ACK).
+ */
+bool vmmig_session_committing(struct vmmig_session *s)
+{
+	bool ok;
+
+	mutex_lock(&s->lock);
+	ok = !vmmig_state_is_final(s->state);
+	if (ok)
+		s->committing = true;
+	mutex_unlock(&s->lock);
+	return ok;
 }
 
 /**
@@ -419,29 +581,50 @@ void vmmig_session_ready(struct vmmig_session *s)
 	mutex_unlock(&s->lock);
 }
 
-/* Take @s out of the registry; its reference passes to the caller. */
+/* Hide @s from lookups; the registry's reference passes to its reap. */
 static bool vmmig_session_unlink(struct vmmig_session *s)
 {
 	lockdep_assert_held(&vmmig_registry_lock);
-	if (xa_load(&vmmig_registry, s->id) != s)
+	if (s->unlinked)
 		return false;
-	xa_erase(&vmmig_registry, s->id);
-	vmmig_nr_linked--;
+	s->unlinked = true;
+	vmmig_registry_gen++;
 	return true;
 }
 
-/* Finish an unlinked session and drop the registry's reference. */
+/*
+ * End an unlinked session and have it reaped: from any context, without
+ * waiting for anything but s->lock.
+ */
 static void vmmig_session_reap(struct vmmig_session *s, u32 reason)
 {
 	vmmig_session_end(s, reason);
+	s->reap_reason = reason;
+	queue_work(vmmig_wq, &s->reap_work);
+}
+
+static void vmmig_session_reap_work(struct work_struct *work)
+{
+	struct vmmig_session *s = container_of(work, struct vmmig_session,
+					       reap_work);
+
 	vmmig_session_stop_worker(s);
-	vmmig_nl_notify_del(s, reason);
+	vmmig_nl_notify_del(s, s->reap_reason);
+	mutex_lock(&vmmig_registry_lock);
+	xa_erase(&vmmig_registry, s->id);
+	mutex_unlock(&vmmig_registry_lock);
+	complete_all(&s->reaped);
+	wake_up_all(&vmmig_reaped_wq);
 	vmmig_session_put(s);
 }
 
 /**
- * vmmig_session_destroy() - session-del: unlink, cancel, announce, put.
+ * vmmig_session_destroy() - session-del: unlink, cancel, reap.
  * @s: a session the caller holds a reference on (kept by the caller).
+ *
+ * Waits a few seconds (killable) for the reap, so that the session is
+ * usually gone, its event sent, when session-del returns; a worker that
+ * takes longer is reaped in the background.
  */
 void vmmig_session_destroy(struct vmmig_session *s)
 {
@@ -452,6 +635,7 @@ void vmmig_session_destroy(struct vmmig_session *s)
 	mutex_unlock(&vmmig_registry_lock);
 	if (unlinked)
 		vmmig_session_reap(s, VMMIG_REASON_DESTROYED);
+	wait_for_completion_killable_timeout(&s->reaped, VMMIG_REAP_WAIT);
 }
 
 /* Unlink every session @match() selects and reap them with @reason. */
@@ -459,21 +643,15 @@ static void vmmig_sessions_reap(bool (*match)(struct vmmig_session *s,
 					      const void *arg),
 				const void *arg, u32 reason)
 {
-	struct vmmig_session *s, *tmp;
+	struct vmmig_session *s;
 	unsigned long id;
-	LIST_HEAD(reap);
 
 	mutex_lock(&vmmig_registry_lock);
 	xa_for_each(&vmmig_registry, id, s) {
-		if (match(s, arg) && vmmig_session_unlink(s))
-			list_add_tail(&s->reap_node, &reap);
+		if (!s->unlinked && match(s, arg) && vmmig_session_unlink(s))
+			vmmig_session_reap(s, reason);
 	}
 	mutex_unlock(&vmmig_registry_lock);
-
-	list_for_each_entry_safe(s, tmp, &reap, reap_node) {
-		list_del_init(&s->reap_node);
-		vmmig_session_reap(s, reason);
-	}
 }
 
 struct vmmig_owner {
@@ -493,26 +671,14 @@ static bool vmmig_match_owner(struct vmmig_session *s, const void *arg)
  * vmmig_sessions_owner_gone() - the netlink socket @portid in @net closed.
  * @net: its namespace.
  * @portid: its port.
+ *
+ * Runs in the netlink notifier chain: reaps in the background.
  */
 void vmmig_sessions_owner_gone(struct net *net, u32 portid)
 {
 	struct vmmig_owner o = { .net = net, .portid = portid };
 
 	vmmig_sessions_reap(vmmig_match_owner, &o, VMMIG_REASON_OWNER_GONE);
-}
-
-static bool vmmig_match_net(struct vmmig_session *s, const void *arg)
-{
-	return net_eq(vmmig_session_net(s), arg);
-}
-
-/**
- * vmmig_sessions_net_gone() - @net is being dismantled.
- * @net: the namespace.
- */
-void vmmig_sessions_net_gone(struct net *net)
-{
-	vmmig_sessions_reap(vmmig_match_net, net, VMMIG_REASON_NETNS_GONE);
 }
 
 static bool vmmig_match_orphan(struct vmmig_session *s, const void *arg)
@@ -527,30 +693,25 @@ static bool vmmig_match_all(struct vmmig_session *s, const void *arg)
 
 static void vmmig_watchdog(struct work_struct *work)
 {
-	bool again;
-
 	vmmig_sessions_reap(vmmig_match_orphan, NULL, VMMIG_REASON_VM_GONE);
 
 	mutex_lock(&vmmig_registry_lock);
-	again = vmmig_nr_linked && !vmmig_unloading;
-	if (again)
-		queue_delayed_work(system_wq, &vmmig_watchdog_work,
+	if (!xa_empty(&vmmig_registry) && !vmmig_unloading)
+		queue_delayed_work(vmmig_wq, &vmmig_watchdog_work,
 				   VMMIG_WATCHDOG_PERIOD);
 	mutex_unlock(&vmmig_registry_lock);
 }
 
 int vmmig_sessions_init(void)
 {
-	mutex_lock(&vmmig_registry_lock);
-	vmmig_unloading = false;
-	mutex_unlock(&vmmig_registry_lock);
-	return 0;
+	vmmig_wq = alloc_workqueue("vmmig", WQ_UNBOUND, 0);
+	return vmmig_wq ? 0 : -ENOMEM;
 }
 
 /**
  * vmmig_sessions_shutdown() - module unload: refuse new sessions, destroy
  * every session (announcing it while the family is still registered) and
- * stop the watchdog.
+ * wait until every worker has stopped.
  */
 void vmmig_sessions_shutdown(void)
 {
@@ -560,13 +721,16 @@ void vmmig_sessions_shutdown(void)
 
 	vmmig_sessions_reap(vmmig_match_all, NULL, VMMIG_REASON_UNLOAD);
 	cancel_delayed_work_sync(&vmmig_watchdog_work);
+	flush_workqueue(vmmig_wq);
 }
 
 /**
- * vmmig_sessions_wait_freed() - wait until every session object is freed
- * (the last netlink handler has dropped its reference).
+ * vmmig_sessions_exit() - module unload, after the family is gone: wait
+ * until every session object is freed (the last netlink handler has
+ * dropped its reference), then drop the workqueue.
  */
-void vmmig_sessions_wait_freed(void)
+void vmmig_sessions_exit(void)
 {
 	wait_var_event(&vmmig_nr_alive, !atomic_read(&vmmig_nr_alive));
+	destroy_workqueue(vmmig_wq);
 }

@@ -6,43 +6,60 @@
  * --------
  * A session is reference counted (@ref).  The registry (an xarray of every
  * session on the host, keyed by id) holds one reference from
- * vmmig_session_register() until the session is unlinked; netlink handlers
+ * vmmig_session_register() until the session is reaped; netlink handlers
  * hold one for the length of a request.  The last vmmig_session_put() drops
- * the VM and socket files and frees the session.
+ * the VM and socket files, the network namespace and the credentials, and
+ * frees the session.
  *
- * A session is unlinked, cancelled if it has not ended, and announced as
- * destroyed when any of these happens:
+ * A session is unlinked (@unlinked: invisible to lookups, dumps and the
+ * limits), ended as cancelled if it has not ended, and reaped when any of
+ * these happens:
  *  - session-del;
  *  - the netlink socket that created it is released (the VMM exited or
  *    closed its libvmmig handle): reason owner-gone;
  *  - every file descriptor of the VM but vmmig's own is closed (found by a
  *    once-a-second watchdog): reason vm-gone;
- *  - its network namespace is dismantled: reason netns-gone;
  *  - the module is unloaded: reason unload.
+ * A session holds its network namespace, which therefore outlives it.
  *
  * Workers
  * -------
  * session-start runs the session's worker thread (vmmig-tx/ID on the
  * source, vmmig-rx/ID on the destination), which moves the stream with the
- * VMM's mm in use and ends the session completed or failed.  The session
- * does not hold the worker nor the worker the session: teardown (cancel,
- * session-del, owner gone, ...) first makes the state final, then shuts the
- * channels down so that a worker blocked on a socket returns, then
- * kthread_stop()s it, all before the registry's reference is dropped.
+ * VMM's mm in use, the VMM's credentials and RLIMIT_FSIZE, in the VMM's
+ * cgroups and on its CPUs, charging what it allocates to the VMM's memory
+ * cgroup; it ends the session completed or failed.  The session does not
+ * hold the worker nor the worker the session.
+ *
+ * Teardown never waits for a worker in a context others share (the netlink
+ * notifier, the watchdog, netlink requests): ending a session makes its
+ * state final and, if it had not ended, sends the worker SIGKILL, which
+ * interrupts whatever it waits for (a socket, a file on FUSE or NFS, a
+ * page fault); the worker then shuts its channels down so the peer learns
+ * at once.  A reap (@reap_work, on vmmig's own workqueue) then
+ * kthread_stop()s the worker, announces the session's end, takes it out of
+ * the registry and drops the registry's reference.  Until then its VM
+ * counts as taken: a new session for it waits for the reap.
  *
  * Locking
  * -------
- * vmmig_registry_lock (mutex) protects the registry, the session count and
- * the unloading flag.  session->lock (mutex) protects state, reason and the
- * timestamps, and serialises state events so they leave in order; the data
- * path may read state without it (READ_ONCE) to notice a cancel or a
- * switchover.  Order: vmmig_registry_lock, then session->lock; never the
- * other way round.  session->dirty.lock is taken alone (see dirty.h).
+ * vmmig_registry_lock (mutex) protects the registry, @unlinked and the
+ * unloading flag.  session->lock (mutex) protects state, reason, the
+ * timestamps, @worker and @committing, and serialises state events so they
+ * leave in order; the data path may read state without it (READ_ONCE) to
+ * notice a cancel or a switchover.  Order: vmmig_registry_lock, then
+ * session->lock; never the other way round.  Neither is held across socket
+ * or file I/O.  session->dirty.lock is taken alone (see dirty.h).
  *
  * Live migration: session-switchover (the VMM's, in state active or
  * ready) moves the session to switchover and wakes @wq; the worker sends
  * the rest and completes.  session-ring-full and session-dirty run in
  * VMM threads against @dirty while the worker runs.
+ *
+ * The commit point (see vmmig_wire.h): a source completes as soon as the
+ * destination's ACK passed its checks, before it cleans up; a destination
+ * that sent its ACK is @committing: cancel is refused, and it completes
+ * only on the source's COMMIT.
  */
 #ifndef _VMMIG_SESSION_H
 #define _VMMIG_SESSION_H
@@ -51,17 +68,20 @@
 #include <linux/kref.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
+#include <linux/completion.h>
 #include <linux/mutex.h>
+#include <linux/resource.h>
 #include <linux/vmmig.h>
-#include <net/net_namespace.h>
-
 #include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <net/net_namespace.h>
 
 #include "channel.h"
 #include "dirty.h"
 #include "params.h"
 #include "vm.h"
 
+struct cred;
 struct netlink_ext_ack;
 struct pid;
 
@@ -94,8 +114,11 @@ struct vmmig_session {
 	u32 id;
 	u32 role;
 	possible_net_t net;
+	netns_tracker ns_tracker;
 	u32 owner_portid;
 	struct pid *vmm_pid;
+	const struct cred *cred;	/* the VMM's, for the worker */
+	struct rlimit fsize;		/* the VMM's RLIMIT_FSIZE */
 	struct vmmig_params params;
 	struct vmmig_vm vm;
 	unsigned int nr_channels;
@@ -103,7 +126,10 @@ struct vmmig_session {
 	struct file *blob_file;		/* VMM state to send / receive into */
 
 	struct kref ref;
-	struct list_head reap_node;	/* private to one teardown pass */
+	bool unlinked;			/* under vmmig_registry_lock */
+	struct work_struct reap_work;
+	u32 reap_reason;		/* set before @reap_work is queued */
+	struct completion reaped;	/* out of the registry */
 
 	struct mutex lock;		/* see Locking above */
 	u32 state;			/* enum vmmig_state, under @lock */
@@ -112,6 +138,7 @@ struct vmmig_session {
 	ktime_t ended;			/* under @lock; 0 until final */
 	struct task_struct *worker;	/* under @lock; set by start */
 	ktime_t switchover_at;		/* under @lock; session-switchover */
+	bool committing;		/* under @lock; destination ACKed */
 
 	/* Live source: dirty tracking (own lock), throttle share in %. */
 	struct vmmig_dirty dirty;
@@ -128,6 +155,8 @@ struct vmmig_session *vmmig_session_alloc(u32 role);
 void vmmig_session_put(struct vmmig_session *s);
 int vmmig_session_register(struct vmmig_session *s, struct net *net,
 			   u32 owner_portid, struct netlink_ext_ack *extack);
+bool vmmig_session_commit(struct vmmig_session *s);
+bool vmmig_session_committing(struct vmmig_session *s);
 
 struct vmmig_session *vmmig_session_lookup(struct net *net, u32 id);
 struct vmmig_session *vmmig_session_next(struct net *net, unsigned long *id);
@@ -142,12 +171,12 @@ void vmmig_session_ready(struct vmmig_session *s);
 void vmmig_session_destroy(struct vmmig_session *s);
 
 void vmmig_sessions_owner_gone(struct net *net, u32 portid);
-void vmmig_sessions_net_gone(struct net *net);
-unsigned int vmmig_sessions_count(void);
+unsigned int vmmig_sessions_count(struct net *net);
+u32 vmmig_sessions_generation(void);
 
 int vmmig_sessions_init(void);
 void vmmig_sessions_shutdown(void);
-void vmmig_sessions_wait_freed(void);
+void vmmig_sessions_exit(void);
 
 static inline struct net *vmmig_session_net(const struct vmmig_session *s)
 {

@@ -116,6 +116,9 @@ static const char * const vmmig_reason_names[] = {
 	[VMMIG_REASON_NOT_CONVERGED]	= "not-converged",
 	[VMMIG_REASON_MEMSLOT_CHANGED]	= "memslot-changed",
 	[VMMIG_REASON_DIRTY_LOG]	= "dirty-log",
+	[VMMIG_REASON_NOT_LOGGING]	= "not-logging",
+	[VMMIG_REASON_COMMIT_UNKNOWN]	= "commit-unknown",
+	[VMMIG_REASON_PEER_ABORTED]	= "peer-aborted",
 };
 
 static_assert(ARRAY_SIZE(vmmig_reason_names) == __VMMIG_REASON_MAX);

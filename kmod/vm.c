@@ -5,6 +5,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kvm_host.h>
+#include <linux/security.h>
 #include <net/netlink.h>
 
 #include "compat.h"
@@ -19,12 +20,14 @@
  *
  * Must run in the VMM's context (a netlink handler does).
  *
- * Return: 0, -EBADF if @fd is not open, -EINVAL if it is not a KVM VM.
+ * Return: 0, -EBADF if @fd is not open, -EINVAL if it is not a KVM VM, or
+ * vmmig_vm_check()'s error.
  */
 int vmmig_vm_init(struct vmmig_vm *vm, int fd, const struct nlattr *attr,
 		  struct netlink_ext_ack *extack)
 {
 	struct file *file;
+	int err;
 
 	file = fget(fd);
 	if (!file) {
@@ -40,7 +43,56 @@ int vmmig_vm_init(struct vmmig_vm *vm, int fd, const struct nlattr *attr,
 	}
 	vm->file = file;
 	vm->kvm = file->private_data;
-	return 0;
+	err = vmmig_vm_check(vm, attr, extack);
+	if (err)
+		vmmig_vm_release(vm);
+	return err;
+}
+
+/* Is the calling task of the process that owns the VM (its mm)? */
+bool vmmig_vm_is_vmm(const struct vmmig_vm *vm)
+{
+	return vm->kvm->mm == current->mm;
+}
+
+/**
+ * vmmig_vm_check() - may the calling task have a session on @vm?
+ * @vm: a held VM.
+ * @attr: the vm-fd attribute, for error reports (may be NULL).
+ * @extack: error report.
+ *
+ * KVM serves a VM only to the process that created it (its mm), whoever
+ * else holds the file; so does vmmig: a session reads and writes the VM's
+ * memory as that process.  Confidential VMs are refused: their memory is
+ * encrypted or not mapped for the host.
+ *
+ * Return: 0, -EPERM (another process's VM) or -EOPNOTSUPP.
+ */
+int vmmig_vm_check(const struct vmmig_vm *vm, const struct nlattr *attr,
+		   struct netlink_ext_ack *extack)
+{
+	if (!vmmig_vm_is_vmm(vm)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "vm-fd: the VM belongs to another process (only the process that created it may migrate it)");
+		return -EPERM;
+	}
+	switch (vmmig_kvm_confidential(vm->kvm)) {
+	case VMMIG_KVM_PLAIN:
+		return 0;
+	case VMMIG_KVM_VM_TYPE:
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "vm-fd: a confidential or protected VM type (not KVM_X86_DEFAULT_VM) cannot be migrated by the host");
+		break;
+	case VMMIG_KVM_PRIVATE_MEM:
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "vm-fd: a VM with private (guest_memfd) memory cannot be migrated by the host");
+		break;
+	case VMMIG_KVM_PROTECTED_STATE:
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "vm-fd: a VM with protected (encrypted) vCPU state cannot be migrated by the host");
+		break;
+	}
+	return -EOPNOTSUPP;
 }
 
 void vmmig_vm_release(struct vmmig_vm *vm)
@@ -77,8 +129,14 @@ bool vmmig_vm_orphaned(const struct vmmig_vm *vm)
 long vmmig_vm_ioctl(const struct vmmig_vm *vm, unsigned int cmd,
 		    unsigned long arg)
 {
+	long ret;
+
 	if (current->mm != vm->kvm->mm)
 		return -EPERM;
+	/* As ioctl(2) would: the LSM sees the VMM's credentials. */
+	ret = security_file_ioctl(vm->file, cmd, arg);
+	if (ret)
+		return ret;
 	return vm->file->f_op->unlocked_ioctl(vm->file, cmd, arg);
 }
 

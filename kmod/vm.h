@@ -25,8 +25,11 @@ struct vmmig_vm {
 
 int vmmig_vm_init(struct vmmig_vm *vm, int fd, const struct nlattr *attr,
 		  struct netlink_ext_ack *extack);
+int vmmig_vm_check(const struct vmmig_vm *vm, const struct nlattr *attr,
+		   struct netlink_ext_ack *extack);
 void vmmig_vm_release(struct vmmig_vm *vm);
 bool vmmig_vm_orphaned(const struct vmmig_vm *vm);
+bool vmmig_vm_is_vmm(const struct vmmig_vm *vm);
 bool vmmig_vm_has_dirty_ring(const struct vmmig_vm *vm);
 long vmmig_vm_ioctl(const struct vmmig_vm *vm, unsigned int cmd,
 		    unsigned long arg);

@@ -23,6 +23,7 @@ static_assert(sizeof(struct vmmig_wire_slot) == 24);
 static_assert(sizeof(struct vmmig_wire_end) == 16);
 static_assert(sizeof(struct vmmig_wire_ack) == 16);
 static_assert(sizeof(struct vmmig_wire_progress) == 16);
+static_assert(sizeof(struct vmmig_wire_commit) == 16);
 
 /**
  * vmmig_wire_rx_init() - start receiving a stream into a VM.
@@ -32,9 +33,13 @@ static_assert(sizeof(struct vmmig_wire_progress) == 16);
 void vmmig_wire_rx_init(struct vmmig_wire_rx *rx,
 			const struct vmmig_wire_layout *layout)
 {
+	u32 i;
+
 	memset(rx, 0, sizeof(*rx));
 	rx->state = VMMIG_WIRE_RX_HELLO;
 	rx->layout = layout;
+	for (i = 0; i < layout->nr_slots; i++)
+		rx->layout_pages += layout->slots[i].npages;
 }
 
 /* Index of memslot @slot in @layout (ascending order), or -1. */
@@ -85,7 +90,6 @@ static u32 vmmig_wire_rx_pages(struct vmmig_wire_rx *rx,
 	dest->slot_index = idx;
 	dest->page_offset = gfn - ms->base_gfn;
 	dest->count = count;
-	rx->pages += count;
 	return VMMIG_REASON_NONE;
 }
 
@@ -96,8 +100,10 @@ static u32 vmmig_wire_rx_pages(struct vmmig_wire_rx *rx,
  * @dest: for PAGES and ZERO, where the pages go.
  *
  * On success the caller reads exactly rec->len payload bytes (into guest
- * memory at @dest for PAGES) and, for HELLO and END, passes them to
- * vmmig_wire_rx_hello() or vmmig_wire_rx_end().
+ * memory at @dest for PAGES) and, for HELLO, ROUND, END and COMMIT, passes
+ * them to vmmig_wire_rx_hello(), _round(), _end() or _commit(); once it has
+ * a PAGES, ZERO or BLOB record's payload, it counts it with
+ * vmmig_wire_rx_done().
  *
  * Return: VMMIG_REASON_NONE, or why the stream must be rejected.
  */
@@ -113,10 +119,14 @@ u32 vmmig_wire_rx_rec(struct vmmig_wire_rx *rx,
 		return VMMIG_REASON_TRAILING_DATA;
 	if (rx->state == VMMIG_WIRE_RX_HELLO && rec->type != VMMIG_WIRE_HELLO)
 		return VMMIG_REASON_BAD_MAGIC;
+	/* After END only the COMMIT, and the COMMIT only then. */
+	if ((rx->state == VMMIG_WIRE_RX_COMMIT) !=
+	    (rec->type == VMMIG_WIRE_COMMIT))
+		return VMMIG_REASON_BAD_RECORD_TYPE;
 
 	/* ACK and PROGRESS go the other way. */
-	if (rec->type < VMMIG_WIRE_HELLO || rec->type > VMMIG_WIRE_ROUND ||
-	    rec->type == VMMIG_WIRE_ACK ||
+	if (rec->type < VMMIG_WIRE_HELLO || rec->type > VMMIG_WIRE_COMMIT ||
+	    rec->type == VMMIG_WIRE_ACK || rec->type == VMMIG_WIRE_PROGRESS ||
 	    (rec->type == VMMIG_WIRE_ROUND &&
 	     !(rx->features & VMMIG_WIRE_F_LIVE)))
 		return VMMIG_REASON_BAD_RECORD_TYPE;
@@ -138,12 +148,16 @@ u32 vmmig_wire_rx_rec(struct vmmig_wire_rx *rx,
 	case VMMIG_WIRE_ZERO:
 		return vmmig_wire_rx_pages(rx, rec, dest);
 	case VMMIG_WIRE_BLOB:
-		if (!len || len > VMMIG_WIRE_MAX_BLOB)
+		/* The bound is on the stream's BLOB bytes, all records. */
+		if (!len || len > VMMIG_WIRE_MAX_BLOB - rx->blob_bytes)
 			return VMMIG_REASON_BAD_LENGTH;
-		rx->blob_bytes += len;
 		return VMMIG_REASON_NONE;
 	case VMMIG_WIRE_END:
 		if (len != sizeof(struct vmmig_wire_end))
+			return VMMIG_REASON_BAD_LENGTH;
+		return VMMIG_REASON_NONE;
+	case VMMIG_WIRE_COMMIT:
+		if (len != sizeof(struct vmmig_wire_commit))
 			return VMMIG_REASON_BAD_LENGTH;
 		return VMMIG_REASON_NONE;
 	case VMMIG_WIRE_ROUND:
@@ -155,9 +169,29 @@ u32 vmmig_wire_rx_rec(struct vmmig_wire_rx *rx,
 }
 
 /**
+ * vmmig_wire_rx_done() - a record's payload was received: count it.
+ * @rx: receive state.
+ * @rec: the record, which passed vmmig_wire_rx_rec().
+ *
+ * Only what arrived counts (the ACK reports it), not what headers
+ * announced.
+ */
+void vmmig_wire_rx_done(struct vmmig_wire_rx *rx,
+			const struct vmmig_wire_rec *rec)
+{
+	if (rec->type == VMMIG_WIRE_PAGES || rec->type == VMMIG_WIRE_ZERO)
+		rx->pages += be16_to_cpu(rec->count);
+	else if (rec->type == VMMIG_WIRE_BLOB)
+		rx->blob_bytes += be32_to_cpu(rec->len);
+}
+
+/**
  * vmmig_wire_rx_round() - check a ROUND's payload.
  * @rx: receive state; the record passed vmmig_wire_rx_rec().
  * @round: the payload.
+ *
+ * Rounds go forward one at a time (a ROUND within a round repeats its
+ * number), and no more pages can remain than the layout has.
  *
  * Return: VMMIG_REASON_NONE, or why the stream must be rejected.
  */
@@ -168,9 +202,12 @@ u32 vmmig_wire_rx_round(struct vmmig_wire_rx *rx,
 
 	if (round->reserved)
 		return VMMIG_REASON_BAD_RESERVED;
-	if (r < rx->round)
-		return VMMIG_REASON_BAD_RECORD_TYPE;	/* rounds never go back */
+	if (rx->rounds ? r != rx->round && r - rx->round != 1 : r > 1)
+		return VMMIG_REASON_BAD_RECORD_TYPE;
+	if (be64_to_cpu(round->remaining) > rx->layout_pages)
+		return VMMIG_REASON_BAD_LENGTH;
 	rx->round = r;
+	rx->rounds = true;
 	return VMMIG_REASON_NONE;
 }
 
@@ -237,6 +274,29 @@ u32 vmmig_wire_rx_end(struct vmmig_wire_rx *rx,
 	if (be64_to_cpu(end->pages) != rx->pages ||
 	    be64_to_cpu(end->blob_bytes) != rx->blob_bytes)
 		return VMMIG_REASON_INCOMPLETE;
+	rx->state = rx->features & VMMIG_WIRE_F_COMMIT ?
+		    VMMIG_WIRE_RX_COMMIT : VMMIG_WIRE_RX_DONE;
+	return VMMIG_REASON_NONE;
+}
+
+/**
+ * vmmig_wire_rx_commit() - check the source's COMMIT; with status 0 the
+ * stream is then complete and the VM the destination's.
+ * @rx: receive state, after END.
+ * @commit: COMMIT's payload.
+ *
+ * Return: VMMIG_REASON_NONE, VMMIG_REASON_PEER_ABORTED (the source gave
+ * the migration up), or why the record is malformed.
+ */
+u32 vmmig_wire_rx_commit(struct vmmig_wire_rx *rx,
+			 const struct vmmig_wire_commit *commit)
+{
+	if (commit->reserved)
+		return VMMIG_REASON_BAD_RESERVED;
+	if (commit->status)
+		return VMMIG_REASON_PEER_ABORTED;
+	if (be64_to_cpu(commit->pages) != rx->pages)
+		return VMMIG_REASON_INCOMPLETE;
 	rx->state = VMMIG_WIRE_RX_DONE;
 	return VMMIG_REASON_NONE;
 }
@@ -286,23 +346,27 @@ u32 vmmig_wire_peer_rec(const struct vmmig_wire_rec *rec, u64 features)
  * @p: the payload; its header passed vmmig_wire_peer_rec().
  * @round_sent: the last ROUND the source sent.
  * @bytes_sent: stream bytes the source sent.
+ * @unanswered: ROUNDs sent that no PROGRESS answered yet.
  * @round: in: the previous PROGRESS's round (0 if none); out: this one's.
  * @bytes: in: the previous PROGRESS's bytes (0 if none); out: this one's.
  *
- * Answers come in order, for rounds that were sent, and never count more
- * bytes than were sent.
+ * Answers come in order, one for each ROUND that was sent (an unsolicited
+ * one, or a flood, is refused), and never count more bytes than were
+ * sent.
  *
  * Return: VMMIG_REASON_NONE, or why the source must give up the stream.
  */
 u32 vmmig_wire_peer_progress(const struct vmmig_wire_progress *p,
-			     u32 round_sent, u64 bytes_sent, u32 *round,
-			     u64 *bytes)
+			     u32 round_sent, u64 bytes_sent, u32 unanswered,
+			     u32 *round, u64 *bytes)
 {
 	u32 r = be32_to_cpu(p->round);
 	u64 b = be64_to_cpu(p->bytes);
 
 	if (p->reserved)
 		return VMMIG_REASON_BAD_RESERVED;
+	if (!unanswered)
+		return VMMIG_REASON_BAD_RECORD_TYPE;
 	if (r < *round || r > round_sent)
 		return VMMIG_REASON_BAD_RECORD_TYPE;
 	if (b < *bytes || b > bytes_sent)

@@ -30,8 +30,9 @@ struct vmmig_wire_layout {
 
 enum vmmig_wire_rx_state {
 	VMMIG_WIRE_RX_HELLO,	/* expecting HELLO */
-	VMMIG_WIRE_RX_RECORDS,	/* expecting PAGES, ZERO, BLOB or END */
-	VMMIG_WIRE_RX_DONE,	/* END checked; nothing may follow */
+	VMMIG_WIRE_RX_RECORDS,	/* expecting PAGES, ZERO, BLOB, ROUND or END */
+	VMMIG_WIRE_RX_COMMIT,	/* END checked and acknowledged: COMMIT */
+	VMMIG_WIRE_RX_DONE,	/* complete; nothing may follow */
 };
 
 /*
@@ -40,11 +41,13 @@ enum vmmig_wire_rx_state {
 struct vmmig_wire_rx {
 	enum vmmig_wire_rx_state state;
 	const struct vmmig_wire_layout *layout;	/* the destination VM's */
+	u64 layout_pages;	/* pages of every slot of @layout */
 	u64 stream_id;
 	u64 features;		/* the HELLO's */
 	u32 round;		/* last ROUND's */
-	u64 pages;		/* in PAGES and ZERO records so far */
-	u64 blob_bytes;
+	bool rounds;		/* a ROUND came */
+	u64 pages;		/* received in PAGES and ZERO records */
+	u64 blob_bytes;		/* received in BLOB records */
 };
 
 /* Where a checked PAGES or ZERO record goes. */
@@ -61,16 +64,20 @@ u32 vmmig_wire_rx_rec(struct vmmig_wire_rx *rx,
 		      struct vmmig_wire_dest *dest);
 u32 vmmig_wire_rx_hello(struct vmmig_wire_rx *rx, const void *payload,
 			u32 len);
+void vmmig_wire_rx_done(struct vmmig_wire_rx *rx,
+			const struct vmmig_wire_rec *rec);
 u32 vmmig_wire_rx_round(struct vmmig_wire_rx *rx,
 			const struct vmmig_wire_round *round);
 u32 vmmig_wire_rx_end(struct vmmig_wire_rx *rx,
 		      const struct vmmig_wire_end *end);
+u32 vmmig_wire_rx_commit(struct vmmig_wire_rx *rx,
+			 const struct vmmig_wire_commit *commit);
 u32 vmmig_wire_rx_eof(const struct vmmig_wire_rx *rx, bool mid_record);
 
 u32 vmmig_wire_peer_rec(const struct vmmig_wire_rec *rec, u64 features);
 u32 vmmig_wire_peer_progress(const struct vmmig_wire_progress *p,
-			     u32 round_sent, u64 bytes_sent, u32 *round,
-			     u64 *bytes);
+			     u32 round_sent, u64 bytes_sent, u32 unanswered,
+			     u32 *round, u64 *bytes);
 
 u32 vmmig_wire_hello_len(const struct vmmig_wire_layout *layout);
 void vmmig_wire_put_hello(void *buf, const struct vmmig_wire_layout *layout,

@@ -87,14 +87,23 @@ static void wire_test_stream(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, d.slot_index, 1U);
 	KUNIT_EXPECT_EQ(test, d.page_offset, 0ULL);
 	KUNIT_EXPECT_EQ(test, d.count, 0x1f3U);
+	/* Counted once the payload arrived, not when the header passed. */
+	KUNIT_EXPECT_EQ(test, w->rx.pages, 0ULL);
+	vmmig_wire_put_rec(&rec, VMMIG_WIRE_PAGES, 1, 0x100, 0x1f3,
+			   0x1f3 * 4096);
+	vmmig_wire_rx_done(&w->rx, &rec);
+	KUNIT_EXPECT_EQ(test, w->rx.pages, 0x1f3ULL);
 	KUNIT_EXPECT_EQ(test, pages(w, VMMIG_WIRE_ZERO, 0x10000, 0x10003f, 1,
 				    0, &d), (u32)VMMIG_REASON_NONE);
 	KUNIT_EXPECT_EQ(test, d.slot_index, 3U);
 	KUNIT_EXPECT_EQ(test, d.page_offset, 0x3fULL);
+	vmmig_wire_put_rec(&rec, VMMIG_WIRE_ZERO, 0x10000, 0x10003f, 1, 0);
+	vmmig_wire_rx_done(&w->rx, &rec);
 
 	vmmig_wire_put_rec(&rec, VMMIG_WIRE_BLOB, 0, 0, 0, 100);
 	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_rec(&w->rx, &rec, &d),
 			(u32)VMMIG_REASON_NONE);
+	vmmig_wire_rx_done(&w->rx, &rec);
 	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_eof(&w->rx, false),
 			(u32)VMMIG_REASON_TRUNCATED);
 
@@ -110,6 +119,80 @@ static void wire_test_stream(struct kunit *test)
 	/* Nothing after END. */
 	KUNIT_EXPECT_EQ(test, pages(w, VMMIG_WIRE_ZERO, 0, 0, 1, 0, &d),
 			(u32)VMMIG_REASON_TRAILING_DATA);
+}
+
+/* The commit: after END only COMMIT, and COMMIT only then. */
+static void wire_test_commit(struct kunit *test)
+{
+	struct wire_test *w = wire_test_new(test);
+	struct vmmig_wire_end end = { 0 };
+	struct vmmig_wire_commit c = { 0 };
+	struct vmmig_wire_rec rec;
+	struct vmmig_wire_dest d;
+
+	vmmig_wire_put_hello(w->hello, &w->layout, 7, VMMIG_WIRE_F_COMMIT);
+	KUNIT_ASSERT_EQ(test, send_hello(w, w->hello, sizeof(w->hello)),
+			(u32)VMMIG_REASON_NONE);
+	vmmig_wire_put_rec(&rec, VMMIG_WIRE_COMMIT, 0, 0, 0, sizeof(c));
+	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_rec(&w->rx, &rec, &d),
+			(u32)VMMIG_REASON_BAD_RECORD_TYPE);
+	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_end(&w->rx, &end),
+			(u32)VMMIG_REASON_NONE);
+	KUNIT_EXPECT_EQ(test, w->rx.state, VMMIG_WIRE_RX_COMMIT);
+	/* The stream is not complete before the COMMIT. */
+	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_eof(&w->rx, false),
+			(u32)VMMIG_REASON_TRUNCATED);
+	KUNIT_EXPECT_EQ(test, pages(w, VMMIG_WIRE_ZERO, 0, 0, 1, 0, &d),
+			(u32)VMMIG_REASON_BAD_RECORD_TYPE);
+	vmmig_wire_put_rec(&rec, VMMIG_WIRE_COMMIT, 0, 0, 0, 15);
+	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_rec(&w->rx, &rec, &d),
+			(u32)VMMIG_REASON_BAD_LENGTH);
+	vmmig_wire_put_rec(&rec, VMMIG_WIRE_COMMIT, 0, 0, 0, sizeof(c));
+	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_rec(&w->rx, &rec, &d),
+			(u32)VMMIG_REASON_NONE);
+	c.reserved = cpu_to_be32(1);
+	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_commit(&w->rx, &c),
+			(u32)VMMIG_REASON_BAD_RESERVED);
+	c.reserved = 0;
+	c.pages = cpu_to_be64(1);
+	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_commit(&w->rx, &c),
+			(u32)VMMIG_REASON_INCOMPLETE);
+	c.pages = 0;
+	c.status = cpu_to_be32(VMMIG_REASON_CANCEL);
+	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_commit(&w->rx, &c),
+			(u32)VMMIG_REASON_PEER_ABORTED);
+	KUNIT_EXPECT_EQ(test, w->rx.state, VMMIG_WIRE_RX_COMMIT);
+	c.status = 0;
+	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_commit(&w->rx, &c),
+			(u32)VMMIG_REASON_NONE);
+	KUNIT_EXPECT_EQ(test, w->rx.state, VMMIG_WIRE_RX_DONE);
+	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_eof(&w->rx, false),
+			(u32)VMMIG_REASON_NONE);
+}
+
+/* F17 of the December review: BLOB bytes are bounded per stream. */
+static void wire_test_blob_total(struct kunit *test)
+{
+	struct wire_test *w = wire_test_started(test);
+	struct vmmig_wire_rec rec;
+	struct vmmig_wire_dest d;
+
+	vmmig_wire_put_rec(&rec, VMMIG_WIRE_BLOB, 0, 0, 0,
+			   VMMIG_WIRE_MAX_BLOB - 4096);
+	KUNIT_ASSERT_EQ(test, vmmig_wire_rx_rec(&w->rx, &rec, &d),
+			(u32)VMMIG_REASON_NONE);
+	vmmig_wire_rx_done(&w->rx, &rec);
+	vmmig_wire_put_rec(&rec, VMMIG_WIRE_BLOB, 0, 0, 0, 4097);
+	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_rec(&w->rx, &rec, &d),
+			(u32)VMMIG_REASON_BAD_LENGTH);
+	vmmig_wire_put_rec(&rec, VMMIG_WIRE_BLOB, 0, 0, 0, 4096);
+	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_rec(&w->rx, &rec, &d),
+			(u32)VMMIG_REASON_NONE);
+	vmmig_wire_rx_done(&w->rx, &rec);
+	vmmig_wire_put_rec(&rec, VMMIG_WIRE_BLOB, 0, 0, 0, 1);
+	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_rec(&w->rx, &rec, &d),
+			(u32)VMMIG_REASON_BAD_LENGTH);
+	KUNIT_EXPECT_EQ(test, w->rx.blob_bytes, (u64)VMMIG_WIRE_MAX_BLOB);
 }
 
 static void wire_test_hello(struct kunit *test)
@@ -300,7 +383,7 @@ static void wire_test_random_headers(struct kunit *test)
 static void wire_test_round(struct kunit *test)
 {
 	struct wire_test *w = wire_test_started(test);
-	struct vmmig_wire_round round = { .round = cpu_to_be32(3) };
+	struct vmmig_wire_round round = { .round = cpu_to_be32(0) };
 	struct vmmig_wire_rec rec;
 	struct vmmig_wire_dest d;
 
@@ -316,13 +399,35 @@ static void wire_test_round(struct kunit *test)
 			(u32)VMMIG_REASON_NONE);
 	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_round(&w->rx, &round),
 			(u32)VMMIG_REASON_NONE);
-	/* A keepalive repeats the round. */
+	/* A keepalive repeats the round; then rounds go up one by one. */
 	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_round(&w->rx, &round),
 			(u32)VMMIG_REASON_NONE);
-	KUNIT_EXPECT_EQ(test, w->rx.round, 3U);
+	round.round = cpu_to_be32(1);
+	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_round(&w->rx, &round),
+			(u32)VMMIG_REASON_NONE);
 	round.round = cpu_to_be32(2);
 	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_round(&w->rx, &round),
+			(u32)VMMIG_REASON_NONE);
+	KUNIT_EXPECT_EQ(test, w->rx.round, 2U);
+	round.round = cpu_to_be32(1);
+	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_round(&w->rx, &round),
 			(u32)VMMIG_REASON_BAD_RECORD_TYPE);
+	round.round = cpu_to_be32(4);
+	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_round(&w->rx, &round),
+			(u32)VMMIG_REASON_BAD_RECORD_TYPE);
+	round.round = cpu_to_be32(U32_MAX);
+	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_round(&w->rx, &round),
+			(u32)VMMIG_REASON_BAD_RECORD_TYPE);
+	/* No more pages remain than the layout has. */
+	round.round = cpu_to_be32(3);
+	round.remaining = cpu_to_be64(0x100 + 0x1f3 + 0x400 + 0x40);
+	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_round(&w->rx, &round),
+			(u32)VMMIG_REASON_NONE);
+	round.remaining = cpu_to_be64(0x100 + 0x1f3 + 0x400 + 0x40 + 1);
+	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_round(&w->rx, &round),
+			(u32)VMMIG_REASON_BAD_LENGTH);
+	KUNIT_EXPECT_EQ(test, w->rx.round, 3U);
+	round.remaining = 0;
 	round.round = cpu_to_be32(4);
 	round.reserved = cpu_to_be32(1);
 	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_round(&w->rx, &round),
@@ -335,7 +440,7 @@ static void wire_test_round(struct kunit *test)
 			(u32)VMMIG_REASON_BAD_RESERVED);
 	/* Unknown feature bits stay rejected. */
 	w = wire_test_new(test);
-	vmmig_wire_put_hello(w->hello, &w->layout, 7, 4);
+	vmmig_wire_put_hello(w->hello, &w->layout, 7, 8);
 	KUNIT_EXPECT_EQ(test, send_hello(w, w->hello, sizeof(w->hello)),
 			(u32)VMMIG_REASON_BAD_FEATURES);
 }
@@ -386,40 +491,52 @@ static void wire_test_progress(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vmmig_wire_peer_rec(&rec, f),
 			(u32)VMMIG_REASON_BAD_RESERVED);
 
-	KUNIT_EXPECT_EQ(test, vmmig_wire_peer_progress(&p, 2, 1000, &round,
+	KUNIT_EXPECT_EQ(test, vmmig_wire_peer_progress(&p, 2, 1000, 1, &round,
 						       &bytes),
 			(u32)VMMIG_REASON_NONE);
 	KUNIT_EXPECT_EQ(test, round, 2U);
 	KUNIT_EXPECT_EQ(test, bytes, 1000ULL);
 	/* A round not sent yet, more bytes than sent, going back. */
-	KUNIT_EXPECT_EQ(test, vmmig_wire_peer_progress(&p, 1, 1000, &round,
+	KUNIT_EXPECT_EQ(test, vmmig_wire_peer_progress(&p, 1, 1000, 1, &round,
 						       &bytes),
 			(u32)VMMIG_REASON_BAD_RECORD_TYPE);
-	KUNIT_EXPECT_EQ(test, vmmig_wire_peer_progress(&p, 2, 999, &round,
+	KUNIT_EXPECT_EQ(test, vmmig_wire_peer_progress(&p, 2, 999, 1, &round,
 						       &bytes),
 			(u32)VMMIG_REASON_BAD_LENGTH);
 	p.round = cpu_to_be32(1);
-	KUNIT_EXPECT_EQ(test, vmmig_wire_peer_progress(&p, 3, 2000, &round,
+	KUNIT_EXPECT_EQ(test, vmmig_wire_peer_progress(&p, 3, 2000, 1, &round,
 						       &bytes),
 			(u32)VMMIG_REASON_BAD_RECORD_TYPE);
 	p.round = cpu_to_be32(3);
 	p.bytes = cpu_to_be64(999);
-	KUNIT_EXPECT_EQ(test, vmmig_wire_peer_progress(&p, 3, 2000, &round,
+	KUNIT_EXPECT_EQ(test, vmmig_wire_peer_progress(&p, 3, 2000, 1, &round,
 						       &bytes),
 			(u32)VMMIG_REASON_BAD_LENGTH);
 	p.bytes = cpu_to_be64(1500);
 	p.reserved = cpu_to_be32(1);
-	KUNIT_EXPECT_EQ(test, vmmig_wire_peer_progress(&p, 3, 2000, &round,
+	KUNIT_EXPECT_EQ(test, vmmig_wire_peer_progress(&p, 3, 2000, 1, &round,
 						       &bytes),
 			(u32)VMMIG_REASON_BAD_RESERVED);
 	KUNIT_EXPECT_EQ(test, round, 2U);
 	KUNIT_EXPECT_EQ(test, bytes, 1000ULL);
+	/*
+	 * F14 of the December review: one answer per ROUND sent; a flood of
+	 * valid-looking answers, or an unsolicited one, is refused.
+	 */
+	p.reserved = 0;
+	p.round = cpu_to_be32(2);
+	p.bytes = cpu_to_be64(1000);
+	KUNIT_EXPECT_EQ(test, vmmig_wire_peer_progress(&p, 2, 1000, 0, &round,
+						       &bytes),
+			(u32)VMMIG_REASON_BAD_RECORD_TYPE);
 }
 
 static struct kunit_case vmmig_wire_cases[] = {
 	KUNIT_CASE(wire_test_round),
 	KUNIT_CASE(wire_test_progress),
 	KUNIT_CASE(wire_test_stream),
+	KUNIT_CASE(wire_test_commit),
+	KUNIT_CASE(wire_test_blob_total),
 	KUNIT_CASE(wire_test_hello),
 	KUNIT_CASE(wire_test_pages),
 	KUNIT_CASE(wire_test_other_records),

@@ -29,6 +29,8 @@ struct vmmig_session;
 struct vmmig_peer {
 	u64 features;		/* the stream's HELLO features */
 	u32 round_sent;		/* last ROUND the source sent */
+	u32 asked;		/* ROUNDs sent, each to be answered */
+	u32 answered;		/* PROGRESS records received */
 	u32 round;		/* last PROGRESS: the round it answered */
 	u64 bytes;		/* last PROGRESS: stream bytes received */
 	bool acked;		/* @buf holds the ACK */
@@ -57,6 +59,7 @@ u32 vmmig_send_end(struct vmmig_session *s, struct vmmig_channel *ch,
 u32 vmmig_send_peer_rx(struct vmmig_channel *ch, struct vmmig_peer *peer,
 		       bool wait);
 u32 vmmig_send_ack_reason(const struct vmmig_peer *peer, u64 pages);
+u32 vmmig_send_commit(struct vmmig_session *s, struct vmmig_channel *ch);
 
 /* VMM calls into a live source session (live.c). */
 int vmmig_live_ring_full(struct vmmig_session *s, u32 vcpu_id,
@@ -65,5 +68,7 @@ int vmmig_live_ring_full(struct vmmig_session *s, u32 vcpu_id,
 int vmmig_live_report_dirty(struct vmmig_session *s, u64 gpa, u64 len,
 			    const struct nlattr *attr,
 			    struct netlink_ext_ack *extack);
+int vmmig_live_check_logging(struct vmmig_session *s,
+			     struct netlink_ext_ack *extack);
 
 #endif /* _VMMIG_XFER_H */

@@ -58,7 +58,8 @@ enum vmmig_state {
  *   closed.
  * @VMMIG_REASON_VM_GONE: Every file descriptor of the VM other than vmmig's
  *   was closed.
- * @VMMIG_REASON_NETNS_GONE: The session's network namespace was removed.
+ * @VMMIG_REASON_NETNS_GONE: Not reported any more: a session holds its network
+ *   namespace, which therefore cannot be removed before the session is.
  * @VMMIG_REASON_UNLOAD: The vmmig module was unloaded.
  * @VMMIG_REASON_DESTROYED: Destroyed through the session-del command before it
  *   ended.
@@ -91,10 +92,21 @@ enum vmmig_state {
  * @VMMIG_REASON_NOT_CONVERGED: Pre-copy reached max-rounds or max-time-ms
  *   without the remaining pages fitting downtime-ms, and on-limit is fail.
  * @VMMIG_REASON_MEMSLOT_CHANGED: The VMM changed the VM's memory slots (added,
- *   removed, moved one, or turned its dirty logging off) during live
- *   migration.
- * @VMMIG_REASON_DIRTY_LOG: KVM refused to turn dirty logging on or off, or to
- *   reset the dirty rings.
+ *   removed, moved one, or changed its flags, dirty logging included) during
+ *   live migration.
+ * @VMMIG_REASON_DIRTY_LOG: KVM refused to reset the dirty rings, a reset was
+ *   interrupted by a signal (its pages may not have been protected again), or
+ *   another harvester took ring entries.
+ * @VMMIG_REASON_NOT_LOGGING: A memslot did not have KVM_MEM_LOG_DIRTY_PAGES
+ *   when live migration began: the VMM turns dirty logging on for every
+ *   memslot before session-start.
+ * @VMMIG_REASON_COMMIT_UNKNOWN: Destination: the stream was complete and
+ *   acknowledged, but the source's commit never came (the connection was lost
+ *   or timed out). The outcome is the source session's: the VMM must neither
+ *   resume nor discard the VM before it knows it.
+ * @VMMIG_REASON_PEER_ABORTED: Destination: the source gave the migration up
+ *   after the destination had acknowledged the stream (its reason is in the
+ *   source session).
  */
 enum vmmig_reason {
 	VMMIG_REASON_NONE,
@@ -123,6 +135,9 @@ enum vmmig_reason {
 	VMMIG_REASON_NOT_CONVERGED,
 	VMMIG_REASON_MEMSLOT_CHANGED,
 	VMMIG_REASON_DIRTY_LOG,
+	VMMIG_REASON_NOT_LOGGING,
+	VMMIG_REASON_COMMIT_UNKNOWN,
+	VMMIG_REASON_PEER_ABORTED,
 
 	/* private: */
 	__VMMIG_REASON_MAX,
@@ -196,6 +211,15 @@ enum {
 };
 
 enum {
+	VMMIG_A_RING_UNSPEC,
+	VMMIG_A_RING_VCPU,
+	VMMIG_A_RING_INDEX,
+
+	__VMMIG_A_RING_MAX,
+	VMMIG_A_RING_MAX = (__VMMIG_A_RING_MAX - 1)
+};
+
+enum {
 	VMMIG_A_SESSION_UNSPEC,
 	VMMIG_A_SESSION_ID,
 	VMMIG_A_SESSION_ROLE,
@@ -213,6 +237,7 @@ enum {
 	VMMIG_A_SESSION_VCPU,
 	VMMIG_A_SESSION_GPA,
 	VMMIG_A_SESSION_LENGTH,
+	VMMIG_A_SESSION_RING,
 
 	__VMMIG_A_SESSION_MAX,
 	VMMIG_A_SESSION_MAX = (__VMMIG_A_SESSION_MAX - 1)

@@ -5,10 +5,23 @@
  * One stream runs over each channel (a connected stream socket, or a file
  * for save/restore) from the source to the destination:
  *
- *	HELLO  (PAGES | ZERO | BLOB | ROUND)*  END
+ *	HELLO  (PAGES | ZERO | BLOB | ROUND)*  END  [COMMIT]
  *
  * and the destination answers an END with one ACK on the same channel
  * (and, with VMMIG_WIRE_F_PROGRESS, every ROUND with a PROGRESS before it).
+ *
+ * The commit (VMMIG_WIRE_F_COMMIT, every stream over a socket): exactly
+ * one side must end up owning the VM.  The destination checks the whole
+ * stream, sends ACK with status 0 and waits; the source, on that ACK,
+ * completes (the commit point: from here the VM is the destination's and
+ * the source VMM must not resume it) and sends COMMIT with status 0.  The
+ * destination completes on COMMIT.  A source that gave up before the ACK
+ * reached it sends COMMIT with its reason, or nothing; a destination that
+ * gets no COMMIT (the connection lost, the peer timeout) fails with reason
+ * commit-unknown: the outcome is then the source session's, and the
+ * destination VMM must neither resume nor discard the VM before it knows
+ * it.  A stream saved to a file ends at END: the file is complete once it
+ * is on storage, and nothing may follow END in it.
  * Every record is a struct vmmig_wire_rec followed by exactly rec.len
  * payload bytes.  All integers are big-endian; reserved fields and unknown
  * flag bits must be zero, and a receiver rejects a stream that sets them,
@@ -36,7 +49,7 @@
 /* Bounds a receiver enforces. */
 #define VMMIG_WIRE_MAX_SLOTS	512	/* memslots in a HELLO */
 #define VMMIG_WIRE_MAX_COUNT	512	/* pages in one PAGES/ZERO record */
-#define VMMIG_WIRE_MAX_BLOB	(64U << 20)	/* bytes in one BLOB */
+#define VMMIG_WIRE_MAX_BLOB	(64U << 20)	/* BLOB bytes in a stream */
 
 /*
  * HELLO.features.
@@ -47,10 +60,14 @@
  *	PROGRESS record: the source then knows how much of what it sent is
  *	still in flight (socket buffers, the network), which the switchover
  *	would have to wait for too.
+ * @VMMIG_WIRE_F_COMMIT: (on a socket) after its ACK the destination
+ *	waits for the source's COMMIT before it completes (see above).
  */
 #define VMMIG_WIRE_F_LIVE	_BITULL(0)
 #define VMMIG_WIRE_F_PROGRESS	_BITULL(1)
-#define VMMIG_WIRE_F_KNOWN	(VMMIG_WIRE_F_LIVE | VMMIG_WIRE_F_PROGRESS)
+#define VMMIG_WIRE_F_COMMIT	_BITULL(2)
+#define VMMIG_WIRE_F_KNOWN	(VMMIG_WIRE_F_LIVE | VMMIG_WIRE_F_PROGRESS | \
+				 VMMIG_WIRE_F_COMMIT)
 
 /**
  * enum vmmig_wire_type - record types.
@@ -70,6 +87,8 @@
  *	to send; payload struct vmmig_wire_round.
  * @VMMIG_WIRE_PROGRESS: (VMMIG_WIRE_F_PROGRESS) destination to source, the
  *	answer to a ROUND; payload struct vmmig_wire_progress.
+ * @VMMIG_WIRE_COMMIT: (VMMIG_WIRE_F_COMMIT) source to destination, after
+ *	the ACK; payload struct vmmig_wire_commit.
  */
 enum vmmig_wire_type {
 	VMMIG_WIRE_HELLO = 1,
@@ -80,6 +99,7 @@ enum vmmig_wire_type {
 	VMMIG_WIRE_ACK,
 	VMMIG_WIRE_ROUND,
 	VMMIG_WIRE_PROGRESS,
+	VMMIG_WIRE_COMMIT,
 };
 
 /**
@@ -113,6 +133,9 @@ struct vmmig_wire_rec {
  * @page_size: guest page size in bytes (4096 on x86).
  * @channel: index of this channel, 0..@nr_channels - 1.
  * @nr_channels: channels of this migration (1 in version 1).
+ *
+ * A BLOB record carries at most VMMIG_WIRE_MAX_BLOB bytes, and so do all
+ * BLOB records of a stream together.
  *
  * The destination's VM must have exactly this memslot layout.
  */
@@ -167,9 +190,11 @@ struct vmmig_wire_ack {
 
 /**
  * struct vmmig_wire_round - payload of ROUND.
- * @round: pre-copy round, 0 for the first full pass; never decreases.
+ * @round: pre-copy round, 0 for the first full pass; the same as the last
+ *	ROUND's (within a round, a keepalive) or the next.
  * @reserved: must be 0.
- * @remaining: pages the source knows dirty at this point (informational).
+ * @remaining: pages the source knows dirty at this point (informational),
+ *	at most the pages of the layout.
  */
 struct vmmig_wire_round {
 	__be32	round;
@@ -188,6 +213,19 @@ struct vmmig_wire_progress {
 	__be32	round;
 	__be32	reserved;
 	__be64	bytes;
+};
+
+/**
+ * struct vmmig_wire_commit - payload of COMMIT.
+ * @status: 0: the source completed, the VM is the destination's; else the
+ *	source's enum vmmig_reason: it gave the migration up.
+ * @reserved: must be 0.
+ * @pages: pages the source sent (the END's count).
+ */
+struct vmmig_wire_commit {
+	__be32	status;
+	__be32	reserved;
+	__be64	pages;
 };
 
 #endif /* _UAPI_LINUX_VMMIG_WIRE_H */

@@ -113,11 +113,12 @@ static int valid_cb(struct nl_msg *msg, void *arg)
 
 	if (req->err || !reply)
 		return NL_OK;	/* keep reading up to the end of the reply */
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, reply->maxattr,
-			  reply->policy) < 0)
+	req->cur = nlmsg_hdr(msg);
+	if (genlmsg_parse(req->cur, 0, tb, reply->maxattr, reply->policy) < 0)
 		rc = vmmig__errf(h, -EBADMSG, "malformed reply from vmmig");
 	else
 		rc = reply->parse(h, tb, reply->arg);
+	req->cur = NULL;
 	if (rc < 0) {
 		req->err = rc;
 		req->have_msg = true;

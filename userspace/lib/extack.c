@@ -35,6 +35,7 @@ static const char *const session_names[] = {
 	[VMMIG_A_SESSION_VCPU]		= "vcpu",
 	[VMMIG_A_SESSION_GPA]		= "gpa",
 	[VMMIG_A_SESSION_LENGTH]	= "length",
+	[VMMIG_A_SESSION_RING]		= "ring",
 };
 
 _Static_assert(sizeof(session_names) / sizeof(session_names[0]) ==

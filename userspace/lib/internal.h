@@ -38,6 +38,7 @@ struct vmmig_reply {
 /* A request in flight: what the receive callbacks work on. */
 struct vmmig_req {
 	struct nl_msg *msg;		/* what was sent (to name bad attributes) */
+	struct nlmsghdr *cur;		/* the reply being parsed */
 	unsigned int seq;
 	const struct vmmig_reply *reply;
 	int err;			/* first error: the kernel's or ours */

@@ -215,7 +215,10 @@ int vmmig_session_start(struct vmmig *h, uint32_t id);
 /**
  * vmmig_session_cancel() - cancel, in any state that is not final; the
  * session stays until destroyed.  The source VM keeps running (a VMM that
- * had paused it for the switchover resumes it).
+ * had paused it for the switchover resumes it).  Returns -EALREADY once
+ * the session ended (a source that completed has committed: the VM is the
+ * destination's), -EBUSY for a destination that acknowledged the stream
+ * (the source decides now).
  */
 int vmmig_session_cancel(struct vmmig *h, uint32_t id);
 
@@ -231,6 +234,32 @@ int vmmig_session_destroy(struct vmmig *h, uint32_t id);
  * vmmig_session_switchover().  Meanwhile its vCPU threads call
  * vmmig_session_ring_full() on KVM_EXIT_DIRTY_RING_FULL, and it reports
  * the guest memory it writes itself with vmmig_session_dirty().
+ *
+ * The contract (who owns what while a session runs):
+ *  - Memslots are the VMM's: vmmig never changes one.  The VMM turns
+ *    KVM_MEM_LOG_DIRTY_PAGES on for every memslot before
+ *    vmmig_session_start() (it fails with EINVAL otherwise) and off after
+ *    the session ended, as QEMU's memory listener does.  A memslot added,
+ *    removed, moved or changed meanwhile (its flags included) fails the
+ *    session (reason memslot-changed); the VM runs on.
+ *  - The dirty rings are vmmig's from vmmig_session_start() until the
+ *    session ended: the VMM has harvested and reset them before, and
+ *    neither harvests nor resets them meanwhile (a session that sees
+ *    entries taken behind its back fails with reason dirty-log).  After
+ *    the session ended, vmmig_session_rings() says where each ring stands:
+ *    the VMM harvests from there on.
+ *  - Only the process that created the VM may create a session for it,
+ *    start it and drive it (switchover, ring-full, dirty); any process
+ *    with CAP_NET_ADMIN over the network namespace may watch, cancel or
+ *    destroy it.
+ *  - The sockets are the session's until it ends: vmmig sets their
+ *    SO_SNDTIMEO, SO_RCVTIMEO (params.peer_timeout_ms) and TCP_NODELAY,
+ *    leaves them so, and shuts them down on failure.
+ *  - The commit point: a source session that completed means the VM is
+ *    the destination's (the source VMM must not resume it); one that
+ *    failed or was cancelled means it is still the source's.  A
+ *    destination completes only once the source committed; reason
+ *    commit-unknown means it cannot know: ask the source session.
  */
 
 /**
@@ -279,11 +308,37 @@ int vmmig_session_ring_full(struct vmmig *h, uint32_t id, uint32_t vcpu);
  * reported before vmmig_session_switchover().
  *
  * Return: 0, -EOPNOTSUPP if the session is not a live source, -EBUSY once
- * it is switching over or has ended, -ERANGE if @length is 0 or the range
- * is not all guest memory, or another error.
+ * the switchover's last harvest began or the session ended (the write was
+ * not migrated), -ERANGE if @length is 0 or the range is not all guest
+ * memory, or another error.
  */
 int vmmig_session_dirty(struct vmmig *h, uint32_t id, uint64_t gpa,
 			uint64_t length);
+
+/* Where a vCPU's dirty ring stands (see vmmig_session_rings()). */
+struct vmmig_ring_index {
+	uint32_t vcpu;		/* the vCPU's id (KVM_CREATE_VCPU) */
+	uint32_t index;		/* the next entry KVM produces */
+};
+
+/**
+ * vmmig_session_rings() - after a live source session ended: where each
+ * vCPU's dirty ring stands, so that the VMM can harvest the rings again.
+ * @h: handle.
+ * @id: the session.
+ * @rings: filled with up to @max entries.
+ * @max: room in @rings.
+ * @count: set to the number of vCPUs reported (may exceed @max); 0 while
+ *	the session has not ended or was not a live source.
+ *
+ * The module harvested and reset every entry up to there: the VMM sets
+ * its own fetch index of each ring to this index.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vmmig_session_rings(struct vmmig *h, uint32_t id,
+			struct vmmig_ring_index *rings, unsigned int max,
+			unsigned int *count);
 
 /**
  * vmmig_host_get() - host-wide limit and counters.

@@ -51,6 +51,9 @@ static const char *const reason_names[] = {
 	[VMMIG_REASON_NOT_CONVERGED] = "not-converged",
 	[VMMIG_REASON_MEMSLOT_CHANGED] = "memslot-changed",
 	[VMMIG_REASON_DIRTY_LOG] = "dirty-log",
+	[VMMIG_REASON_NOT_LOGGING] = "not-logging",
+	[VMMIG_REASON_COMMIT_UNKNOWN] = "commit-unknown",
+	[VMMIG_REASON_PEER_ABORTED] = "peer-aborted",
 };
 _Static_assert(sizeof(reason_names) / sizeof(reason_names[0]) ==
 	       __VMMIG_REASON_MAX, "a reason without a name");
@@ -117,7 +120,13 @@ static const char *const reason_texts[] = {
 	[VMMIG_REASON_MEMSLOT_CHANGED] =
 		"the VMM changed the VM's memory slots (hotplug?) during live migration",
 	[VMMIG_REASON_DIRTY_LOG] =
-		"KVM refused to switch dirty logging or to reset the dirty rings (see dmesg)",
+		"resetting the dirty rings failed or was interrupted, or someone else harvested them",
+	[VMMIG_REASON_NOT_LOGGING] =
+		"a memslot had dirty logging off at session-start (the VMM turns KVM_MEM_LOG_DIRTY_PAGES on first)",
+	[VMMIG_REASON_COMMIT_UNKNOWN] =
+		"the stream was complete but the source's commit never came: ask the source session before resuming or discarding the VM",
+	[VMMIG_REASON_PEER_ABORTED] =
+		"the source gave the migration up after the destination acknowledged it; the VM runs on at the source",
 };
 _Static_assert(sizeof(reason_texts) / sizeof(reason_texts[0]) ==
 	       __VMMIG_REASON_MAX, "a reason without a text");

@@ -25,6 +25,7 @@ const struct nla_policy vmmig__session_policy[VMMIG_A_SESSION_MAX + 1] = {
 	[VMMIG_A_SESSION_VCPU]		= { .type = NLA_U32 },
 	[VMMIG_A_SESSION_GPA]		= { .type = NLA_U64 },
 	[VMMIG_A_SESSION_LENGTH]	= { .type = NLA_U64 },
+	[VMMIG_A_SESSION_RING]		= { .type = NLA_NESTED },
 };
 
 static const struct nla_policy params_policy[VMMIG_A_PARAMS_MAX + 1] = {
@@ -425,6 +426,58 @@ int vmmig_session_dirty(struct vmmig *h, uint32_t id, uint64_t gpa,
 		return vmmig__nlerr(h, rc);
 	}
 	return vmmig__request(h, msg, NULL);
+}
+
+struct rings_ctx {
+	struct vmmig_ring_index *rings;
+	unsigned int max, count;
+};
+
+/* Every ring nest of the reply (multi-attr: tb[] holds only the last). */
+static int parse_rings(struct vmmig *h, struct nlattr **tb, void *arg)
+{
+	static const struct nla_policy ring_policy[VMMIG_A_RING_MAX + 1] = {
+		[VMMIG_A_RING_VCPU]	= { .type = NLA_U32 },
+		[VMMIG_A_RING_INDEX]	= { .type = NLA_U32 },
+	};
+	struct rings_ctx *ctx = arg;
+	struct nlattr *nla;
+	int rem;
+
+	(void)tb;
+	nla_for_each_attr(nla, genlmsg_attrdata(nlmsg_data(h->req->cur), 0),
+			  genlmsg_attrlen(nlmsg_data(h->req->cur), 0), rem) {
+		struct nlattr *rt[VMMIG_A_RING_MAX + 1];
+
+		if (nla_type(nla) != VMMIG_A_SESSION_RING)
+			continue;
+		if (nla_parse_nested(rt, VMMIG_A_RING_MAX, nla, ring_policy) < 0 ||
+		    !rt[VMMIG_A_RING_VCPU] || !rt[VMMIG_A_RING_INDEX])
+			return bad_reply(h, "malformed ring");
+		if (ctx->count < ctx->max)
+			ctx->rings[ctx->count] = (struct vmmig_ring_index) {
+				.vcpu = nla_get_u32(rt[VMMIG_A_RING_VCPU]),
+				.index = nla_get_u32(rt[VMMIG_A_RING_INDEX]),
+			};
+		ctx->count++;
+	}
+	return 0;
+}
+
+int vmmig_session_rings(struct vmmig *h, uint32_t id,
+			struct vmmig_ring_index *rings, unsigned int max,
+			unsigned int *count)
+{
+	struct rings_ctx ctx = { .rings = rings, .max = max };
+	const struct vmmig_reply reply = {
+		vmmig__session_policy, VMMIG_A_SESSION_MAX, parse_rings, &ctx
+	};
+	int rc;
+
+	rc = id_request(h, VMMIG_CMD_SESSION_GET, id, &reply);
+	if (!rc)
+		*count = ctx.count;
+	return rc;
 }
 
 struct host_ctx {
