@@ -189,6 +189,35 @@ static bool mig_final(uint32_t state)
 	       state == VMMIG_STATE_CANCELLED;
 }
 
+/**
+ * __mig_take_rings() - a live source session ended: take the dirty rings
+ * back where vmmig left them and turn dirty logging off, as a VMM does.
+ * @h: a handle.
+ * @g: the source guest.
+ * @sid: its session, ended.
+ *
+ * Return: 0 or -errno.
+ */
+int __mig_take_rings(struct vmmig *h, struct mig_guest *g, uint32_t sid)
+{
+	struct vmmig_ring_index rings[VMM_MAX_VCPUS];
+	unsigned int n, i, j;
+	int err;
+
+	err = vmmig_session_rings(h, sid, rings, VMM_MAX_VCPUS, &n);
+	if (!err && n != g->nr_vcpus)
+		err = -ENODATA;
+	for (i = 0; !err && i < n; i++)
+		for (j = 0; j < g->nr_vcpus; j++)
+			if (g->vcpus[j].id == rings[i].vcpu)
+				vmm_vcpu_ring_resume(&g->vcpus[j],
+						     rings[i].index);
+	__atomic_store_n(&g->session, 0, __ATOMIC_RELEASE);
+	if (!err)
+		err = __vmm_vm_set_dirty_logging(&g->vm, false);
+	return err;
+}
+
 /* Pre-copy until the source is ready (or @o says), or until it ends. */
 static int mig_wait_switch(struct vmmig *h, uint32_t sid,
 			   const struct mig_opts *o, uint64_t deadline,
@@ -286,8 +315,14 @@ int __mig_live(struct vmmig *h, struct mig_guest *src, struct mig_guest *dst,
 		.sock_fds = &fds[0], .nr_socks = 1, .file_fd = -1,
 		.blob_fd = sblob, .params = &p,
 	};
+	/* The VMM's part of the contract: logging on, its harvest paused. */
+	r->stage = "dirty logging";
+	err = __vmm_vm_set_dirty_logging(&src->vm, true);
+	if (err)
+		goto out;
 	r->stage = "sessions";
-	err = vmmig_session_create_cfg(h, &dcfg, &did);
+	if (!err)
+		err = vmmig_session_create_cfg(h, &dcfg, &did);
 	if (!err)
 		err = vmmig_session_create_cfg(h, &scfg, &sid);
 	if (!err)
@@ -329,7 +364,10 @@ int __mig_live(struct vmmig *h, struct mig_guest *src, struct mig_guest *dst,
 		goto out_sessions;
 	r->total_ms = mig_now_ms() - t0;
 	r->host_cpu_ms = host_busy_ms() - r->host_cpu_ms;
-	__atomic_store_n(&src->session, 0, __ATOMIC_RELEASE);
+	r->stage = "rings back";
+	err = __mig_take_rings(h, src, sid);
+	if (err)
+		goto out_sessions;
 	for (i = 0; i < src->nr_vcpus; i++)
 		r->ring_full += vmm_runner_ring_full(&src->runner, i);
 	r->ring_full -= rf0;
@@ -359,7 +397,17 @@ int __mig_live(struct vmmig *h, struct mig_guest *src, struct mig_guest *dst,
 	if (!err)
 		r->stage = NULL;
 out_sessions:
-	__atomic_store_n(&src->session, 0, __ATOMIC_RELEASE);
+	if (__atomic_load_n(&src->session, __ATOMIC_ACQUIRE)) {
+		/* Failed midway: end the session, take the rings back. */
+		struct vmmig_session_info si;
+
+		vmmig_session_cancel(h, sid);
+		if (!mig_wait_final(h, sid, NULL, mig_now_ms() + 30000, &si))
+			__mig_take_rings(h, src, sid);
+		__atomic_store_n(&src->session, 0, __ATOMIC_RELEASE);
+	}
+	if (src->vm.dirty_logging)
+		__vmm_vm_set_dirty_logging(&src->vm, false);
 	r->src_id = sid;
 	r->dst_id = did;
 	if (sid && !o->keep_sessions)

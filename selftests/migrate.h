@@ -82,6 +82,7 @@ void mig_guest_destroy(struct mig_guest *g);
 int __mig_guest_check(struct mig_guest *g, unsigned int sweeps,
 		      unsigned int timeout_ms, uint64_t *errors);
 
+int __mig_take_rings(struct vmmig *h, struct mig_guest *g, uint32_t sid);
 int __mig_live(struct vmmig *h, struct mig_guest *src, struct mig_guest *dst,
 	       const struct mig_opts *o, uint16_t port, struct mig_result *r);
 

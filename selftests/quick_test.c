@@ -20,14 +20,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 #include <linux/kvm.h>
 #include <linux/vmmig.h>
 #include <linux/vmmig_wire.h>
@@ -265,12 +269,14 @@ static void put_rec(struct stream *st, uint8_t type, uint32_t slot,
 	put(st, &r, sizeof(r));
 }
 
-static void put_hello(struct stream *st, int nslots)
+/* A HELLO with @features (a stream saved to a file has no commit). */
+static void put_hello_f(struct stream *st, int nslots, uint64_t features)
 {
 	struct vmmig_wire_hello h = {
 		.magic = htobe32(VMMIG_WIRE_MAGIC),
 		.version = htobe16(VMMIG_WIRE_VERSION),
 		.nr_slots = htobe16(nslots),
+		.features = htobe64(features),
 		.stream_id = htobe64(1),
 		.page_size = htobe32(PAGE),
 		.nr_channels = htobe16(1),
@@ -290,7 +296,29 @@ static void put_hello(struct stream *st, int nslots)
 	}
 }
 
-/* A valid stream: 2 pages of 0x5c into slot 1 page 10, END. */
+/* A HELLO as a source sends it over a socket. */
+static void put_hello(struct stream *st, int nslots)
+{
+	put_hello_f(st, nslots, VMMIG_WIRE_F_COMMIT);
+}
+
+/* Where valid_stream()'s END ends: the COMMIT follows. */
+static size_t end_at;
+
+static void put_commit(struct stream *st, uint32_t status, uint64_t pages)
+{
+	struct vmmig_wire_commit c = {
+		.status = htobe32(status), .pages = htobe64(pages),
+	};
+
+	put_rec(st, VMMIG_WIRE_COMMIT, 0, 0, 0, sizeof(c));
+	put(st, &c, sizeof(c));
+}
+
+/*
+ * A valid stream: 2 pages of 0x5c into slot 1 page 10, END, and the
+ * source's COMMIT (which a destination reads once it sent its ACK).
+ */
 static void valid_stream(struct stream *st, size_t *pages_at)
 {
 	static uint8_t data[2 * PAGE];
@@ -305,6 +333,8 @@ static void valid_stream(struct stream *st, size_t *pages_at)
 	put(st, data, sizeof(data));
 	put_rec(st, VMMIG_WIRE_END, 0, 0, 0, sizeof(end));
 	put(st, &end, sizeof(end));
+	end_at = st->len;
+	put_commit(st, 0, 2);
 }
 
 /*
@@ -442,7 +472,26 @@ static void h_incomplete(struct stream *st)
 	size_t at;
 
 	valid_stream(st, &at);
-	st->buf[st->len - 9] = 3;	/* end.pages = 3, 2 came */
+	st->buf[end_at - 9] = 3;	/* end.pages = 3, 2 came */
+}
+
+/* A source that gives up after the destination's ACK (the COMMIT says). */
+static void h_aborted(struct stream *st)
+{
+	size_t at;
+
+	valid_stream(st, &at);
+	st->len = end_at;
+	put_commit(st, VMMIG_REASON_CANCEL, 2);
+}
+
+/* Over a socket the outcome must be committed: a HELLO without it. */
+static void h_no_commit(struct stream *st)
+{
+	size_t at;
+
+	valid_stream(st, &at);
+	st->buf[sizeof(struct vmmig_wire_rec) + 15] = 0;	/* features lsb */
 }
 
 TEST_F_TIMEOUT(quick, hostile_streams, 600)
@@ -459,6 +508,10 @@ TEST_F_TIMEOUT(quick, hostile_streams, 600)
 		{ "duplicate hello", VMMIG_REASON_DUPLICATE_HELLO,
 		  h_duplicate_hello },
 		{ "end totals", VMMIG_REASON_INCOMPLETE, h_incomplete },
+		{ "source aborts after the ACK", VMMIG_REASON_PEER_ABORTED,
+		  h_aborted },
+		{ "no commit over a socket", VMMIG_REASON_BAD_FEATURES,
+		  h_no_commit },
 	};
 	static struct stream st;
 	uint32_t state, reason;
@@ -482,13 +535,20 @@ TEST_F_TIMEOUT(quick, truncated_streams, 900)
 	int tried = 0;
 
 	valid_stream(&full, &at);
-	/* Cut everywhere in the headers, and through the page payload. */
-	for (cut = 0; cut < full.len; cut += cut < at ? 7 : 1021) {
+	/*
+	 * Cut everywhere in the headers, and through the page payload: the
+	 * stream is truncated.  Cut after END (in or before the COMMIT), the
+	 * destination acknowledged a whole stream: it does not know the
+	 * outcome, which is the source's.
+	 */
+	for (cut = 0; cut < full.len;
+	     cut += cut < at || cut >= end_at ? 7 : 1021) {
 		memcpy(st.buf, full.buf, cut);
 		st.len = cut;
 		reason = feed(_metadata, self, &st, &state);
 		EXPECT_EQ(VMMIG_STATE_FAILED, state) TH_LOG("cut at %zu", cut);
-		EXPECT_EQ(VMMIG_REASON_TRUNCATED, reason)
+		EXPECT_EQ(cut < end_at ? VMMIG_REASON_TRUNCATED :
+			  VMMIG_REASON_COMMIT_UNKNOWN, reason)
 			TH_LOG("cut at %zu: %s", cut, vmmig_reason_name(reason));
 		tried++;
 	}
@@ -584,7 +644,8 @@ static void cancel_mid_transfer(struct __test_metadata *_metadata,
 		EXPECT_EQ(VMMIG_STATE_FAILED, st_src)
 			TH_LOG("source: %s", vmmig_reason_name(r_src));
 		EXPECT_TRUE(r_src == VMMIG_REASON_PEER_CLOSED ||
-			    r_src == VMMIG_REASON_IO_ERROR)
+			    r_src == VMMIG_REASON_IO_ERROR ||
+			    r_src == VMMIG_REASON_CANCEL)
 			TH_LOG("source: %s", vmmig_reason_name(r_src));
 	}
 	/* It was cancelled in the middle, not after the end. */
@@ -616,6 +677,326 @@ TEST_F_TIMEOUT(quick, cancel_source_mid_transfer, 300)
 TEST_F_TIMEOUT(quick, cancel_destination_mid_transfer, 300)
 {
 	cancel_mid_transfer(_metadata, self, false);
+}
+
+/* ---- the commit point: a test plays the peer ---------------------------- */
+
+/* Read exactly @n bytes (30 s at most); 0, or -1 on EOF, error, timeout. */
+static int read_full(int fd, void *buf, size_t n)
+{
+	struct timeval tv = { .tv_sec = 30 };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while (n) {
+		ssize_t r = recv(fd, buf, n, 0);
+
+		if (r <= 0)
+			return -1;
+		buf = (uint8_t *)buf + r;
+		n -= r;
+	}
+	return 0;
+}
+
+/* One record the peer sent: header and a 16-byte payload (ACK, COMMIT). */
+static int read_small_rec(int fd, uint8_t type, void *payload)
+{
+	struct vmmig_wire_rec rec;
+
+	if (read_full(fd, &rec, sizeof(rec)) || rec.type != type ||
+	    be32toh(rec.len) != 16)
+		return -1;
+	return read_full(fd, payload, 16);
+}
+
+/*
+ * Play a destination: read a source's stream up to and with its END,
+ * skipping payloads; *@features gets the HELLO's.
+ */
+static int read_to_end(int fd, uint64_t *features)
+{
+	static uint8_t buf[1 << 16];
+	struct vmmig_wire_rec rec;
+
+	for (;;) {
+		uint32_t len;
+
+		if (read_full(fd, &rec, sizeof(rec)))
+			return -1;
+		len = be32toh(rec.len);
+		if (rec.type == VMMIG_WIRE_HELLO) {
+			struct vmmig_wire_hello h;
+
+			if (len < sizeof(h) || read_full(fd, &h, sizeof(h)))
+				return -1;
+			*features = be64toh(h.features);
+			len -= sizeof(h);
+		}
+		while (len) {
+			uint32_t n = len < sizeof(buf) ? len : sizeof(buf);
+
+			if (read_full(fd, buf, n))
+				return -1;
+			len -= n;
+		}
+		if (rec.type == VMMIG_WIRE_END)
+			return 0;
+	}
+}
+
+static void send_all(struct __test_metadata *_metadata, int fd,
+		     const void *p, size_t n)
+{
+	ASSERT_EQ((ssize_t)n, send(fd, p, n, MSG_NOSIGNAL));
+}
+
+static void send_ack(struct __test_metadata *_metadata, int fd,
+		     uint32_t status, uint64_t pages)
+{
+	struct stream st = { .len = 0 };
+	struct vmmig_wire_ack ack = {
+		.status = htobe32(status), .pages = htobe64(pages),
+	};
+
+	put_rec(&st, VMMIG_WIRE_ACK, 0, 0, 0, sizeof(ack));
+	put(&st, &ack, sizeof(ack));
+	send_all(_metadata, fd, st.buf, st.len);
+}
+
+/*
+ * F9 of the December review, the destination's side: once it sent its ACK
+ * the outcome is the source's.  A cancel is refused, the source's COMMIT
+ * completes it; a source that goes silent leaves it failed with
+ * commit-unknown, never completed.
+ */
+TEST_F_TIMEOUT(quick, commit_destination_waits_for_source, 120)
+{
+	struct vmmig_params p = { .peer_timeout_ms = 1000 };
+	struct vmmig_wire_ack ack;
+	struct vmmig_session_info si;
+	static struct stream st, c;
+	uint32_t id, reason = 0;
+	size_t at;
+
+	valid_stream(&st, &at);
+	st.len = end_at;		/* up to END: no COMMIT yet */
+	ASSERT_EQ(0, vmmig_session_create(self->h, VMMIG_ROLE_DESTINATION,
+					  self->dst.fd, &self->sk[1], 1, NULL,
+					  &id));
+	ASSERT_EQ(0, vmmig_session_start(self->h, id));
+	send_all(_metadata, self->sk[0], st.buf, st.len);
+	ASSERT_EQ(0, read_small_rec(self->sk[0], VMMIG_WIRE_ACK, &ack));
+	EXPECT_EQ(0, be32toh(ack.status));
+	EXPECT_EQ(2, be64toh(ack.pages));
+	/* Committing: the destination does not decide any more. */
+	EXPECT_EQ(-EBUSY, vmmig_session_cancel(self->h, id));
+	EXPECT_NE(NULL, strstr(vmmig_errmsg(self->h), "committing"));
+	ASSERT_EQ(0, vmmig_session_get(self->h, id, &si));
+	EXPECT_EQ(VMMIG_STATE_ACTIVE, si.state);
+	put_commit(&c, 0, 2);
+	send_all(_metadata, self->sk[0], c.buf, c.len);
+	EXPECT_EQ(VMMIG_STATE_COMPLETED, wait_final(self->h, id, &reason, 30))
+		TH_LOG("%s", vmmig_reason_name(reason));
+	ASSERT_EQ(0, vmmig_session_destroy(self->h, id));
+
+	/* The source never commits: after the peer timeout, unknown. */
+	close(self->sk[0]);
+	close(self->sk[1]);
+	ASSERT_EQ(0, tcp_pair(self->sk));
+	ASSERT_EQ(0, vmmig_session_create(self->h, VMMIG_ROLE_DESTINATION,
+					  self->dst.fd, &self->sk[1], 1, &p,
+					  &id));
+	ASSERT_EQ(0, vmmig_session_start(self->h, id));
+	send_all(_metadata, self->sk[0], st.buf, st.len);
+	ASSERT_EQ(0, read_small_rec(self->sk[0], VMMIG_WIRE_ACK, &ack));
+	EXPECT_EQ(VMMIG_STATE_FAILED, wait_final(self->h, id, &reason, 30));
+	EXPECT_EQ(VMMIG_REASON_COMMIT_UNKNOWN, reason)
+		TH_LOG("%s", vmmig_reason_name(reason));
+}
+
+/* One tiny VM of the test's own for a source the test reads itself. */
+static void tiny_source(struct __test_metadata *_metadata, struct vmm_vm *vm)
+{
+	static const struct vmm_slot tiny = { 0, 0, 16 };
+
+	ASSERT_EQ(0, __vmm_vm_create(vm, &tiny, 1, 0x11));
+}
+
+/*
+ * F9, the source's side: it completes (commits) exactly when the
+ * destination's ACK passed, and says so with COMMIT; cancelled before
+ * that, it never sends COMMIT 0; a destination that never answers fails
+ * it by the peer timeout, again without COMMIT.
+ */
+TEST_F_TIMEOUT(quick, commit_source_decides, 180)
+{
+	struct vmmig_params p = { .peer_timeout_ms = 1000 };
+	struct vmmig_wire_commit commit;
+	uint32_t id, reason = 0;
+	uint64_t features = 0;
+	struct vmm_vm vm;
+	int phase;
+
+	tiny_source(_metadata, &vm);
+	for (phase = 0; phase < 3; phase++) {
+		ASSERT_EQ(0, vmmig_session_create(self->h, VMMIG_ROLE_SOURCE,
+						  vm.fd, &self->sk[0], 1, &p,
+						  &id));
+		ASSERT_EQ(0, vmmig_session_start(self->h, id));
+		ASSERT_EQ(0, read_to_end(self->sk[1], &features));
+		EXPECT_TRUE(features & VMMIG_WIRE_F_COMMIT);
+		if (phase == 0) {
+			send_ack(_metadata, self->sk[1], 0, 16);
+			ASSERT_EQ(0, read_small_rec(self->sk[1],
+						    VMMIG_WIRE_COMMIT,
+						    &commit));
+			EXPECT_EQ(0, be32toh(commit.status));
+			EXPECT_EQ(16, be64toh(commit.pages));
+			EXPECT_EQ(VMMIG_STATE_COMPLETED,
+				  wait_final(self->h, id, &reason, 30));
+			EXPECT_EQ(-EALREADY, vmmig_session_cancel(self->h, id));
+		} else if (phase == 1) {
+			/* Cancelled before the ACK reached it. */
+			EXPECT_EQ(0, vmmig_session_cancel(self->h, id));
+			send_ack(_metadata, self->sk[1], 0, 16);
+			if (!read_small_rec(self->sk[1], VMMIG_WIRE_COMMIT,
+					    &commit))
+				EXPECT_NE(0, be32toh(commit.status));
+			EXPECT_EQ(VMMIG_STATE_CANCELLED,
+				  wait_final(self->h, id, &reason, 30));
+		} else {
+			/* No ACK at all. */
+			EXPECT_EQ(VMMIG_STATE_FAILED,
+				  wait_final(self->h, id, &reason, 30));
+			EXPECT_EQ(VMMIG_REASON_PEER_TIMEOUT, reason)
+				TH_LOG("%s", vmmig_reason_name(reason));
+			EXPECT_NE(0, read_small_rec(self->sk[1],
+						    VMMIG_WIRE_COMMIT,
+						    &commit));
+		}
+		ASSERT_EQ(0, vmmig_session_destroy(self->h, id));
+		close(self->sk[0]);
+		close(self->sk[1]);
+		ASSERT_EQ(0, tcp_pair(self->sk));
+	}
+	vmm_vm_destroy(&vm);
+}
+
+/*
+ * The ACK of a destination that failed counts the pages that arrived, not
+ * those a header announced: two pages announced, one sent, then the end.
+ */
+TEST_F_TIMEOUT(quick, ack_counts_what_arrived, 60)
+{
+	static uint8_t page[PAGE];
+	struct vmmig_wire_ack ack;
+	static struct stream st;
+	uint32_t id, reason = 0;
+
+	st.len = 0;
+	put_hello(&st, NSLOTS);
+	put_rec(&st, VMMIG_WIRE_PAGES, 1, slots[1].gpa / PAGE + 10, 2,
+		2 * PAGE);
+	put(&st, page, sizeof(page));
+	ASSERT_EQ(0, vmmig_session_create(self->h, VMMIG_ROLE_DESTINATION,
+					  self->dst.fd, &self->sk[1], 1, NULL,
+					  &id));
+	ASSERT_EQ(0, vmmig_session_start(self->h, id));
+	send_all(_metadata, self->sk[0], st.buf, st.len);
+	shutdown(self->sk[0], SHUT_WR);
+	ASSERT_EQ(0, read_small_rec(self->sk[0], VMMIG_WIRE_ACK, &ack));
+	EXPECT_EQ(VMMIG_REASON_TRUNCATED, be32toh(ack.status));
+	EXPECT_EQ(0, be64toh(ack.pages));
+	EXPECT_EQ(VMMIG_STATE_FAILED, wait_final(self->h, id, &reason, 30));
+}
+
+/*
+ * F17 of the December review: BLOB bytes are bounded per stream, not per
+ * record.  A saved stream (no commit, no peer): a first BLOB of the whole
+ * bound, then one byte more.
+ */
+TEST_F_TIMEOUT(quick, blob_total_bounded, 180)
+{
+	static uint8_t zeros[1 << 16];
+	char path[] = "/tmp/vmmig-blob.XXXXXX";
+	struct vmmig_session_cfg c = { .role = VMMIG_ROLE_DESTINATION };
+	static struct stream st;
+	uint32_t id, reason = 0;
+	int fd = mkstemp(path), dblob = memfd_create("dst-state", 0);
+	size_t left;
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, dblob);
+	unlink(path);
+	st.len = 0;
+	put_hello_f(&st, NSLOTS, 0);
+	put_rec(&st, VMMIG_WIRE_BLOB, 0, 0, 0, VMMIG_WIRE_MAX_BLOB);
+	ASSERT_EQ((ssize_t)st.len, write(fd, st.buf, st.len));
+	for (left = VMMIG_WIRE_MAX_BLOB; left; ) {
+		size_t n = left < sizeof(zeros) ? left : sizeof(zeros);
+
+		ASSERT_EQ((ssize_t)n, write(fd, zeros, n));
+		left -= n;
+	}
+	st.len = 0;
+	put_rec(&st, VMMIG_WIRE_BLOB, 0, 0, 0, 1);
+	put(&st, zeros, 1);
+	ASSERT_EQ((ssize_t)st.len, write(fd, st.buf, st.len));
+	ASSERT_EQ(0, lseek(fd, 0, SEEK_SET));
+	c.vm_fd = self->dst.fd;
+	c.file_fd = fd;
+	c.blob_fd = dblob;
+	ASSERT_EQ(0, vmmig_session_create_cfg(self->h, &c, &id))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+	ASSERT_EQ(0, vmmig_session_start(self->h, id));
+	EXPECT_EQ(VMMIG_STATE_FAILED, wait_final(self->h, id, &reason, 60));
+	EXPECT_EQ(VMMIG_REASON_BAD_LENGTH, reason)
+		TH_LOG("%s", vmmig_reason_name(reason));
+	close(dblob);
+	close(fd);
+}
+
+/*
+ * F19 of the December review: ZERO records into shared file memory (a
+ * memfd, as vhost-user VMMs use) leave its holes alone; reading them would
+ * allocate the whole guest.
+ */
+TEST_F_TIMEOUT(quick, zero_pages_into_memfd_allocate_nothing, 180)
+{
+	struct vmm_vm src, dst;
+	uint32_t src_id, dst_id;
+	uint64_t blocks = 0, bytes = 0;
+	unsigned int i;
+	struct vmmig_session_cfg dcfg = {
+		.role = VMMIG_ROLE_DESTINATION, .sock_fds = &self->sk[1],
+		.nr_socks = 1, .file_fd = -1, .blob_fd = -1,
+	};
+	struct vmmig_session_cfg scfg = {
+		.role = VMMIG_ROLE_SOURCE, .sock_fds = &self->sk[0],
+		.nr_socks = 1, .file_fd = -1, .blob_fd = -1,
+	};
+
+	/* A fresh source: every page zero, so every record is ZERO. */
+	ASSERT_EQ(0, __vmm_vm_create(&src, slots, NSLOTS, 0));
+	ASSERT_EQ(0, __vmm_vm_create_memfd(&dst, slots, NSLOTS));
+	dcfg.vm_fd = dst.fd;
+	scfg.vm_fd = src.fd;
+	migrate_pair(_metadata, self->h, &dcfg, &scfg, &dst_id, &src_id, 120);
+	for (i = 0; i < dst.nr_slots; i++) {
+		struct stat stt;
+
+		ASSERT_EQ(0, fstat(dst.memfd[i], &stt));
+		blocks += stt.st_blocks;
+		bytes += stt.st_size;
+	}
+	EXPECT_EQ(0, vmm_vm_diff_pages(&src, &dst));
+	/* 512-byte blocks: nothing allocated (a page or two at most). */
+	EXPECT_LE(blocks * 512, 2 * PAGE)
+		TH_LOG("%llu of %llu bytes allocated",
+		       (unsigned long long)blocks * 512,
+		       (unsigned long long)bytes);
+	vmm_vm_destroy(&src);
+	vmm_vm_destroy(&dst);
 }
 
 /* ---- save to a file, restore from it ----------------------------------- */
@@ -661,6 +1042,21 @@ TEST_F_TIMEOUT(quick, save_and_restore, 300)
 	bad = vmm_vm_diff_pages(&self->src, &self->dst);
 	EXPECT_EQ(0, bad);
 
+	/*
+	 * F18 of the December review: a file with bytes after END (an old,
+	 * longer save overwritten by a shorter one) is not restored.
+	 */
+	ASSERT_EQ(1, pwrite(fd, "x", 1, stt.st_size));
+	close(rfd);
+	rfd = open(rpath, O_RDONLY);
+	ASSERT_EQ(0, vmmig_session_create_file(self->h, VMMIG_ROLE_DESTINATION,
+					       self->dst.fd, rfd, NULL, &id));
+	ASSERT_EQ(0, vmmig_session_start(self->h, id));
+	EXPECT_EQ(VMMIG_STATE_FAILED, wait_final(self->h, id, &reason, 120));
+	EXPECT_EQ(VMMIG_REASON_TRAILING_DATA, reason)
+		TH_LOG("%s", vmmig_reason_name(reason));
+	ASSERT_EQ(0, vmmig_session_destroy(self->h, id));
+
 	/* The same file cut short never restores as complete. */
 	ASSERT_EQ(0, ftruncate(fd, stt.st_size / 2));
 	close(rfd);
@@ -673,6 +1069,69 @@ TEST_F_TIMEOUT(quick, save_and_restore, 300)
 	EXPECT_EQ(VMMIG_REASON_TRUNCATED, reason)
 		TH_LOG("%s", vmmig_reason_name(reason));
 	close(rfd);
+	close(fd);
+}
+
+/*
+ * F10 of the December review: the session's thread writes as the VMM
+ * would, with its credentials and limits.  A save beyond the VMM's
+ * RLIMIT_FSIZE fails; a write into a set-uid file strips the bit when the
+ * VMM lacks CAP_FSETID (a kernel thread has it).
+ */
+static int drop_cap_fsetid(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	data[0].effective &= ~(1U << CAP_FSETID);
+	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
+}
+
+TEST_F_TIMEOUT(quick, save_as_the_vmm, 300)
+{
+	char path[] = "/tmp/vmmig-limits.XXXXXX";
+	struct rlimit small = { 1 << 20, 1 << 20 }, old;
+	uint32_t id, reason = 0;
+	struct stat stt;
+	int fd;
+
+	fill_source(&self->src, 0x11);
+	signal(SIGXFSZ, SIG_IGN);
+	fd = mkstemp(path);
+	ASSERT_LE(0, fd);
+	unlink(path);
+	ASSERT_EQ(0, getrlimit(RLIMIT_FSIZE, &old));
+	ASSERT_EQ(0, setrlimit(RLIMIT_FSIZE, &small));
+	ASSERT_EQ(0, vmmig_session_create_file(self->h, VMMIG_ROLE_SOURCE,
+					       self->src.fd, fd, NULL, &id));
+	ASSERT_EQ(0, setrlimit(RLIMIT_FSIZE, &old));
+	ASSERT_EQ(0, vmmig_session_start(self->h, id));
+	EXPECT_EQ(VMMIG_STATE_FAILED, wait_final(self->h, id, &reason, 120));
+	EXPECT_EQ(VMMIG_REASON_IO_ERROR, reason)
+		TH_LOG("%s", vmmig_reason_name(reason));
+	ASSERT_EQ(0, fstat(fd, &stt));
+	EXPECT_GE(1 << 20, stt.st_size);
+	ASSERT_EQ(0, vmmig_session_destroy(self->h, id));
+	close(fd);
+
+	strcpy(path, "/tmp/vmmig-suid.XXXXXX");
+	fd = mkstemp(path);
+	ASSERT_LE(0, fd);
+	unlink(path);
+	ASSERT_EQ(0, fchmod(fd, 06755));
+	ASSERT_EQ(0, drop_cap_fsetid());
+	ASSERT_EQ(0, vmmig_session_create_file(self->h, VMMIG_ROLE_SOURCE,
+					       self->src.fd, fd, NULL, &id));
+	ASSERT_EQ(0, vmmig_session_start(self->h, id));
+	EXPECT_EQ(VMMIG_STATE_COMPLETED, wait_final(self->h, id, &reason, 120))
+		TH_LOG("%s", vmmig_reason_name(reason));
+	ASSERT_EQ(0, fstat(fd, &stt));
+	EXPECT_EQ(0, stt.st_mode & (S_ISUID | S_ISGID))
+		TH_LOG("mode %o after the save", stt.st_mode & 07777);
 	close(fd);
 }
 

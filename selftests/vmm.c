@@ -34,13 +34,15 @@ static int kvm(void)
  * @nr_slots: up to VMM_MAX_SLOTS.
  * @fill: byte to fill the memory with; 0 leaves it untouched (zero).
  */
-int __vmm_vm_create(struct vmm_vm *vm, const struct vmm_slot *slots,
-		    unsigned int nr_slots, uint8_t fill)
+static int vmm_vm_create(struct vmm_vm *vm, const struct vmm_slot *slots,
+			 unsigned int nr_slots, uint8_t fill, bool shared)
 {
 	unsigned int i;
 	int k = kvm();
 
 	memset(vm, 0, sizeof(*vm));
+	for (i = 0; i < VMM_MAX_SLOTS; i++)
+		vm->memfd[i] = -1;
 	if (k < 0)
 		return k;
 	if (nr_slots > VMM_MAX_SLOTS)
@@ -55,9 +57,20 @@ int __vmm_vm_create(struct vmm_vm *vm, const struct vmm_slot *slots,
 			.memory_size = slots[i].npages * VMM_PAGE,
 		};
 
-		vm->mem[i] = mmap(NULL, r.memory_size, PROT_READ | PROT_WRITE,
-				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-				  -1, 0);
+		if (shared) {
+			vm->memfd[i] = memfd_create("guest-ram", MFD_CLOEXEC);
+			if (vm->memfd[i] < 0 ||
+			    ftruncate(vm->memfd[i], r.memory_size))
+				return -errno;
+			vm->mem[i] = mmap(NULL, r.memory_size,
+					  PROT_READ | PROT_WRITE, MAP_SHARED,
+					  vm->memfd[i], 0);
+		} else {
+			vm->mem[i] = mmap(NULL, r.memory_size,
+					  PROT_READ | PROT_WRITE,
+					  MAP_PRIVATE | MAP_ANONYMOUS |
+					  MAP_NORESERVE, -1, 0);
+		}
 		if (vm->mem[i] == MAP_FAILED)
 			return -errno;
 		vm->slots[i] = slots[i];
@@ -71,12 +84,33 @@ int __vmm_vm_create(struct vmm_vm *vm, const struct vmm_slot *slots,
 	return 0;
 }
 
+int __vmm_vm_create(struct vmm_vm *vm, const struct vmm_slot *slots,
+		    unsigned int nr_slots, uint8_t fill)
+{
+	return vmm_vm_create(vm, slots, nr_slots, fill, false);
+}
+
+/*
+ * __vmm_vm_create_memfd() - the same with each memslot backed by a memfd
+ * of its own, mapped shared (as vhost-user VMMs do); vm->memfd[] holds
+ * them.  Memory is left as the memfd has it: holes, reading as zero.
+ */
+int __vmm_vm_create_memfd(struct vmm_vm *vm, const struct vmm_slot *slots,
+			  unsigned int nr_slots)
+{
+	return vmm_vm_create(vm, slots, nr_slots, 0, true);
+}
+
 void vmm_vm_destroy(struct vmm_vm *vm)
 {
 	unsigned int i;
 
-	for (i = 0; i < vm->nr_slots; i++)
+	for (i = 0; i < vm->nr_slots; i++) {
 		munmap(vm->mem[i], vm->slots[i].npages * VMM_PAGE);
+		if (vm->memfd[i] >= 0)
+			close(vm->memfd[i]);
+		vm->memfd[i] = -1;
+	}
 	close(vm->fd);
 	vm->nr_slots = 0;
 }
@@ -582,6 +616,17 @@ int vmm_vcpu_ring_harvest(struct vmm_vcpu *v,
 	}
 	pthread_mutex_unlock(&v->lock);
 	return n;
+}
+
+/*
+ * vmm_vcpu_ring_resume() - take @v's ring back after someone else (a vmmig
+ * session) harvested it: go on from ring index @index.
+ */
+void vmm_vcpu_ring_resume(struct vmm_vcpu *v, uint32_t index)
+{
+	pthread_mutex_lock(&v->lock);
+	v->fetch = index;
+	pthread_mutex_unlock(&v->lock);
 }
 
 /*

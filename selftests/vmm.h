@@ -42,6 +42,7 @@ struct vmm_vm {
 	unsigned int nr_slots;
 	struct vmm_slot slots[VMM_MAX_SLOTS];
 	uint8_t *mem[VMM_MAX_SLOTS];
+	int memfd[VMM_MAX_SLOTS];	/* shared memory: its memfd, else -1 */
 	uint32_t ring_entries;	/* dirty ring per vCPU, 0: none */
 	bool dirty_logging;	/* KVM_MEM_LOG_DIRTY_PAGES on every slot */
 };
@@ -67,6 +68,8 @@ struct vmm_vcpu_state {
 
 int __vmm_vm_create(struct vmm_vm *vm, const struct vmm_slot *slots,
 		    unsigned int nr_slots, uint8_t fill);
+int __vmm_vm_create_memfd(struct vmm_vm *vm, const struct vmm_slot *slots,
+			  unsigned int nr_slots);
 void vmm_vm_destroy(struct vmm_vm *vm);
 uint64_t vmm_vm_pages(const struct vmm_vm *vm);
 uint64_t vmm_vm_diff_pages(const struct vmm_vm *a, const struct vmm_vm *b);
@@ -111,6 +114,7 @@ int vmm_vcpu_ring_harvest(struct vmm_vcpu *v,
 			  void (*fn)(void *ctx, uint32_t slot, uint64_t offset),
 			  void *ctx);
 int __vmm_vm_reset_rings(struct vmm_vm *vm);
+void vmm_vcpu_ring_resume(struct vmm_vcpu *v, uint32_t index);
 
 /* ---- the stamp guest (guest/stamp.S) ----------------------------------- */
 

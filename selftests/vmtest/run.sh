@@ -57,7 +57,7 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 GUEST_INIT=$SCRIPT_DIR/guest-init.sh
 
 # Patterns that make a run fail when they show up in the guest's dmesg.
-SPLAT_RE='WARNING:|BUG:|Oops|general protection|KASAN|UBSAN|kmemleak: [0-9]+ new suspected|kernel BUG|RCU stall|rcu_.*detected stall|self-detected stall|soft lockup|hard LOCKUP|hung_task|blocked for more than|lockdep|possible recursive|circular locking'
+SPLAT_RE='WARNING:|BUG:|Oops|general protection|KASAN|UBSAN|kernel BUG|RCU stall|rcu_.*detected stall|self-detected stall|soft lockup|hard LOCKUP|hung_task|blocked for more than|lockdep|possible recursive|circular locking'
 # Known harmless boot messages that match SPLAT_RE on this test host.
 #  - "Speculative Return Stack Overflow: WARNING: See ... for mitigation
 #    options": the EPYC CPU model has no SRSO microcode (6.1).
