@@ -19,7 +19,7 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER)/build) \
 	$(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n1))
 VMMIG_CACHE ?= /var/cache/vmmig
 PREFIX ?= /usr/local
-KSFT_DIR ?= $(VMMIG_CACHE)/linux-source-6.1/tools/testing/selftests
+KSFT_DIR ?= $(lastword $(sort $(wildcard $(VMMIG_CACHE)/linux-source-[0-9]*.[0-9]*/tools/testing/selftests)))
 
 export VMMIG_CACHE
 

@@ -11,12 +11,18 @@
 #               any warning fails
 #   mainline    compile check against the newest Debian kernel source,
 #               with KVM's Module.symvers (symbol namespaces)
+#   debug-kernel  the newest Debian kernel source built with KASAN, KFENCE,
+#               lockdep, DEBUG_ATOMIC_SLEEP, DEBUG_OBJECTS, kmemleak and
+#               UBSAN (scripts/build-debug-kernel.sh, cached): a third
+#               runtime kernel
 #   kunit       KUnit suites under UML
 #   userspace   libvmmig, vmmigctl, selftests (-Werror), man page lint
 #   dkms        dkms add/build/install of this tree for each kernel (the
 #               test host then checks autoloading of the installed module;
 #               it is removed again at the end)
-#   vm-K        the selftests in a QEMU test host booting kernel K
+#   vm-K        the selftests in a QEMU test host booting kernel K; the
+#               debug kernel's runs (panic_on_warn, a kmemleak scan) beside
+#               the others, each test host on one core
 #
 # Environment: VMMIG_CACHE (default /var/cache/vmmig), VMMIG_ONLY (space-
 # separated step names to run; default all), VMMIG_KERNELS (runtime kernel
@@ -44,17 +50,51 @@ step() {
 	printf '=== %-14s ' "$name"
 	"$@" >"$out/$name.log" 2>&1
 	rc=$?
-	if [ $rc -eq 0 ]; then
+	step_result "$name" "$rc" "$t0"
+	return $rc
+}
+
+# step_bg NAME CMD...: as step, in the background; step_wait collects it.
+bg_pids=()
+bg_names=()
+step_bg() {
+	local name=$1
+	shift
+	want "$name" || return 0
+	(
+		t0=$(date +%s)
+		"$@" >"$out/$name.log" 2>&1
+		echo "$? $t0" >"$out/$name.rc"
+	) &
+	bg_pids+=("$!")
+	bg_names+=("$name")
+}
+
+step_wait() {
+	local i name rc t0
+	for i in "${!bg_pids[@]}"; do
+		wait "${bg_pids[$i]}"
+		name=${bg_names[$i]}
+		read -r rc t0 <"$out/$name.rc" 2>/dev/null || { rc=1; t0=$(date +%s); }
+		printf '=== %-14s ' "$name"
+		step_result "$name" "$rc" "$t0"
+	done
+	bg_pids=()
+	bg_names=()
+}
+
+step_result() {
+	local name=$1 rc=$2 t0=$3
+	if [ "$rc" -eq 0 ]; then
 		passed=$((passed + 1))
 		printf 'ok   (%ss)\n' $(($(date +%s) - t0))
 	else
 		failed=$((failed + 1))
 		failures+=("$name")
 		printf 'FAIL (%ss, exit %d) - last lines of build/check/%s.log:\n' \
-			$(($(date +%s) - t0)) $rc "$name"
+			$(($(date +%s) - t0)) "$rc" "$name"
 		tail -n 25 "$out/$name.log" | sed 's/^/    /'
 	fi
-	return $rc
 }
 
 deps() {
@@ -73,6 +113,12 @@ load_kernels() {
 	fi
 	KERNELS=${VMMIG_KERNELS:-"${K61:-} ${K612:-}"}
 	KSRC61=$cache/linux-source-6.1
+	KDEBUG=
+}
+
+debug_kernel() {
+	bash scripts/build-debug-kernel.sh "$cache" | tail -n1 >"$out/debug-kernel.kver"
+	[ -s "$out/debug-kernel.kver" ] && [ "${PIPESTATUS[0]}" -eq 0 ]
 }
 
 src61() {
@@ -156,10 +202,12 @@ kunit() {
 	bash scripts/kunit.sh "$KSRC61" "$cache/kunit-uml-6.1"
 }
 
+# The newest tree's kselftest_harness.h: it runs single tests (-t NAME).
 userspace() {
-	src61 || return 1
+	local tree
+	tree=$(mainline_tree) || return 1
 	make -C userspace &&
-	make -C selftests KSFT_DIR="$KSRC61/tools/testing/selftests" &&
+	make -C selftests KSFT_DIR="$tree/tools/testing/selftests" &&
 	man --warnings -E UTF-8 -l userspace/vmmigctl/vmmigctl.8 >/dev/null
 }
 
@@ -187,12 +235,25 @@ dkms_install() {
 }
 
 vm() {
-	local k=$1
+	local k=$1 timeout=2700 append=
 	[ -f "$top/build/$k/vmmig.ko" ] || { echo "no build/$k/vmmig.ko"; return 1; }
 	rm -rf "$top/build/vm-$k"
-	selftests/vmtest/run.sh --kver "$k" --project "$top" \
-		--out "$top/build/vm-$k" --timeout 2700 -- \
+	# The debug kernel: every warning is fatal, and it is slower.
+	if [ "$k" = "$KDEBUG" ]; then
+		timeout=4200
+		append=panic_on_warn=1
+	fi
+	VMTEST_APPEND=$append selftests/vmtest/run.sh --kver "$k" --project "$top" \
+		--out "$top/build/vm-$k" --timeout "$timeout" -- \
 		selftests/run_tests.sh "build/$k/vmmig.ko"
+}
+
+# The Debian kernels one after the other, on one core.
+vm_lane() {
+	local k
+	for k in $KERNELS; do
+		step "vm-$k" vm "$k"
+	done
 }
 
 step deps deps
@@ -203,12 +264,17 @@ for k in $KERNELS; do
 	step "build-$k" build_kernel "$k"
 done
 step mainline mainline
+step debug-kernel debug_kernel
+[ -s "$out/debug-kernel.kver" ] && [ -d "/lib/modules/$(cat "$out/debug-kernel.kver")" ] &&
+	KDEBUG=$(cat "$out/debug-kernel.kver")
+[ -n "$KDEBUG" ] && step "build-$KDEBUG" build_kernel "$KDEBUG"
 step kunit kunit
 step userspace userspace
 [ "$(id -u)" -eq 0 ] && step dkms dkms_install
-for k in $KERNELS; do
-	step "vm-$k" vm "$k"
-done
+# Two lanes, a test host each: the debug kernel beside the Debian ones.
+[ -n "$KDEBUG" ] && step_bg "vm-$KDEBUG" vm "$KDEBUG"
+vm_lane
+step_wait
 [ "$(id -u)" -eq 0 ] && want dkms && dkms_remove
 
 echo
