@@ -121,9 +121,9 @@ static inline enum vmmig_kvm_conf vmmig_kvm_confidential(struct kvm *kvm)
  * 6.1 has genl_ops only.
  */
 #if VMMIG_KERNEL_AT_LEAST(6, 2, 0)
-typedef struct genl_split_ops vmmig_genl_ops_t;
+#define vmmig_genl_split_ops	genl_split_ops
 #else
-typedef struct genl_ops vmmig_genl_ops_t;
+#define vmmig_genl_split_ops	genl_ops
 #endif
 
 /*

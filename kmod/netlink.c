@@ -45,9 +45,9 @@ static const struct genl_multicast_group vmmig_nl_mcgrps[] = {
 	},
 };
 
-static int vmmig_nl_pre_doit(const vmmig_genl_ops_t *ops, struct sk_buff *skb,
-			     struct genl_info *info);
-static void vmmig_nl_post_doit(const vmmig_genl_ops_t *ops,
+static int vmmig_nl_pre_doit(const struct vmmig_genl_split_ops *ops,
+			     struct sk_buff *skb, struct genl_info *info);
+static void vmmig_nl_post_doit(const struct vmmig_genl_split_ops *ops,
 			       struct sk_buff *skb, struct genl_info *info);
 
 static struct genl_family vmmig_nl_family __ro_after_init = {
@@ -210,8 +210,8 @@ static int vmmig_nl_fill_session(struct sk_buff *skb, struct vmmig_session *s,
  * Every request but session-new and host-get names a session: find it in
  * the caller's namespace, once, for the handler (info->user_ptr[0]).
  */
-static int vmmig_nl_pre_doit(const vmmig_genl_ops_t *ops, struct sk_buff *skb,
-			     struct genl_info *info)
+static int vmmig_nl_pre_doit(const struct vmmig_genl_split_ops *ops,
+			     struct sk_buff *skb, struct genl_info *info)
 {
 	struct vmmig_session *s;
 	u32 id;
@@ -232,7 +232,7 @@ static int vmmig_nl_pre_doit(const vmmig_genl_ops_t *ops, struct sk_buff *skb,
 	return 0;
 }
 
-static void vmmig_nl_post_doit(const vmmig_genl_ops_t *ops,
+static void vmmig_nl_post_doit(const struct vmmig_genl_split_ops *ops,
 			       struct sk_buff *skb, struct genl_info *info)
 {
 	vmmig_session_put(info->user_ptr[0]);

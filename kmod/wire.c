@@ -120,8 +120,8 @@ u32 vmmig_wire_rx_rec(struct vmmig_wire_rx *rx,
 	if (rx->state == VMMIG_WIRE_RX_HELLO && rec->type != VMMIG_WIRE_HELLO)
 		return VMMIG_REASON_BAD_MAGIC;
 	/* After END only the COMMIT, and the COMMIT only then. */
-	if ((rx->state == VMMIG_WIRE_RX_COMMIT) !=
-	    (rec->type == VMMIG_WIRE_COMMIT))
+	if (rx->state == VMMIG_WIRE_RX_COMMIT ?
+	    rec->type != VMMIG_WIRE_COMMIT : rec->type == VMMIG_WIRE_COMMIT)
 		return VMMIG_REASON_BAD_RECORD_TYPE;
 
 	/* ACK and PROGRESS go the other way. */
