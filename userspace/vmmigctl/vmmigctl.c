@@ -51,7 +51,7 @@ static void usage(FILE *f)
 	      "              migration: one line refreshed in place on a terminal,\n"
 	      "              and a summary once it completed\n"
 	      "  cancel ID   cancel session ID (in any state but a final one)\n"
-	      "  host        show the host-wide limit and counters\n"
+	      "  host        show the limit and sessions of this network namespace\n"
 	      "  help        show this help\n"
 	      "\n"
 	      "Options:\n"
