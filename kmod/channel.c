@@ -60,7 +60,12 @@ int vmmig_channel_init(struct vmmig_channel *ch, int fd,
 		err = -EINVAL;
 		goto err_put;
 	}
-	if (sock->state != SS_CONNECTED) {
+	/*
+	 * Connected: SS_CONNECTED for TCP; AF_UNIX socketpair() stream
+	 * sockets only say so in sk_state from 7.x on.
+	 */
+	if (sock->state != SS_CONNECTED &&
+	    READ_ONCE(sock->sk->sk_state) != TCP_ESTABLISHED) {
 		NL_SET_ERR_MSG_ATTR(extack, attr, "sock-fd is not connected");
 		err = -ENOTCONN;
 		goto err_put;
