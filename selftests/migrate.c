@@ -22,15 +22,31 @@ static uint64_t mig_now_ms(void)
 	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
 }
 
+/*
+ * The debug kernel (KASAN, lockdep, kmemleak) runs every test several
+ * times slower: there run_tests.sh sets VMMIG_TEST_PROFILE=debug and the
+ * tests use smaller guests and fewer repetitions.  Sizes and repetitions
+ * are 6.1's and 6.12's job; the debug kernel's is to catch memory and
+ * locking bugs on every path.
+ */
+bool mig_debug_profile(void)
+{
+	const char *p = getenv("VMMIG_TEST_PROFILE");
+
+	return p && !strcmp(p, "debug");
+}
+
 void mig_opts_default(struct mig_opts *o)
 {
+	bool light = mig_debug_profile();
+
 	memset(o, 0, sizeof(*o));
-	o->mem_mib = 1024;
+	o->mem_mib = light ? 256 : 1024;
 	o->nr_vcpus = 2;
 	o->ring_entries = 4096;
-	o->ws_pages = 8192;
+	o->ws_pages = light ? 2048 : 8192;
 	o->delay = 20000;
-	o->static_mib = 32;
+	o->static_mib = light ? 8 : 32;
 	o->params.downtime_ms = 500;
 	o->timeout_s = 240;
 	o->dst_delay = -1;

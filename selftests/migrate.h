@@ -74,6 +74,7 @@ struct mig_result {
 	const char *stage;	/* where an error (return value) came from */
 };
 
+bool mig_debug_profile(void);
 void mig_opts_default(struct mig_opts *o);
 int __mig_guest_create(struct mig_guest *g, const struct mig_opts *o,
 		       bool boot);
