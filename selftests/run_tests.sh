@@ -96,7 +96,12 @@ bounded() {
 }
 
 # VMMIG_SUITES="control_test quick_test ...": run only those suites (and,
-# with "bench", the benchmark smoke runs), for development; default all.
+# with "bench", the benchmark smoke runs), for development; default all,
+# except the benchmark smoke runs on the debug kernel (they take the same
+# paths as the suites, at a length the debug kernel cannot afford).
+if [ -z "${VMMIG_SUITES:-}" ] && [ "${VMMIG_TEST_PROFILE:-}" = debug ]; then
+	VMMIG_SUITES="control_test quick_test stamp_test live_test teardown_test"
+fi
 want_suite() { [ -z "${VMMIG_SUITES:-}" ] || [[ " $VMMIG_SUITES " == *" $1 "* ]]; }
 
 # A kselftest-harness binary, bounded; its own TAP indented as a subtest.
@@ -107,9 +112,11 @@ suite() { # suite NAME SECONDS
 	echo "# $1"
 	# Its TAP as it comes (a long suite shows where it is).
 	# shellcheck disable=SC2086
+	local t0=$SECONDS
 	bounded "$2" "$here/$1" ${VMMIG_SUITE_ARGS:-} 2>&1 | sed -u 's/^/    /'
 	rc=${PIPESTATUS[0]}
-	if [ "$rc" -eq 0 ]; then ok "$1"; else not_ok "$1 (exit $rc)"; fi
+	if [ "$rc" -eq 0 ]; then ok "$1 # $((SECONDS - t0))s"; else
+		not_ok "$1 (exit $rc) # $((SECONDS - t0))s"; fi
 }
 
 suite control_test 600
