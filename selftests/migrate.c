@@ -3,6 +3,7 @@
  * Live migration of the stamp guest through vmmig.ko (see migrate.h).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -169,25 +170,45 @@ void mig_guest_destroy(struct mig_guest *g)
  * @timeout_ms: per vCPU.
  * @errors: pages the guest found not holding what it wrote last.
  *
- * Return: 0, -ETIMEDOUT, or a vCPU's error (an unexpected exit).
+ * Return: 0, -ETIMEDOUT (a vCPU made too few sweeps in @timeout_ms, and
+ * the runner said what it was doing), -EPROTO (the runner counted the
+ * sweeps but the guest's own count did not move with them), or a vCPU's
+ * error (an unexpected exit).
  */
 int __mig_guest_check(struct mig_guest *g, unsigned int sweeps,
 		      unsigned int timeout_ms, uint64_t *errors)
 {
+	struct vmm_stamp_ctl *ctl;
 	unsigned int i;
 	int err = 0;
 
 	*errors = 0;
 	for (i = 0; i < g->nr_vcpus; i++) {
-		uint64_t base = vmm_stamp_ctl(&g->vm, i)->iter;
+		uint64_t base;
 
-		/* The guest counts sweeps in memory: it survives migration. */
+		/*
+		 * The guest counts sweeps in memory (ctl->iter: it survives
+		 * migration) and only then OUTs: @base may already count a
+		 * sweep whose OUT the runner has yet to see.  Then the
+		 * runner's @sweeps more are one short of it: wait for one
+		 * more.
+		 */
+		ctl = vmm_stamp_ctl(&g->vm, i);
+		base = __atomic_load_n(&ctl->iter, __ATOMIC_RELAXED);
 		if (!err)
 			err = __vmm_runner_wait_sweeps(&g->runner, i,
 						       vmm_runner_sweeps(&g->runner, i) + sweeps,
 						       timeout_ms);
-		if (!err && vmm_stamp_ctl(&g->vm, i)->iter < base + sweeps)
-			err = -ETIMEDOUT;
+		if (!err && __atomic_load_n(&ctl->iter, __ATOMIC_RELAXED) < base + sweeps)
+			err = __vmm_runner_wait_sweeps(&g->runner, i,
+						       vmm_runner_sweeps(&g->runner, i) + 1,
+						       timeout_ms);
+		if (!err && __atomic_load_n(&ctl->iter, __ATOMIC_RELAXED) < base + sweeps) {
+			fprintf(stderr, "vCPU %u: the runner counted at least %u sweeps, the guest's count went from %llu to %llu only\n",
+				i, sweeps + 1, (unsigned long long)base,
+				(unsigned long long)ctl->iter);
+			err = -EPROTO;
+		}
 		if (!err)
 			err = vmm_runner_error(&g->runner, i);
 		*errors += __atomic_load_n(&vmm_stamp_ctl(&g->vm, i)->errors,

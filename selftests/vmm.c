@@ -8,7 +8,9 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -782,6 +784,15 @@ enum { VMM_RUNNER_RUN, VMM_RUNNER_PAUSE, VMM_RUNNER_STOP };
 
 #define vmm_inc(x, n)	__atomic_add_fetch(&(x), (n), __ATOMIC_RELAXED)
 #define vmm_get(x)	__atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define vmm_set(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+
+static uint64_t vmm_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
 
 /*
  * After KVM_RUN returned -EINTR (a pause, a stop, or a late kick): wait
@@ -790,8 +801,10 @@ enum { VMM_RUNNER_RUN, VMM_RUNNER_PAUSE, VMM_RUNNER_STOP };
 static bool vmm_runner_park(struct vmm_runner_vcpu *c)
 {
 	struct vmm_runner *r = c->r;
+	uint64_t t0 = vmm_now_ns();
 	bool stop;
 
+	vmm_set(c->where, VMM_AT_PARK);
 	pthread_mutex_lock(&r->lock);
 	while (r->state == VMM_RUNNER_PAUSE) {
 		if (!c->parked) {
@@ -805,6 +818,8 @@ static bool vmm_runner_park(struct vmm_runner_vcpu *c)
 	if (!stop)
 		c->v->run->immediate_exit = 0;
 	pthread_mutex_unlock(&r->lock);
+	/* Time spent parked is no stall. */
+	vmm_inc(c->sweep_ns, vmm_now_ns() - t0);
 	return stop;
 }
 
@@ -836,21 +851,31 @@ static void *vmm_runner_thread(void *arg)
 	 * -EINTR: KVM completes a pending I/O instruction before it looks at
 	 * immediate_exit, so a parked vCPU's state is whole.
 	 */
+	vmm_set(c->tid, gettid());
 	for (;;) {
+		vmm_set(c->where, VMM_AT_RUN);
 		if (ioctl(c->v->fd, KVM_RUN, 0)) {
+			vmm_set(c->where, VMM_AT_EXIT);
+			vmm_set(c->last_errno, errno);
 			vmm_inc(c->st.exits, 1);
 			if (errno != EINTR && errno != EAGAIN) {
 				err = -errno;
 				break;
 			}
+			vmm_inc(c->st.eintr, 1);
 			if (vmm_runner_park(c))
 				break;
 			continue;
 		}
+		vmm_set(c->where, VMM_AT_EXIT);
+		vmm_set(c->last_errno, 0);
+		vmm_set(c->last_exit, run->exit_reason);
 		vmm_inc(c->st.exits, 1);
 		if (run->exit_reason == KVM_EXIT_IO &&
 		    run->io.direction == KVM_EXIT_IO_OUT &&
 		    run->io.port == STAMP_PORT_SWEEP) {
+			vmm_set(c->sweep_ns, vmm_now_ns());
+			vmm_set(c->sweep_exits, vmm_get(c->st.exits));
 			vmm_inc(c->st.sweeps, 1);
 		} else if (run->exit_reason == KVM_EXIT_IO &&
 			   run->io.direction == KVM_EXIT_IO_OUT &&
@@ -858,6 +883,7 @@ static void *vmm_runner_thread(void *arg)
 			vmm_inc(c->st.errors, 1);
 		} else if (run->exit_reason == KVM_EXIT_DIRTY_RING_FULL) {
 			vmm_inc(c->st.ring_full, 1);
+			vmm_set(c->where, VMM_AT_RING_FULL);
 			err = vmm_runner_make_room(c);
 			if (err)
 				break;
@@ -869,6 +895,7 @@ static void *vmm_runner_thread(void *arg)
 			break;
 		}
 	}
+	vmm_set(c->where, VMM_AT_DONE);
 	pthread_mutex_lock(&c->r->lock);
 	c->st.error = err;
 	c->st.exit_reason = reason;
@@ -922,6 +949,7 @@ int __vmm_runner_start(struct vmm_runner *r, struct vmm_vm *vm,
 		       const struct vmm_runner_ops *ops, void *ctx)
 {
 	struct sigaction sa = { .sa_handler = vmm_runner_kick }; /* no SA_RESTART */
+	pthread_condattr_t ca;
 	unsigned int i;
 	int err;
 
@@ -936,11 +964,17 @@ int __vmm_runner_start(struct vmm_runner *r, struct vmm_vm *vm,
 	r->nr = nr;
 	r->state = VMM_RUNNER_RUN;
 	pthread_mutex_init(&r->lock, NULL);
-	pthread_cond_init(&r->cond, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->cond, &ca);
+	pthread_condattr_destroy(&ca);
 	for (i = 0; i < nr; i++) {
 		r->vc[i].r = r;
 		r->vc[i].v = &vcpus[i];
 		r->vc[i].idx = i;
+		/* Needs the vCPU's mutex: not while it is in KVM_RUN. */
+		r->vc[i].stats_fd = ioctl(vcpus[i].fd, KVM_GET_STATS_FD, NULL);
+		r->vc[i].sweep_ns = vmm_now_ns();
 		vcpus[i].run->immediate_exit = 0;
 	}
 	for (i = 0; i < nr; i++) {
@@ -982,6 +1016,32 @@ void vmm_runner_pause(struct vmm_runner *r)
 	pthread_mutex_unlock(&r->lock);
 }
 
+/*
+ * __vmm_runner_pause_timeout() - vmm_runner_pause(), but give up after
+ * @timeout_ms: -ETIMEDOUT, a vCPU did not leave KVM_RUN when kicked (the
+ * runner stays paused; resume it to let that vCPU go on).
+ */
+int __vmm_runner_pause_timeout(struct vmm_runner *r, unsigned int timeout_ms)
+{
+	uint64_t end = vmm_now_ns() + timeout_ms * 1000000ULL;
+	struct timespec ts = {
+		.tv_sec = end / 1000000000, .tv_nsec = end % 1000000000,
+	};
+	int err = 0;
+
+	pthread_mutex_lock(&r->lock);
+	vmm_runner_set_locked(r, VMM_RUNNER_PAUSE);
+	pthread_mutex_unlock(&r->lock);
+	vmm_runner_kick_all(r);
+	pthread_mutex_lock(&r->lock);
+	while (!err && !vmm_runner_all_parked(r))
+		err = -pthread_cond_timedwait(&r->cond, &r->lock, &ts);
+	if (err && vmm_runner_all_parked(r))
+		err = 0;
+	pthread_mutex_unlock(&r->lock);
+	return err;
+}
+
 void vmm_runner_resume(struct vmm_runner *r)
 {
 	pthread_mutex_lock(&r->lock);
@@ -1003,9 +1063,13 @@ void vmm_runner_stop(struct vmm_runner *r)
 	vmm_runner_set_locked(r, VMM_RUNNER_STOP);
 	pthread_mutex_unlock(&r->lock);
 	vmm_runner_kick_all(r);
-	for (i = 0; i < r->nr; i++)
+	for (i = 0; i < r->nr; i++) {
 		if (r->vc[i].started)
 			pthread_join(r->vc[i].thread, NULL);
+		if (r->vc[i].stats_fd >= 0)
+			close(r->vc[i].stats_fd);
+		r->vc[i].stats_fd = -1;
+	}
 	r->nr = 0;
 }
 
@@ -1019,6 +1083,7 @@ void vmm_runner_stats(struct vmm_runner *r, unsigned int idx,
 	st->ring_full = vmm_get(c->st.ring_full);
 	st->harvested = vmm_get(c->st.harvested);
 	st->exits = vmm_get(c->st.exits);
+	st->eintr = vmm_get(c->st.eintr);
 	pthread_mutex_lock(&r->lock);
 	st->error = c->st.error;
 	st->exit_reason = c->st.exit_reason;
@@ -1069,10 +1134,327 @@ int __vmm_runner_wait_sweeps(struct vmm_runner *r, unsigned int idx,
 		err = vmm_runner_error(r, idx);
 		if (err)
 			return err;
-		if (waited >= timeout_ms)
+		if (waited >= timeout_ms) {
+			__vmm_runner_report(r, idx, stderr);
 			return -ETIMEDOUT;
+		}
 		usleep(5000);
 		waited += 5;
 	}
 	return 0;
+}
+
+/* ---- stall reports ----------------------------------------------------- */
+
+/*
+ * vmm_runner_idle_ms() - how long vCPU @idx has been running without a
+ * sweep (its last OUT to STAMP_PORT_SWEEP, or the start); time spent
+ * parked does not count.
+ */
+uint64_t vmm_runner_idle_ms(struct vmm_runner *r, unsigned int idx)
+{
+	uint64_t t = vmm_get(r->vc[idx].sweep_ns), now = vmm_now_ns();
+
+	return now > t ? (now - t) / 1000000 : 0;
+}
+
+#define VMM_KSTATS_MAX	128
+#define VMM_KSTATS_NAME	48	/* KVM_STATS_NAME_SIZE */
+
+/* A vCPU's KVM statistics (KVM_GET_STATS_FD), the plain counters. */
+struct vmm_kstats {
+	unsigned int n;
+	char name[VMM_KSTATS_MAX][VMM_KSTATS_NAME];
+	uint64_t val[VMM_KSTATS_MAX];
+};
+
+static int vmm_kstats_read(int fd, struct vmm_kstats *ks)
+{
+	struct kvm_stats_header h;
+	size_t dsz;
+	char *d;
+	unsigned int i;
+	int err = 0;
+
+	ks->n = 0;
+	if (fd < 0)
+		return -EBADF;
+	if (vmm_pio(false, fd, &h, sizeof(h), 0))
+		return -EIO;
+	dsz = sizeof(struct kvm_stats_desc) + h.name_size;
+	d = malloc(dsz * h.num_desc);
+	if (!d)
+		return -ENOMEM;
+	err = vmm_pio(false, fd, d, dsz * h.num_desc, h.desc_offset);
+	for (i = 0; !err && i < h.num_desc && ks->n < VMM_KSTATS_MAX; i++) {
+		struct kvm_stats_desc *sd = (void *)(d + i * dsz);
+
+		if (sd->size != 1)
+			continue;
+		err = vmm_pio(false, fd, &ks->val[ks->n], sizeof(uint64_t),
+			      h.data_offset + sd->offset);
+		snprintf(ks->name[ks->n], VMM_KSTATS_NAME, "%s", sd->name);
+		ks->n++;
+	}
+	free(d);
+	return err;
+}
+
+/* Print a file of /proc (or any), each line after @prefix. */
+static void vmm_cat(FILE *f, const char *prefix, const char *path)
+{
+	char line[512];
+	FILE *in = fopen(path, "r");
+
+	if (!in) {
+		fprintf(f, "%s(%s: %s)\n", prefix, path, strerror(errno));
+		return;
+	}
+	while (fgets(line, sizeof(line), in))
+		fprintf(f, "%s%s%s", prefix, line,
+			strchr(line, '\n') ? "" : "\n");
+	fclose(in);
+}
+
+/* Scheduler state, CPU and user/system/guest ticks of thread @tid. */
+struct vmm_task {
+	char state;
+	int cpu;
+	unsigned long long utime, stime, guest;
+};
+
+static int vmm_task_read(int tid, struct vmm_task *t)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long v;
+	int i, fd, n;
+
+	memset(t, 0, sizeof(*t));
+	t->state = '?';
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2, "%c", &t->state) != 1)
+		return -EIO;
+	/* Fields from 3 (state): utime 14, stime 15, cpu 39, guest_time 43. */
+	p += 2;
+	for (i = 3; i <= 43 && p; i++) {
+		if (sscanf(p, "%llu", &v) == 1) {
+			if (i == 14)
+				t->utime = v;
+			else if (i == 15)
+				t->stime = v;
+			else if (i == 39)
+				t->cpu = v;
+			else if (i == 43)
+				t->guest = v;
+		}
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	return 0;
+}
+
+static const char *const vmm_where_name[] = {
+	[VMM_AT_START] = "not started",
+	[VMM_AT_RUN] = "inside KVM_RUN",
+	[VMM_AT_EXIT] = "handling an exit",
+	[VMM_AT_RING_FULL] = "in the ring-full handler",
+	[VMM_AT_PARK] = "parked",
+	[VMM_AT_DONE] = "ended",
+};
+
+static void vmm_report_regs(struct vmm_runner *r, struct vmm_vcpu *v,
+			    FILE *f)
+{
+	uint64_t len = vmm_guest_stamp_end - vmm_guest_stamp;
+	struct vmm_vcpu_state st;
+	const uint8_t *code;
+	uint64_t rip;
+	int err, i;
+
+	err = __vmm_vcpu_get_state(v, &st);
+	if (err) {
+		fprintf(f, "  registers: %s\n", strerror(-err));
+		return;
+	}
+	rip = st.sregs.cs.base + st.regs.rip;
+	fprintf(f, "  rip %#llx (%s+%#llx), rflags %#llx, rbx %#llx rcx %#llx rsi %#llx rdi %#llx rbp %#llx rax %#llx\n",
+		(unsigned long long)rip,
+		rip - VMM_STAMP_CODE_GPA < len ? "stamp" : "OUTSIDE the stamp code",
+		(unsigned long long)(rip - VMM_STAMP_CODE_GPA),
+		(unsigned long long)st.regs.rflags,
+		(unsigned long long)st.regs.rbx, (unsigned long long)st.regs.rcx,
+		(unsigned long long)st.regs.rsi, (unsigned long long)st.regs.rdi,
+		(unsigned long long)st.regs.rbp, (unsigned long long)st.regs.rax);
+	fprintf(f, "  cr0 %#llx cr3 %#llx cr4 %#llx efer %#llx cs %#x base %#llx db %u l %u; exception inj %u pend %u nr %u, nmi %u, shadow %u\n",
+		(unsigned long long)st.sregs.cr0,
+		(unsigned long long)st.sregs.cr3,
+		(unsigned long long)st.sregs.cr4,
+		(unsigned long long)st.sregs.efer, st.sregs.cs.selector,
+		(unsigned long long)st.sregs.cs.base, st.sregs.cs.db,
+		st.sregs.cs.l, st.events.exception.injected,
+		st.events.exception.pending, st.events.exception.nr,
+		st.events.nmi.injected, st.events.interrupt.shadow);
+	code = vmm_gpa_hva(r->vm, rip);
+	if (code && vmm_gpa_hva(r->vm, rip + 7) == code + 7) {
+		fprintf(f, "  code at rip:");
+		for (i = 0; i < 8; i++)
+			fprintf(f, " %02x", code[i]);
+		fprintf(f, "\n");
+	}
+}
+
+/**
+ * __vmm_runner_report() - say what vCPU @idx of a running runner is doing,
+ * for a stall (no sweep for long): where its thread is (inside KVM_RUN,
+ * handling an exit, parked), whether KVM_RUN returns and with what, its
+ * thread's state, wchan and kernel stack, its KVM counters that moved
+ * over one second, its dirty ring and the guest's control block; then it
+ * pauses the runner (5 s at most), prints the vCPU's registers against
+ * the stamp code and resumes it.  Takes about a second.
+ * @r: the runner.
+ * @idx: the vCPU.
+ * @f: where to print.
+ *
+ * Return: 0, or -ETIMEDOUT: the vCPU did not leave KVM_RUN when kicked.
+ */
+int __vmm_runner_report(struct vmm_runner *r, unsigned int idx, FILE *f)
+{
+	struct vmm_runner_vcpu *c = &r->vc[idx];
+	struct vmm_stamp_ctl *ctl = vmm_stamp_ctl(r->vm, idx);
+	uint64_t exits0, eintr0, rf0, writes0 = 0, writes1 = 0, kexits = 0;
+	struct vmm_kstats *ks0, *ks1;
+	struct vmm_task t0, t1;
+	struct vmm_runner_stats st;
+	char path[64], prefix[32];
+	unsigned int i, dirty = 0, reset = 0;
+	int tid = vmm_get(c->tid), where, err = 0, state;
+	bool pause;
+
+	ks0 = calloc(2, sizeof(*ks0));
+	if (!ks0)
+		return -ENOMEM;
+	ks1 = ks0 + 1;
+	exits0 = vmm_get(c->st.exits);
+	eintr0 = vmm_get(c->st.eintr);
+	rf0 = vmm_get(c->st.ring_full);
+	if (ctl)
+		writes0 = __atomic_load_n(&ctl->writes, __ATOMIC_RELAXED);
+	vmm_kstats_read(c->stats_fd, ks0);
+	vmm_task_read(tid, &t0);
+	sleep(1);
+	vmm_task_read(tid, &t1);
+	vmm_kstats_read(c->stats_fd, ks1);
+	if (ctl)
+		writes1 = __atomic_load_n(&ctl->writes, __ATOMIC_RELAXED);
+	vmm_runner_stats(r, idx, &st);
+	where = vmm_get(c->where);
+
+	fprintf(f, "vmm: vCPU %u (tid %d): no sweep for %llu ms, %s; %llu KVM_RUN returns since its last sweep\n",
+		idx, tid, (unsigned long long)vmm_runner_idle_ms(r, idx),
+		where <= VMM_AT_DONE ? vmm_where_name[where] : "?",
+		(unsigned long long)(st.exits - vmm_get(c->sweep_exits)));
+	fprintf(f, "  over 1 s: %llu KVM_RUN returns (%llu -EINTR), %llu ring-full, %llu pages stamped by the guest\n",
+		(unsigned long long)(st.exits - exits0),
+		(unsigned long long)(st.eintr - eintr0),
+		(unsigned long long)(st.ring_full - rf0),
+		(unsigned long long)(writes1 - writes0));
+	fprintf(f, "  totals: %llu sweeps, %llu exits, %llu -EINTR, %llu ring-full, %llu harvested; last exit_reason %u, last errno %d, error %d\n",
+		(unsigned long long)st.sweeps, (unsigned long long)st.exits,
+		(unsigned long long)st.eintr, (unsigned long long)st.ring_full,
+		(unsigned long long)st.harvested, vmm_get(c->last_exit),
+		vmm_get(c->last_errno), st.error);
+	fprintf(f, "  thread: state %c on cpu %d, over 1 s %llu user %llu system %llu guest ticks\n",
+		t1.state, t1.cpu, t1.utime - t0.utime, t1.stime - t0.stime,
+		t1.guest - t0.guest);
+	if (ks0->n && ks0->n == ks1->n) {
+		fprintf(f, "  KVM stats over 1 s:");
+		for (i = 0; i < ks1->n; i++) {
+			if (!strcmp(ks1->name[i], "exits"))
+				kexits = ks1->val[i] - ks0->val[i];
+			if (ks1->val[i] != ks0->val[i])
+				fprintf(f, " %s +%llu", ks1->name[i],
+					(unsigned long long)(ks1->val[i] - ks0->val[i]));
+		}
+		fprintf(f, "\n");
+	}
+	if (ctl)
+		fprintf(f, "  guest: iter %llu, writes %llu, page %u of %u, errors %llu\n",
+			(unsigned long long)ctl->iter,
+			(unsigned long long)ctl->writes, ctl->cur, ctl->npages,
+			(unsigned long long)ctl->errors);
+	if (c->v->ring) {
+		for (i = 0; i < c->v->ring_entries; i++) {
+			uint32_t fl = __atomic_load_n(&c->v->ring[i].flags,
+						      __ATOMIC_ACQUIRE);
+
+			dirty += !!(fl & KVM_DIRTY_GFN_F_DIRTY);
+			reset += !!(fl & KVM_DIRTY_GFN_F_RESET);
+		}
+		fprintf(f, "  dirty ring: fetch %u (slot %u), %u entries dirty, %u harvested not yet reset, of %u%s\n",
+			c->v->fetch, c->v->fetch & (c->v->ring_entries - 1),
+			dirty, reset, c->v->ring_entries,
+			r->vm->dirty_logging ? "" : " (dirty logging off)");
+	}
+	snprintf(path, sizeof(path), "/proc/self/task/%d/wchan", tid);
+	vmm_cat(f, "  wchan: ", path);
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stack", tid);
+	for (i = 0; i < 3; i++) {
+		snprintf(prefix, sizeof(prefix), "  stack %u: ", i);
+		vmm_cat(f, prefix, path);
+		usleep(100000);
+	}
+
+	pthread_mutex_lock(&r->lock);
+	state = r->state;
+	pthread_mutex_unlock(&r->lock);
+	pause = state == VMM_RUNNER_RUN;
+	if (pause)
+		err = __vmm_runner_pause_timeout(r, 5000);
+	if (err) {
+		fprintf(f, "  kicked, it did not leave KVM_RUN in 5 s: stuck in the kernel\n");
+		vmm_cat(f, "  stack: ", path);
+	} else if (vmm_get(c->where) == VMM_AT_PARK) {
+		vmm_report_regs(r, c->v, f);
+	}
+	if (pause)
+		vmm_runner_resume(r);
+
+	/* The verdict, from what was seen above. */
+	if (err)
+		fprintf(f, "vmm: vCPU %u stall: stuck inside KVM_RUN, it does not return when kicked (KVM or the host)\n",
+			idx);
+	else if (where == VMM_AT_PARK && state == VMM_RUNNER_RUN)
+		fprintf(f, "vmm: vCPU %u stall: parked while the runner runs (runner bug)\n",
+			idx);
+	else if (where == VMM_AT_RING_FULL || where == VMM_AT_EXIT)
+		fprintf(f, "vmm: vCPU %u stall: its thread is out of KVM_RUN, %s (runner bug)\n",
+			idx, vmm_where_name[where]);
+	else if (st.ring_full - rf0 && writes1 == writes0)
+		fprintf(f, "vmm: vCPU %u stall: ring-full exits that make no room (dirty ring handling)\n",
+			idx);
+	else if (writes1 != writes0)
+		fprintf(f, "vmm: vCPU %u slow, not stalled: the guest stamps %llu pages/s\n",
+			idx, (unsigned long long)(writes1 - writes0));
+	else if (t1.guest == t0.guest && t1.stime == t0.stime &&
+		 t1.utime == t0.utime)
+		fprintf(f, "vmm: vCPU %u stall: its thread got no CPU time in 1 s (state %c): the test host does not run it\n",
+			idx, t1.state);
+	else if (kexits)
+		fprintf(f, "vmm: vCPU %u stall: inside KVM_RUN, KVM handles %llu guest exits/s and the guest stamps nothing: an exit loop (KVM or the nested CPU; see KVM stats and rip)\n",
+			idx, (unsigned long long)kexits);
+	else
+		fprintf(f, "vmm: vCPU %u stall: inside KVM_RUN, its thread runs, no guest exits, and the guest stamps nothing (the guest or the CPU under it; see rip)\n",
+			idx);
+	free(ks0);
+	return err;
 }

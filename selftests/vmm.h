@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <linux/kvm.h>
 
 #include "guest/stamp.h"
@@ -178,9 +179,20 @@ struct vmm_runner_stats {
 	uint64_t ring_full;	/* KVM_EXIT_DIRTY_RING_FULL exits */
 	uint64_t harvested;	/* entries the runner harvested itself */
 	uint64_t exits;		/* returns from KVM_RUN */
+	uint64_t eintr;		/* of which -EINTR/-EAGAIN (kicks) */
 	int error;		/* 0; -errno of KVM_RUN; -EIO: bad exit */
 	uint32_t exit_reason;	/* that bad exit */
 	uint16_t port;		/* its port, if KVM_EXIT_IO */
+};
+
+/* Where a runner's vCPU thread is (for the stall report). */
+enum {
+	VMM_AT_START,		/* not yet in KVM_RUN */
+	VMM_AT_RUN,		/* inside KVM_RUN */
+	VMM_AT_EXIT,		/* handling an exit in userspace */
+	VMM_AT_RING_FULL,	/* making room in its full dirty ring */
+	VMM_AT_PARK,		/* parked by a pause */
+	VMM_AT_DONE,		/* the thread ended */
 };
 
 struct vmm_runner_vcpu {
@@ -190,6 +202,14 @@ struct vmm_runner_vcpu {
 	pthread_t thread;
 	bool started, parked, done;
 	struct vmm_runner_stats st;
+	/* For vmm_runner_idle_ms() and __vmm_runner_report() (atomics). */
+	int tid;
+	int where;		/* VMM_AT_* */
+	int stats_fd;		/* the vCPU's KVM_GET_STATS_FD, or -1 */
+	uint32_t last_exit;	/* exit_reason of the last KVM_RUN that returned 0 */
+	int last_errno;		/* errno of the last KVM_RUN, 0 if it returned 0 */
+	uint64_t sweep_ns;	/* last sweep (or start), moved on while parked */
+	uint64_t sweep_exits;	/* st.exits at that time */
 };
 
 struct vmm_runner {
@@ -207,6 +227,7 @@ int __vmm_runner_start(struct vmm_runner *r, struct vmm_vm *vm,
 		       struct vmm_vcpu *vcpus, unsigned int nr,
 		       const struct vmm_runner_ops *ops, void *ctx);
 void vmm_runner_pause(struct vmm_runner *r);
+int __vmm_runner_pause_timeout(struct vmm_runner *r, unsigned int timeout_ms);
 void vmm_runner_resume(struct vmm_runner *r);
 void vmm_runner_stop(struct vmm_runner *r);
 void vmm_runner_stats(struct vmm_runner *r, unsigned int idx,
@@ -217,6 +238,8 @@ uint64_t vmm_runner_ring_full(struct vmm_runner *r, unsigned int idx);
 int vmm_runner_error(struct vmm_runner *r, unsigned int idx);
 int __vmm_runner_wait_sweeps(struct vmm_runner *r, unsigned int idx,
 			     uint64_t sweeps, unsigned int timeout_ms);
+uint64_t vmm_runner_idle_ms(struct vmm_runner *r, unsigned int idx);
+int __vmm_runner_report(struct vmm_runner *r, unsigned int idx, FILE *f);
 
 void vmm_stamp_page(uint8_t *p, uint32_t slot, uint64_t idx, uint64_t seed);
 
