@@ -23,6 +23,61 @@
 #include "channel.h"
 #include "compat.h"
 
+static int vmmig_file_write(struct vmmig_channel *ch, const void *buf,
+			    size_t len)
+{
+	ssize_t ret;
+
+	while (len) {
+		ret = kernel_write(ch->file, buf, len, &ch->pos);
+		if (ret <= 0)
+			return ret ? ret : -EIO;
+		ch->sent += ret;
+		buf += ret;
+		len -= ret;
+	}
+	return 0;
+}
+
+static int vmmig_sock_send_pages(struct vmmig_channel *ch,
+				 struct page **pages, unsigned int nr,
+				 bool more)
+{
+	int err = vmmig_sendpages(ch->sock, pages, nr, more);
+
+	if (!err)
+		ch->sent += (u64)nr * PAGE_SIZE;
+	return err;
+}
+
+/* A plain TCP socket: the batched path (compat.h). */
+static int vmmig_tcp_send_pages(struct vmmig_channel *ch,
+				struct page **pages, unsigned int nr,
+				bool more)
+{
+	int err = vmmig_tcp_sendpages(ch->sock, pages, nr, more);
+
+	if (!err)
+		ch->sent += (u64)nr * PAGE_SIZE;
+	return err;
+}
+
+static int vmmig_file_send_pages(struct vmmig_channel *ch,
+				 struct page **pages, unsigned int nr,
+				 bool more)
+{
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; i < nr && !err; i++) {
+		void *p = kmap_local_page(pages[i]);
+
+		err = vmmig_file_write(ch, p, PAGE_SIZE);
+		kunmap_local(p);
+	}
+	return err;
+}
+
 /**
  * vmmig_channel_init() - resolve @fd in the calling task to a connected
  * stream socket and hold it.
@@ -72,6 +127,8 @@ int vmmig_channel_init(struct vmmig_channel *ch, int fd,
 	}
 	ch->file = file;
 	ch->sock = sock;
+	ch->send_pages = vmmig_sock_plain_tcp(sock) ? vmmig_tcp_send_pages :
+						       vmmig_sock_send_pages;
 	return 0;
 
 err_put:
@@ -121,6 +178,7 @@ int vmmig_channel_init_file(struct vmmig_channel *ch, int fd, bool write,
 	}
 	ch->file = file;
 	ch->sock = NULL;
+	ch->send_pages = vmmig_file_send_pages;
 	ch->pos = 0;
 	return 0;
 }
@@ -187,22 +245,6 @@ u32 vmmig_channel_reason(int err)
 	}
 }
 
-static int vmmig_file_write(struct vmmig_channel *ch, const void *buf,
-			    size_t len)
-{
-	ssize_t ret;
-
-	while (len) {
-		ret = kernel_write(ch->file, buf, len, &ch->pos);
-		if (ret <= 0)
-			return ret ? ret : -EIO;
-		ch->sent += ret;
-		buf += ret;
-		len -= ret;
-	}
-	return 0;
-}
-
 /**
  * vmmig_channel_send() - send all of @buf (copied).
  * @ch: the channel.
@@ -247,22 +289,7 @@ int vmmig_channel_send(struct vmmig_channel *ch, const void *buf, size_t len,
 int vmmig_channel_send_pages(struct vmmig_channel *ch, struct page **pages,
 			     unsigned int nr, bool more)
 {
-	unsigned int i;
-	int err = 0;
-
-	if (!vmmig_channel_is_file(ch)) {
-		err = vmmig_sendpages(ch->sock, pages, nr, more);
-		if (!err)
-			ch->sent += (u64)nr * PAGE_SIZE;
-		return err;
-	}
-	for (i = 0; i < nr && !err; i++) {
-		void *p = kmap_local_page(pages[i]);
-
-		err = vmmig_file_write(ch, p, PAGE_SIZE);
-		kunmap_local(p);
-	}
-	return err;
+	return ch->send_pages(ch, pages, nr, more);
 }
 
 /* Fill @iter completely from a socket. */

@@ -25,6 +25,9 @@ struct nlattr;
 struct vmmig_channel {
 	struct file *file;
 	struct socket *sock;	/* NULL for a file channel */
+	/* Sends pages; picked for the channel's kind when it is set up. */
+	int (*send_pages)(struct vmmig_channel *ch, struct page **pages,
+			  unsigned int nr, bool more);
 	loff_t pos;		/* file channel: next offset */
 	u64 sent;		/* stream bytes sent */
 	u64 received;		/* stream bytes received */

@@ -20,6 +20,7 @@
 #include <linux/uio.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
+#include <net/tcp.h>
 
 /* The one version test every difference below is selected by. */
 #define VMMIG_KERNEL_AT_LEAST(a, b, c) \
@@ -163,6 +164,14 @@ static inline int vmmig_sendpages(struct socket *sock, struct page **pages,
 	}
 	return 0;
 }
+
+/* One sendmsg() per 16 pages is already the batched form here. */
+static inline bool vmmig_sock_plain_tcp(struct socket *sock)
+{
+	return false;
+}
+
+#define vmmig_tcp_sendpages vmmig_sendpages
 #else
 static inline int vmmig_sendpages(struct socket *sock, struct page **pages,
 				  unsigned int nr, bool more)
@@ -181,6 +190,58 @@ static inline int vmmig_sendpages(struct socket *sock, struct page **pages,
 		}
 	}
 	return 0;
+}
+
+/*
+ * A TCP socket with TCP's own sendpage: no ULP (kTLS) and no sockmap,
+ * which replace sk_prot.  Only such a socket may take the locked path
+ * below, which calls into TCP directly.
+ */
+static inline bool vmmig_sock_plain_tcp(struct socket *sock)
+{
+	return READ_ONCE(sock->sk->sk_prot)->sendpage == tcp_sendpage;
+}
+
+/*
+ * 6.1: kernel_sendpage() takes the socket lock, sizes the segment and
+ * pushes for every page.  On a plain TCP socket the pages of a record go
+ * under one lock hold through tcp_sendpage_locked(), flagged
+ * MSG_SENDPAGE_NOTLAST on all but the last, so that only full segments are
+ * pushed meanwhile (kTLS's tls_push_sg() does the same); ACKs that queued
+ * in the backlog meanwhile are processed every 16 pages, as
+ * tcp_sendmsg_locked() does.  A ULP installed since the channel was set
+ * up (sk_prot no longer TCP's, checked under the lock) gets the generic
+ * path.
+ */
+static inline int vmmig_tcp_sendpages(struct socket *sock, struct page **pages,
+				      unsigned int nr, bool more)
+{
+	struct sock *sk = sock->sk;
+	unsigned int i;
+	int off, ret = 0, flags;
+
+	lock_sock(sk);
+	if (!vmmig_sock_plain_tcp(sock)) {
+		release_sock(sk);
+		return vmmig_sendpages(sock, pages, nr, more);
+	}
+	for (i = 0; i < nr; i++) {
+		flags = MSG_NOSIGNAL;
+		if (more || i + 1 < nr)
+			flags |= MSG_MORE | MSG_SENDPAGE_NOTLAST;
+		for (off = 0; off < PAGE_SIZE; off += ret) {
+			ret = tcp_sendpage_locked(sk, pages[i], off,
+						  PAGE_SIZE - off, flags);
+			if (ret <= 0)
+				goto out;
+		}
+		if (i % 16 == 15)
+			sk_flush_backlog(sk);
+	}
+	ret = 0;
+out:
+	release_sock(sk);
+	return ret < 0 ? ret : (i < nr ? -EPIPE : 0);
 }
 #endif
 
