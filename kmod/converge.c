@@ -91,3 +91,30 @@ u64 vmmig_conv_hold_ns(u64 ran_ns, u32 pct, u32 max_ms)
 	return min_t(u64, vmmig_conv_muldiv(ran_ns, pct, 100 - pct),
 		     (u64)max_ms * NSEC_PER_MSEC);
 }
+
+/**
+ * vmmig_conv_bw_sample() - one of TCP's delivery-rate samples.
+ * @bw: the estimate.
+ * @rate: bytes/s, 0: no sample yet.
+ * @app_limited: taken while the sender had nothing queued.
+ */
+void vmmig_conv_bw_sample(struct vmmig_conv_bw *bw, u64 rate,
+			  bool app_limited)
+{
+	if (app_limited && rate <= vmmig_conv_bw_get(bw))
+		return;
+	bw->cur = max(bw->cur, rate);
+}
+
+/* A round begins: samples older than the round before are forgotten. */
+void vmmig_conv_bw_next_round(struct vmmig_conv_bw *bw)
+{
+	bw->prev = bw->cur;
+	bw->cur = 0;
+}
+
+/* Bytes/s the link carries, by the samples of the last two rounds. */
+u64 vmmig_conv_bw_get(const struct vmmig_conv_bw *bw)
+{
+	return max(bw->cur, bw->prev);
+}

@@ -80,11 +80,41 @@ static void vmmig_conv_test_throttle(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vmmig_conv_hold_ns(1000, 100, 1000), 99000ULL);
 }
 
+/*
+ * A guest that dirties slowly: the destination reads at the guest's rate,
+ * TCP's samples while the sender idles are app-limited.  The estimate
+ * must be the link's, not the guest's.
+ */
+static void vmmig_conv_test_bw(struct kunit *test)
+{
+	struct vmmig_conv_bw bw = { };
+
+	KUNIT_EXPECT_EQ(test, vmmig_conv_bw_get(&bw), 0ULL);
+	/* App-limited samples are lower bounds: they only raise it. */
+	vmmig_conv_bw_sample(&bw, 2000000, true);
+	KUNIT_EXPECT_EQ(test, vmmig_conv_bw_get(&bw), 2000000ULL);
+	vmmig_conv_bw_sample(&bw, 50000000, false);
+	vmmig_conv_bw_sample(&bw, 1000000, true);
+	vmmig_conv_bw_sample(&bw, 2000000, true);
+	KUNIT_EXPECT_EQ(test, vmmig_conv_bw_get(&bw), 50000000ULL);
+	/* The next round keeps the last one's... */
+	vmmig_conv_bw_next_round(&bw);
+	vmmig_conv_bw_sample(&bw, 3000000, true);
+	KUNIT_EXPECT_EQ(test, vmmig_conv_bw_get(&bw), 50000000ULL);
+	/* ...a link that slowed down shows after two rounds. */
+	vmmig_conv_bw_sample(&bw, 12500000, false);
+	vmmig_conv_bw_next_round(&bw);
+	KUNIT_EXPECT_EQ(test, vmmig_conv_bw_get(&bw), 12500000ULL);
+	vmmig_conv_bw_next_round(&bw);
+	KUNIT_EXPECT_EQ(test, vmmig_conv_bw_get(&bw), 0ULL);
+}
+
 static struct kunit_case vmmig_converge_cases[] = {
 	KUNIT_CASE(vmmig_conv_test_muldiv),
 	KUNIT_CASE(vmmig_conv_test_rate_large_round),
 	KUNIT_CASE(vmmig_conv_test_ms_edges),
 	KUNIT_CASE(vmmig_conv_test_throttle),
+	KUNIT_CASE(vmmig_conv_test_bw),
 	{}
 };
 

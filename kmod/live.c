@@ -21,7 +21,10 @@
  * also sends a ROUND every VMMIG_LIVE_ASK_BYTES within a round: the
  * answers give the bandwidth as the destination sees it (bytes read over
  * time), not as the source's socket buffers take it in, which for a round
- * of a few megabytes can be many times the link.
+ * of a few megabytes can be many times the link.  A round that only sends
+ * what a slow guest dirties meanwhile reads at the guest's pace, not the
+ * link's: TCP's own delivery-rate samples (tcp_info) then say what the
+ * link carries (converge.h: struct vmmig_conv_bw).
  *
  * A guest that dirties memory faster than the link carries it is slowed at
  * its ring-full exits (vmmig_live_ring_full()): the VMM's vCPU thread is
@@ -44,6 +47,7 @@
 #include <linux/slab.h>
 #include <linux/wait.h>
 #include <net/netlink.h>
+#include <net/tcp.h>
 
 #include "compat.h"
 #include "converge.h"
@@ -75,6 +79,8 @@ struct vmmig_live {
 	u64 base_bytes;		/* bandwidth sample: peer.bytes at its start */
 	ktime_t base_at;	/* and the time the sample starts */
 	u64 asked_sent;		/* ch->sent when the last ROUND went out */
+	bool tcp;		/* the channel is a TCP socket */
+	struct vmmig_conv_bw tcp_bw;	/* TCP's delivery-rate samples */
 };
 
 static bool vmmig_live_ended(struct vmmig_session *s)
@@ -146,6 +152,18 @@ static u32 vmmig_live_peer(struct vmmig_live *l)
 	reason = vmmig_send_ack_reason(&l->peer,
 				       atomic64_read(&l->s->stats.pages));
 	return reason ? reason : VMMIG_REASON_BAD_RECORD_TYPE;
+}
+
+/* A delivery-rate sample of TCP's (see struct vmmig_conv_bw). */
+static void vmmig_live_tcp_sample(struct vmmig_live *l)
+{
+	struct tcp_info ti;
+
+	if (!l->tcp)
+		return;
+	tcp_get_info(l->ch->sock->sk, &ti);
+	vmmig_conv_bw_sample(&l->tcp_bw, ti.tcpi_delivery_rate,
+			     ti.tcpi_delivery_rate_app_limited);
 }
 
 /* Time for a ROUND within a round, so that an answer measures the link? */
@@ -260,6 +278,7 @@ static u32 vmmig_live_sweep(struct vmmig_live *l, bool final)
 				return VMMIG_REASON_IO_ERROR;
 			l->last_sent = ktime_get();
 			pos += n;
+			vmmig_live_tcp_sample(l);
 			reason = vmmig_live_peer(l);
 			if (!reason && vmmig_live_ask(l))
 				reason = vmmig_live_send_round(l, vmmig_dirty_remaining(&s->dirty));
@@ -297,6 +316,14 @@ static bool vmmig_live_measure(struct vmmig_live *l)
 	} else if (bytes >= VMMIG_LIVE_MIN_SAMPLE || !l->bandwidth) {
 		l->bandwidth = vmmig_conv_rate(bytes, ns);
 	}
+	/*
+	 * A round that sent at the guest's pace read at that pace too: the
+	 * link carries at least what TCP measured.
+	 */
+	l->bandwidth = max(l->bandwidth, vmmig_conv_bw_get(&l->tcp_bw));
+	/* Under max-bandwidth, what the VMM allows is the rate. */
+	if (s->params.max_bandwidth)
+		l->bandwidth = min(l->bandwidth, s->params.max_bandwidth);
 	expected_ms = vmmig_live_ms(l, remaining * PAGE_SIZE +
 				    vmmig_live_inflight(l));
 
@@ -403,6 +430,7 @@ static u32 vmmig_live_precopy(struct vmmig_live *l)
 		l->base_at = l->peer_at && vmmig_live_inflight(l) ?
 			     l->peer_at : l->round_start;
 		vmmig_dirty_newly(&s->dirty);
+		vmmig_conv_bw_next_round(&l->tcp_bw);
 		atomic_set(&s->stats.round, l->round);
 		l->in_round = true;
 		reason = vmmig_live_send_round(l, vmmig_dirty_remaining(&s->dirty));
@@ -521,6 +549,7 @@ u32 vmmig_live_run(struct vmmig_session *s)
 		}
 		goto out_pages;
 	}
+	l.tcp = l.ch->sock && sk_is_tcp(l.ch->sock->sk);
 	l.peer.features = VMMIG_WIRE_F_LIVE;
 	if (!vmmig_channel_is_file(l.ch))
 		l.peer.features |= VMMIG_WIRE_F_PROGRESS | VMMIG_WIRE_F_COMMIT;
