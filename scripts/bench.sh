@@ -1,17 +1,33 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make bench`: the benchmarks, for each runtime kernel, in one boot of the
-# test host per kernel:
+# `make bench`: the benchmarks, for each runtime kernel, each in a boot of
+# the test host of its own:
 #
 #   live   selftests/bench_run.sh: live migration of a running guest by
 #          vmmig, by the userspace path (plain and MSG_ZEROCOPY) and by
 #          QEMU, at several dirty rates, sizes and vCPU counts, plus the
-#          link alone.  scripts/bench_report.py then writes, for all
+#          link alone, then a profiled run of each path
+#          (build/bench/profiles/KVER/live-PATH.txt).
+#          scripts/bench_report.py then writes, for all
 #          kernels together, build/bench/live.txt (the table, printed),
 #          build/bench/live.json and build/bench/live-KVER.png (chart).
-#   quick  (BENCH_QUICK=1) selftests/bench_quick: one pass of a paused VM, vmmig against
-#          the userspace copy; build/bench/KVER-quick.txt.
+#   quick  (BENCH_QUICK=1) selftests/bench_quick: one pass of a paused VM by
+#          the raw transport (the link's full-pass limit), vmmig (with and
+#          without its zero-page check) and the userspace copy, in a boot
+#          of its own with multi-threaded TCG (no nested guest runs there,
+#          so each test-host CPU is a host core); then one more run of
+#          each path under `perf record -a -g`, summarised (top symbols)
+#          in build/bench/profiles/KVER/quick-PATH.txt.  The table is
+#          build/bench/KVER-quick.txt.
+#
+# The machine itself must be quiet: a benchmark that shares it with
+# another job measures that job too.  Before each boot, a 1-minute load
+# average of 1 or more refuses the run (BENCH_ALLOW_LOAD=1 runs it anyway,
+# flagged); during each boot, the CPU time that processes other than the
+# benchmark's own used is recorded in build/bench/host-load.txt and a
+# boot that shared more than 5% of a core is flagged there and in the
+# summary.
 #
 # Runs that fail or time out are reported as such; a kernel whose test-host
 # boot failed shows as "no results".  Exit status: 0 if every kernel's
@@ -20,7 +36,8 @@
 # Environment: VMMIG_KERNELS (default both), BENCH_RUNS (live runs per path
 # and configuration, default 3), BENCH_SMOKE=1 (the short version make
 # check runs), BENCH_QUICK=1 (also the quick-migration benchmark),
-# BENCH_QUICK_RUNS (default 3), BENCH_TIMEOUT (s per kernel, default 1500).
+# BENCH_QUICK_RUNS (default 3), BENCH_TIMEOUT (s per kernel, default 1500),
+# BENCH_ALLOW_LOAD=1 (run on a busy machine, flagged).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,32 +62,120 @@ steps=userspace
 for k in $kernels; do steps="$steps build-$k"; done
 VMMIG_ONLY=$steps VMMIG_KERNELS=$kernels bash scripts/check.sh || exit 1
 
+# The machine's busy CPU time (all CPUs, outside guest mode), in ticks.
+machine_busy() {
+	awk '/^cpu /{print $2 - $10 + $3 - $11 + $4 + $7 + $8; exit}' /proc/stat
+}
+
+# Our own descendants' CPU time so far (waited-for children), in ticks.
+# (`times` runs in this shell: in a pipe or $(...) it would see a
+# subshell's children.)
+children_cpu() {
+	local hz
+	hz=$(getconf CLK_TCK)
+	times >"$out/.times"
+	awk -v hz="$hz" 'NR == 2 {
+		n = split($1 " " $2, t, " "); s = 0
+		for (i = 1; i <= n; i++) {
+			split(t[i], ms, "m"); sub("s", "", ms[2])
+			s += ms[1] * 60 + ms[2]
+		}
+		printf "%d\n", s * hz }' "$out/.times"
+}
+
+: >"$out/host-load.txt"
+contended=0
+# quiet_before LABEL: refuse a busy machine (unless BENCH_ALLOW_LOAD=1).
+quiet_before() {
+	local load
+	load=$(cut -d' ' -f1 /proc/loadavg)
+	if awk -v l="$load" 'BEGIN { exit !(l >= 1.0) }'; then
+		echo "$1: machine busy before the run (load average $load)" |
+			tee -a "$out/host-load.txt"
+		if [ "${BENCH_ALLOW_LOAD:-0}" != 1 ]; then
+			echo "make bench: refusing to measure on a busy machine (BENCH_ALLOW_LOAD=1 to run it anyway, flagged)"
+			exit 1
+		fi
+		contended=1
+	fi
+	b0=$(machine_busy)
+	c0=$(children_cpu)
+	w0=$(date +%s)
+}
+
+# quiet_after LABEL: what others used of the machine meanwhile.
+quiet_after() {
+	local b1 c1 w1 hz others
+	b1=$(machine_busy)
+	c1=$(children_cpu)
+	w1=$(date +%s)
+	hz=$(getconf CLK_TCK)
+	others=$(awk -v b=$((b1 - b0)) -v c=$((c1 - c0)) -v w=$((w1 - w0)) \
+		-v hz="$hz" 'BEGIN { o = (b - c) / hz; if (o < 0) o = 0
+		printf "%.1f", w > 0 ? 100 * o / w : 0 }')
+	echo "$1: $((w1 - w0)) s; other processes used ${others}% of a core" |
+		tee -a "$out/host-load.txt"
+	if awk -v o="$others" 'BEGIN { exit !(o > 5) }'; then
+		echo "$1: CONTENDED (figures shared the machine)" |
+			tee -a "$out/host-load.txt"
+		contended=1
+	fi
+}
+
 rc=0
 inputs=()
 for k in $kernels; do
-	echo "== $k: test host running the benchmarks (log: $out/$k.log)"
+	if [ "$quick" = 1 ]; then
+		echo "== $k: quick migration, multi-threaded TCG (log: $out/$k-quick.log)"
+		rm -rf "$out/vmq-$k"
+		quiet_before "$k quick"
+		# shellcheck disable=SC2016 # expanded in the test host
+		VMTEST_TCG_THREAD=multi selftests/vmtest/run.sh --kver "$k" \
+			--project "$top" --out "$out/vmq-$k" \
+			--timeout "${BENCH_TIMEOUT:-1500}" -- \
+			sh -c 'insmod "build/$VMMIG_KVER/vmmig.ko" || exit 1
+			mkdir -p "$VMMIG_OUT/perf" &&
+			selftests/bench_quick --mib 256 --runs "$1" \
+				--perf "$VMMIG_OUT/perf" >"$VMMIG_OUT/quick.log" 2>&1 ||
+				{ cat "$VMMIG_OUT/quick.log"; exit 1; }
+			for d in "$VMMIG_OUT"/perf/*.data; do
+				perf report -i "$d" --stdio --no-children \
+					--sort dso,sym -g none --percent-limit 0.5 \
+					2>/dev/null | grep -v "^#" | grep . |
+					head -n 30 >"${d%.data}.txt"
+			done' \
+			bench "${BENCH_QUICK_RUNS:-3}" >"$out/$k-quick.log" 2>&1 || {
+			rc=1
+			echo "   test host failed:"
+			tail -n 15 "$out/$k-quick.log" | sed 's/^/   /'
+		}
+		quiet_after "$k quick"
+		if [ -f "$out/vmq-$k/quick.log" ]; then
+			sed -n '/^quick migration/,/^zero-page check/p' \
+				"$out/vmq-$k/quick.log" >"$out/$k-quick.txt"
+			mkdir -p "$out/profiles/$k"
+			cp "$out/vmq-$k"/perf/*.txt "$out/profiles/$k/" 2>/dev/null
+		fi
+	fi
+	echo "== $k: test host running the live benchmark (log: $out/$k.log)"
 	rm -rf "$out/vm-$k"
+	quiet_before "$k live"
 	# shellcheck disable=SC2016 # expanded in the test host
 	selftests/vmtest/run.sh --kver "$k" --project "$top" \
 		--out "$out/vm-$k" --timeout "${BENCH_TIMEOUT:-1500}" -- \
 		sh -c 'insmod "build/$VMMIG_KVER/vmmig.ko" || exit 1
-		if [ "$1" = 1 ]; then
-			selftests/bench_quick --mib 256 --runs "$2" \
-				>"$VMMIG_OUT/quick.log" 2>&1 ||
-				echo "bench_quick failed"
-		fi
-		selftests/bench_run.sh "$VMMIG_OUT" --runs "$3" $4' \
-		bench "$quick" "${BENCH_QUICK_RUNS:-3}" "$runs" "$smoke" \
-		>"$out/$k.log" 2>&1 || {
+		selftests/bench_run.sh "$VMMIG_OUT" --runs "$1" $2' \
+		bench "$runs" "$smoke" >"$out/$k.log" 2>&1 || {
 		rc=1
 		echo "   test host failed:"
 		tail -n 15 "$out/$k.log" | sed 's/^/   /'
 	}
-	inputs+=("$k=$out/vm-$k/live.jsonl")
-	if [ -f "$out/vm-$k/quick.log" ]; then
-		sed -n '/^quick migration/,/^zero-page check/p' \
-			"$out/vm-$k/quick.log" >"$out/$k-quick.txt"
+	quiet_after "$k live"
+	if ls "$out/vm-$k"/perf/*.txt >/dev/null 2>&1; then
+		mkdir -p "$out/profiles/$k"
+		cp "$out/vm-$k"/perf/*.txt "$out/profiles/$k/"
 	fi
+	inputs+=("$k=$out/vm-$k/live.jsonl")
 done
 
 echo
@@ -84,5 +189,9 @@ python3 scripts/bench_report.py --out "$out" \
 	--command "make bench${smoke:+ (BENCH_SMOKE=1)}, BENCH_RUNS=$runs" \
 	"${inputs[@]}" || rc=1
 echo
+echo "machine load during the runs ($out/host-load.txt):"
+sed 's/^/  /' "$out/host-load.txt"
+[ "$contended" = 0 ] ||
+	echo "WARNING: some figures were measured on a busy machine (above)"
 echo "make bench: $(($(date +%s) - t0)) s; report in $out/live.{txt,json}, charts $out/live-*.png"
 exit $rc

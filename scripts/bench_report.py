@@ -211,9 +211,10 @@ def markdown(kver, summ, trans):
                                  if link else ":"), "",
              "| guest, pages/s written | vmmig total s | ÷ userspace "
              "| ÷ userspace-zc | ÷ QEMU | vmmig downtime ms | ÷ userspace "
-             "| ÷ QEMU | src CPU/GiB ÷ userspace | ÷ QEMU "
-             "| host CPU/GiB ÷ userspace | harvest/entry ÷ userspace |",
-             "|---" * 12 + "|"]
+             "| ÷ QEMU | host CPU/GiB ÷ userspace | ÷ QEMU "
+             "| rounds (userspace) | src CPU/GiB* ÷ userspace "
+             "| harvest/entry ÷ userspace |",
+             "|---" * 13 + "|"]
     for key in dict.fromkeys((s["mib"], s["vcpus"], s["delay"])
                              for s in summ):
         rows = {x["path"]: x for x in summ
@@ -235,9 +236,15 @@ def markdown(kver, summ, trans):
             f"{rate} | {tot} | {r('total_s', u)} | {r('total_s', z)} "
             f"| {r('total_s', q)} | {f(v['downtime_ms'], 0)} "
             f"| {r('downtime_ms', u)} | {r('downtime_ms', q)} "
-            f"| {r('src_cpu_s_per_gib', u)} | {r('src_cpu_s_per_gib', q)} "
-            f"| {r('host_cpu_s_per_gib', u)} "
+            f"| {r('host_cpu_s_per_gib', u)} | {r('host_cpu_s_per_gib', q)} "
+            f"| {f(v.get('rounds'), 0)} ({f(u.get('rounds'), 0)}) "
+            f"| {r('src_cpu_s_per_gib', u)} "
             f"| {r('harvest_us_per_page', u)} |")
+    lines += ["", "Host CPU: every CPU of the test host outside guest "
+              "mode over the migration (the headline CPU figure). "
+              "\\* Per thread (vmmig's worker, the VMM's migration "
+              "thread), secondary: softirq work lands on whichever "
+              "thread was running."]
     return lines
 
 

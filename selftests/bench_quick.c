@@ -3,23 +3,44 @@
  * Quick-migration benchmark (not a test): one full pass of a paused VM's
  * memory over loopback TCP, measured in the same test-host boot for
  *
- *   vmmig      in-kernel send (zero-copy) and in-kernel receive, and
- *   userspace  the path VMMs use today (QEMU's pre-copy): the VMM reads
- *              guest memory, skips zero pages, and copies each page with
- *              a small header into the socket; the destination VMM reads
- *              headers and copies pages into guest memory.
+ *   transport     the full-pass limit of the link: the source's pages sent
+ *                 by reference (vmsplice + splice, no copy), received by
+ *                 one large recv() per 2 MiB straight into the
+ *                 destination's memory (one copy); no headers, no checks
+ *   vmmig         in-kernel send (zero-copy) and in-kernel receive
+ *   vmmig-nozero  the same with the zero-page check off (zero_detect=0):
+ *                 what the check costs when no page is zero
+ *   userspace     the path VMMs use today (QEMU's pre-copy): the VMM reads
+ *                 guest memory, skips zero pages, and copies each page
+ *                 with a small header into the socket; the destination
+ *                 VMM reads headers and copies pages into guest memory
  *
- * Figures: wall time, throughput, and CPU time per GiB on each side (the
- * vmmig workers' CPU time comes from the session stats, the userspace
- * threads' from CLOCK_THREAD_CPUTIME_ID).  Every run checks that the
- * destination got every page.  Absolute numbers under TCG mean little;
- * the ratios between the two paths, same boot, are the result.
+ * Figures, per run and as medians:
+ *   wall      from the first byte to the source's end (vmmig: the
+ *             destination's ACK; the others: a one-byte answer)
+ *   host CPU  the whole test host busy outside guest mode over the run
+ *             (/proc/stat, all CPUs: every thread that worked for it,
+ *             softirq networking included); the headline CPU figure
+ *   src, dst  per-thread CPU (vmmig: the session workers' cpu-ns; the
+ *             others: CLOCK_THREAD_CPUTIME_ID): secondary, because
+ *             softirq work lands on whichever thread was running
+ * Every run checks that the destination got every page.  Absolute
+ * numbers under TCG mean little; the ratios between paths, same boot, are
+ * the result.  Run the test host with multi-threaded TCG
+ * (VMTEST_TCG_THREAD=multi, scripts/bench.sh does) so that each of its
+ * CPUs is a host core: no nested guest runs here.
  *
- * usage: bench_quick [--mib N] [--runs R]
+ * --perf DIR: after the measured runs, one more run of each path under
+ * `perf record -a -g` (DIR/quick-PATH.data; summarise with perf report),
+ * so that the profile does not weigh on the figures; perf records only
+ * while the transfer runs (not the stamping and checking around it).
+ *
+ * usage: bench_quick [--mib N] [--runs R] [--paths P1,P2,..] [--perf DIR]
  * prints a table, then one JSON object (last line) with every run.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -34,13 +55,17 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <linux/kvm.h>
 
 #include "libvmmig.h"
 #include "util.h"
 
-#define PAGE 4096UL
+#define PAGE		4096UL
+#define MAX_RUNS	64
+#define CHUNK		(2UL << 20)	/* transport: bytes per recv() */
 
 struct vm {
 	int fd;
@@ -49,7 +74,16 @@ struct vm {
 };
 
 struct result {
-	double wall_s, src_cpu_s, dst_cpu_s;
+	double wall_s, host_cpu_s, src_cpu_s, dst_cpu_s;
+};
+
+enum path { P_TRANSPORT, P_VMMIG, P_VMMIG_NOZERO, P_USER, NR_PATHS };
+
+static const char *const path_name[NR_PATHS] = {
+	[P_TRANSPORT] = "transport",
+	[P_VMMIG] = "vmmig",
+	[P_VMMIG_NOZERO] = "vmmig-nozero",
+	[P_USER] = "userspace",
 };
 
 static int kvm_fd = -1;
@@ -85,7 +119,7 @@ static void vm_destroy(struct vm *vm)
 	close(vm->fd);
 }
 
-/* Every page non-zero and different: the worst case for both paths. */
+/* Every page non-zero and different: the worst case for every path. */
 static void stamp(struct vm *vm, uint64_t seed)
 {
 	size_t i;
@@ -131,7 +165,119 @@ static void check_copy(const struct vm *a, const struct vm *b,
 	}
 }
 
-/* ---- vmmig ------------------------------------------------------------- */
+static int recv_all(int fd, void *buf, size_t len)
+{
+	while (len) {
+		ssize_t r = recv(fd, buf, len, MSG_WAITALL);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		buf = (char *)buf + r;
+		len -= r;
+	}
+	return 0;
+}
+
+/* ---- two threads over one connection (transport, userspace) ----------- */
+
+struct side {
+	struct vm *vm;
+	int sock;
+	double cpu_s;
+};
+
+static struct result run_pair(struct vm *src, struct vm *dst,
+			      void *(*sender)(void *),
+			      void *(*receiver)(void *))
+{
+	struct side s = { .vm = src }, d = { .vm = dst };
+	pthread_t ts, td;
+	struct result r;
+	double t0, h0;
+	int sk[2];
+
+	tcp_pair(sk);
+	s.sock = sk[0];
+	d.sock = sk[1];
+	h0 = host_busy_ms();
+	t0 = now(CLOCK_MONOTONIC);
+	pthread_create(&td, NULL, receiver, &d);
+	pthread_create(&ts, NULL, sender, &s);
+	pthread_join(ts, NULL);
+	r.wall_s = now(CLOCK_MONOTONIC) - t0;
+	pthread_join(td, NULL);
+	r.host_cpu_s = (host_busy_ms() - h0) / 1e3;
+	r.src_cpu_s = s.cpu_s;
+	r.dst_cpu_s = d.cpu_s;
+	close(sk[0]);
+	close(sk[1]);
+	return r;
+}
+
+/* ---- transport: the link's full-pass limit ----------------------------- */
+
+static void *transport_sender(void *arg)
+{
+	struct side *u = arg;
+	double c0 = now(CLOCK_THREAD_CPUTIME_ID);
+	size_t off = 0, len;
+	int p[2], psz;
+	char ack;
+
+	if (pipe(p))
+		die("pipe", errno);
+	psz = fcntl(p[1], F_SETPIPE_SZ, (int)(1 << 20));
+	if (psz < (int)PAGE)
+		die("F_SETPIPE_SZ", errno);
+	/* Page references into the pipe, from the pipe into the socket. */
+	while (off < u->vm->size) {
+		struct iovec iov = { u->vm->mem + off, 0 };
+		ssize_t n;
+
+		len = u->vm->size - off < (size_t)psz ? u->vm->size - off : psz;
+		iov.iov_len = len;
+		n = vmsplice(p[1], &iov, 1, 0);
+		if (n <= 0)
+			die("vmsplice", n ? errno : EIO);
+		off += n;
+		while (n) {
+			ssize_t m = splice(p[0], NULL, u->sock, NULL, n,
+					   SPLICE_F_MOVE | SPLICE_F_MORE);
+
+			if (m <= 0)
+				die("splice", m ? errno : EIO);
+			n -= m;
+		}
+	}
+	if (recv_all(u->sock, &ack, 1))
+		die("transport: no answer", EIO);
+	close(p[0]);
+	close(p[1]);
+	u->cpu_s = now(CLOCK_THREAD_CPUTIME_ID) - c0;
+	return NULL;
+}
+
+static void *transport_receiver(void *arg)
+{
+	struct side *u = arg;
+	double c0 = now(CLOCK_THREAD_CPUTIME_ID);
+	size_t off, len;
+	char ack = 1;
+
+	for (off = 0; off < u->vm->size; off += len) {
+		len = u->vm->size - off < CHUNK ? u->vm->size - off : CHUNK;
+		if (recv_all(u->sock, u->vm->mem + off, len))
+			die("transport recv", EIO);
+	}
+	if (send(u->sock, &ack, 1, MSG_NOSIGNAL) != 1)
+		die("transport answer", errno);
+	u->cpu_s = now(CLOCK_THREAD_CPUTIME_ID) - c0;
+	return NULL;
+}
+
+/* ---- vmmig --------------------------------------------------------------- */
 
 static uint32_t wait_done(struct vmmig *h, uint32_t id,
 			  struct vmmig_session_info *si)
@@ -161,8 +307,8 @@ static struct result run_vmmig(struct vmmig *h, struct vm *src,
 	struct vmmig_session_info ss, ds;
 	struct result r;
 	uint32_t sid, did;
+	double t0, h0;
 	int sk[2];
-	double t0;
 
 	tcp_pair(sk);
 	if (vmmig_session_create(h, VMMIG_ROLE_DESTINATION, dst->fd, &sk[1],
@@ -170,6 +316,7 @@ static struct result run_vmmig(struct vmmig *h, struct vm *src,
 	    vmmig_session_create(h, VMMIG_ROLE_SOURCE, src->fd, &sk[0], 1,
 				 NULL, &sid))
 		die(vmmig_errmsg(h), EINVAL);
+	h0 = host_busy_ms();
 	t0 = now(CLOCK_MONOTONIC);
 	if (vmmig_session_start(h, did) || vmmig_session_start(h, sid))
 		die(vmmig_errmsg(h), EINVAL);
@@ -178,6 +325,7 @@ static struct result run_vmmig(struct vmmig *h, struct vm *src,
 	r.wall_s = now(CLOCK_MONOTONIC) - t0;
 	if (wait_done(h, did, &ds) != VMMIG_STATE_COMPLETED)
 		die(vmmig_reason_name(ds.reason), EIO);
+	r.host_cpu_s = (host_busy_ms() - h0) / 1e3;
 	r.src_cpu_s = ss.stats.cpu_ns / 1e9;
 	r.dst_cpu_s = ds.stats.cpu_ns / 1e9;
 	vmmig_session_destroy(h, sid);
@@ -195,25 +343,6 @@ struct uhdr {
 	uint32_t pad;
 };
 
-struct uside {
-	struct vm *vm;
-	int sock;
-	double cpu_s;
-};
-
-static int recv_all(int fd, void *buf, size_t len)
-{
-	while (len) {
-		ssize_t r = recv(fd, buf, len, MSG_WAITALL);
-
-		if (r <= 0)
-			return -1;
-		buf = (char *)buf + r;
-		len -= r;
-	}
-	return 0;
-}
-
 static bool page_is_zero(const uint8_t *p)
 {
 	static const uint8_t zero[PAGE];
@@ -223,7 +352,7 @@ static bool page_is_zero(const uint8_t *p)
 
 static void *user_sender(void *arg)
 {
-	struct uside *u = arg;
+	struct side *u = arg;
 	double c0 = now(CLOCK_THREAD_CPUTIME_ID);
 	struct uhdr end = { .offset = ~0ULL };
 	struct iovec iov[2];
@@ -248,7 +377,7 @@ static void *user_sender(void *arg)
 
 static void *user_receiver(void *arg)
 {
-	struct uside *u = arg;
+	struct side *u = arg;
 	double c0 = now(CLOCK_THREAD_CPUTIME_ID);
 	struct uhdr h;
 	char ack = 1;
@@ -265,34 +394,135 @@ static void *user_receiver(void *arg)
 		else if (recv_all(u->sock, u->vm->mem + h.offset * PAGE, PAGE))
 			die("userspace recv page", EIO);
 	}
-	if (send(u->sock, &ack, 1, 0) != 1)
+	if (send(u->sock, &ack, 1, MSG_NOSIGNAL) != 1)
 		die("userspace ack", errno);
 	u->cpu_s = now(CLOCK_THREAD_CPUTIME_ID) - c0;
 	return NULL;
 }
 
-static struct result run_user(struct vm *src, struct vm *dst)
-{
-	struct uside s = { .vm = src }, d = { .vm = dst };
-	pthread_t ts, td;
-	struct result r;
-	int sk[2];
-	double t0;
+/* ---- profiles ------------------------------------------------------------ */
 
-	tcp_pair(sk);
-	s.sock = sk[0];
-	d.sock = sk[1];
-	t0 = now(CLOCK_MONOTONIC);
-	pthread_create(&td, NULL, user_receiver, &d);
-	pthread_create(&ts, NULL, user_sender, &s);
-	pthread_join(ts, NULL);
-	r.wall_s = now(CLOCK_MONOTONIC) - t0;
-	pthread_join(td, NULL);
-	r.src_cpu_s = s.cpu_s;
-	r.dst_cpu_s = d.cpu_s;
-	close(sk[0]);
-	close(sk[1]);
+/* A `perf record -a -g` that records only while a transfer runs. */
+struct perf {
+	pid_t pid;
+	int ctl, ack;		/* its control FIFOs, -1: no profile */
+};
+
+/* Send @cmd to perf and wait for its answer. */
+static void perf_ctl(struct perf *pf, const char *cmd)
+{
+	char buf[8] = "";
+	size_t len = strlen(cmd);
+
+	if (pf->ctl < 0)
+		return;
+	alarm(300);	/* a perf that never answers ends the benchmark */
+	if (write(pf->ctl, cmd, len) != (ssize_t)len ||
+	    read(pf->ack, buf, sizeof(buf) - 1) <= 0 || strncmp(buf, "ack", 3))
+		die("perf did not answer (see its .perf.log)", EIO);
+	alarm(0);
+}
+
+/*
+ * Start perf into @data, disabled.  Under TCG its setup (every task's
+ * maps, kallsyms) takes seconds; it reads its control FIFO only after it,
+ * so its answer says it is ready.
+ */
+static void perf_start(struct perf *pf, const char *data, const char *log)
+{
+	char tmp[] = "/tmp/bench_quick.XXXXXX", ctl[64], ack[64], arg[160];
+	int fd;
+
+	/* The FIFOs in a local tmpfs: 9p (the output directory) has none. */
+	if (!mkdtemp(tmp))
+		die("mkdtemp", errno);
+	snprintf(ctl, sizeof(ctl), "%s/ctl", tmp);
+	snprintf(ack, sizeof(ack), "%s/ack", tmp);
+	snprintf(arg, sizeof(arg), "--control=fifo:%s,%s", ctl, ack);
+	if (mkfifo(ctl, 0600) || mkfifo(ack, 0600))
+		die("mkfifo", errno);
+	pf->pid = fork();
+	if (pf->pid < 0)
+		die("fork", errno);
+	if (!pf->pid) {
+		fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		/* cpu-clock: the test host (TCG) has no PMU. */
+		execlp("perf", "perf", "record", "-a", "-g", "-e", "cpu-clock",
+		       "-F", "999", arg, "-o", data, NULL);
+		_exit(127);
+	}
+	pf->ctl = open(ctl, O_WRONLY);
+	pf->ack = pf->ctl < 0 ? -1 : open(ack, O_RDONLY);
+	if (pf->ack < 0)
+		die("perf control FIFOs", errno);
+	unlink(ctl);
+	unlink(ack);
+	rmdir(tmp);
+	perf_ctl(pf, "disable\n");
+}
+
+static void perf_stop(struct perf *pf)
+{
+	int status;
+
+	close(pf->ctl);
+	close(pf->ack);
+	pf->ctl = pf->ack = -1;
+	kill(pf->pid, SIGINT);
+	/* perf record ends by raising the SIGINT it caught again. */
+	if (waitpid(pf->pid, &status, 0) != pf->pid ||
+	    (WIFEXITED(status) && WEXITSTATUS(status)) ||
+	    (WIFSIGNALED(status) && WTERMSIG(status) != SIGINT))
+		die("perf record failed (see its .perf.log)", ECHILD);
+}
+
+/* ---- one run of a path -------------------------------------------------- */
+
+static struct result run_path(enum path p, struct vmmig *h, struct vm *src,
+			      struct vm *dst, uint64_t seed, struct perf *pf)
+{
+	struct result r;
+
+	stamp(src, seed);
+	memset(dst->mem, 0, dst->size);
+	perf_ctl(pf, "enable\n");
+	switch (p) {
+	case P_TRANSPORT:
+		r = run_pair(src, dst, transport_sender, transport_receiver);
+		break;
+	case P_VMMIG:
+		r = run_vmmig(h, src, dst);
+		break;
+	case P_VMMIG_NOZERO:
+		set_zero_detect(0);
+		r = run_vmmig(h, src, dst);
+		set_zero_detect(1);
+		break;
+	default:
+		r = run_pair(src, dst, user_sender, user_receiver);
+		break;
+	}
+	perf_ctl(pf, "disable\n");
+	check_copy(src, dst, path_name[p]);
 	return r;
+}
+
+/* One more run of @p under `perf record -a -g` into DIR/quick-PATH.data. */
+static void profile_path(const char *dir, enum path p, struct vmmig *h,
+			 struct vm *src, struct vm *dst)
+{
+	char data[4096], log[4096];
+	struct perf pf;
+
+	snprintf(data, sizeof(data), "%s/quick-%s.data", dir, path_name[p]);
+	snprintf(log, sizeof(log), "%s/quick-%s.perf.log", dir, path_name[p]);
+	perf_start(&pf, data, log);
+	run_path(p, h, src, dst, 0x9abc, &pf);
+	perf_stop(&pf);
 }
 
 /* ---- report ------------------------------------------------------------- */
@@ -306,7 +536,7 @@ static int cmp_double(const void *a, const void *b)
 
 static double median(const struct result *r, int n, size_t field)
 {
-	double v[64];
+	double v[MAX_RUNS];
 	int i;
 
 	for (i = 0; i < n; i++)
@@ -315,25 +545,78 @@ static double median(const struct result *r, int n, size_t field)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+#define MEDIAN(p, f) median(res[p], runs, offsetof(struct result, f))
+
+static void usage(const char *me)
+{
+	fprintf(stderr,
+		"usage: %s [--mib N] [--runs 1..%d] [--paths P1,P2,..] [--perf DIR]\n"
+		"paths: transport, vmmig, vmmig-nozero, userspace (default all)\n",
+		me, MAX_RUNS);
+	exit(2);
+}
+
+static unsigned int parse_paths(const char *arg, const char *me)
+{
+	char *s = strdup(arg), *tok, *save = NULL;
+	unsigned int mask = 0;
+	int p;
+
+	for (tok = strtok_r(s, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		for (p = 0; p < NR_PATHS; p++)
+			if (!strcmp(tok, path_name[p]))
+				break;
+		if (p == NR_PATHS) {
+			fprintf(stderr, "%s: unknown path %s\n", me, tok);
+			usage(me);
+		}
+		mask |= 1U << p;
+	}
+	free(s);
+	return mask;
+}
+
 int main(int argc, char **argv)
 {
-	struct result rv[64], ru[64], rz[64];
+	static const struct option opts[] = {
+		{ "mib", required_argument, NULL, 'm' },
+		{ "runs", required_argument, NULL, 'r' },
+		{ "paths", required_argument, NULL, 'p' },
+		{ "perf", required_argument, NULL, 'P' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct result res[NR_PATHS][MAX_RUNS];
+	struct perf no_perf = { .ctl = -1, .ack = -1 };
+	unsigned int mask = (1U << NR_PATHS) - 1;
+	const char *perf_dir = NULL;
 	size_t mib = 256;
-	int runs = 5, i;
+	int runs = 5, i, p, c;
 	struct vmmig *h;
 	struct vm src, dst;
-	double gib, wv, wu, sv, su, dv, du, sz;
+	double gib;
+	bool first;
 
-	for (i = 1; i + 1 < argc; i += 2) {
-		if (!strcmp(argv[i], "--mib"))
-			mib = strtoul(argv[i + 1], NULL, 0);
-		else if (!strcmp(argv[i], "--runs"))
-			runs = atoi(argv[i + 1]);
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			mib = strtoul(optarg, NULL, 0);
+			break;
+		case 'r':
+			runs = atoi(optarg);
+			break;
+		case 'p':
+			mask = parse_paths(optarg, argv[0]);
+			break;
+		case 'P':
+			perf_dir = optarg;
+			break;
+		default:
+			usage(argv[0]);
+		}
 	}
-	if (runs < 1 || runs > 64 || !mib) {
-		fprintf(stderr, "usage: %s [--mib N] [--runs 1..64]\n", argv[0]);
-		return 2;
-	}
+	if (optind != argc || runs < 1 || runs > MAX_RUNS || !mib || !mask)
+		usage(argv[0]);
 	signal(SIGPIPE, SIG_IGN);	/* a dead peer is an error, not a kill */
 	if (vmmig_open(&h))
 		die(vmmig_errmsg(NULL), ENOENT);
@@ -341,53 +624,68 @@ int main(int argc, char **argv)
 	vm_create(&dst, mib << 20);
 	gib = (double)(mib << 20) / (1 << 30);
 
-	/* Alternate the paths so that drift in the host hits both alike. */
-	for (i = 0; i < runs; i++) {
-		stamp(&src, 0x1234 + i);
-		memset(dst.mem, 0, dst.size);
-		rv[i] = run_vmmig(h, &src, &dst);
-		check_copy(&src, &dst, "vmmig");
-		/* The same without the zero-page check: what the check costs. */
-		memset(dst.mem, 0, dst.size);
-		set_zero_detect(0);
-		rz[i] = run_vmmig(h, &src, &dst);
-		set_zero_detect(1);
-		check_copy(&src, &dst, "vmmig without zero check");
-		stamp(&src, 0x5678 + i);
-		memset(dst.mem, 0, dst.size);
-		ru[i] = run_user(&src, &dst);
-		check_copy(&src, &dst, "userspace");
-	}
-
-	wv = median(rv, runs, offsetof(struct result, wall_s));
-	wu = median(ru, runs, offsetof(struct result, wall_s));
-	sv = median(rv, runs, offsetof(struct result, src_cpu_s));
-	su = median(ru, runs, offsetof(struct result, src_cpu_s));
-	dv = median(rv, runs, offsetof(struct result, dst_cpu_s));
-	sz = median(rz, runs, offsetof(struct result, src_cpu_s));
-	du = median(ru, runs, offsetof(struct result, dst_cpu_s));
+	/* Interleave the paths so that drift in the host hits all alike. */
+	for (i = 0; i < runs; i++)
+		for (p = 0; p < NR_PATHS; p++)
+			if (mask & (1U << p))
+				res[p][i] = run_path(p, h, &src, &dst,
+						     0x1234 + i * NR_PATHS + p,
+						     &no_perf);
 
 	printf("quick migration, %zu MiB, loopback TCP, median of %d runs\n",
 	       mib, runs);
-	printf("%-10s %10s %12s %16s %16s\n", "path", "wall s", "MiB/s",
-	       "src CPU s/GiB", "dst CPU s/GiB");
-	printf("%-10s %10.3f %12.1f %16.3f %16.3f\n", "vmmig", wv, mib / wv,
-	       sv / gib, dv / gib);
-	printf("%-10s %10.3f %12.1f %16.3f %16.3f\n", "userspace", wu, mib / wu,
-	       su / gib, du / gib);
-	printf("%-10s %10s %11.2fx %15.2fx %15.2fx\n", "ratio", "",
-	       (mib / wv) / (mib / wu), sv / su, dv / du);
-	printf("(ratio: throughput vmmig/userspace, higher is better; CPU vmmig/userspace, lower is better)\n");
-	printf("zero-page check: vmmig source CPU %.3f s/GiB with it, %.3f s/GiB without (%+.1f%%)\n",
-	       sv / gib, sz / gib, sz > 0 ? (sv - sz) / sz * 100 : 0);
+	printf("%-13s %8s %9s %13s %13s %13s\n", "path", "wall s", "MiB/s",
+	       "host CPU", "src CPU*", "dst CPU*");
+	for (p = 0; p < NR_PATHS; p++) {
+		double w;
+
+		if (!(mask & (1U << p)))
+			continue;
+		w = MEDIAN(p, wall_s);
+		printf("%-13s %8.3f %9.1f %13.3f %13.3f %13.3f\n",
+		       path_name[p], w, mib / w, MEDIAN(p, host_cpu_s) / gib,
+		       MEDIAN(p, src_cpu_s) / gib, MEDIAN(p, dst_cpu_s) / gib);
+	}
+	printf("(CPU in s/GiB; host CPU: every CPU of the test host outside guest mode;\n"
+	       " * per thread, secondary: softirq work lands on whichever thread ran)\n");
+	if ((mask & (1U << P_VMMIG)) && (mask & (1U << P_USER)))
+		printf("vmmig/userspace: throughput %.2fx, host CPU %.2fx, src CPU %.2fx, dst CPU %.2fx\n",
+		       MEDIAN(P_USER, wall_s) / MEDIAN(P_VMMIG, wall_s),
+		       MEDIAN(P_VMMIG, host_cpu_s) / MEDIAN(P_USER, host_cpu_s),
+		       MEDIAN(P_VMMIG, src_cpu_s) / MEDIAN(P_USER, src_cpu_s),
+		       MEDIAN(P_VMMIG, dst_cpu_s) / MEDIAN(P_USER, dst_cpu_s));
+	if ((mask & (1U << P_VMMIG)) && (mask & (1U << P_TRANSPORT)))
+		printf("vmmig/transport: throughput %.2fx, host CPU %.2fx\n",
+		       MEDIAN(P_TRANSPORT, wall_s) / MEDIAN(P_VMMIG, wall_s),
+		       MEDIAN(P_VMMIG, host_cpu_s) /
+		       MEDIAN(P_TRANSPORT, host_cpu_s));
+	if ((mask & (1U << P_VMMIG)) && (mask & (1U << P_VMMIG_NOZERO)))
+		printf("zero-page check: vmmig source CPU %.3f s/GiB with it, %.3f s/GiB without\n",
+		       MEDIAN(P_VMMIG, src_cpu_s) / gib,
+		       MEDIAN(P_VMMIG_NOZERO, src_cpu_s) / gib);
+
+	if (perf_dir)
+		for (p = 0; p < NR_PATHS; p++)
+			if (mask & (1U << p))
+				profile_path(perf_dir, p, h, &src, &dst);
 
 	printf("{\"bench\":\"quick\",\"mib\":%zu,\"runs\":[", mib);
-	for (i = 0; i < runs; i++)
-		printf("%s{\"vmmig\":{\"wall_s\":%.4f,\"src_cpu_s\":%.4f,\"dst_cpu_s\":%.4f},"
-		       "\"userspace\":{\"wall_s\":%.4f,\"src_cpu_s\":%.4f,\"dst_cpu_s\":%.4f}}",
-		       i ? "," : "", rv[i].wall_s, rv[i].src_cpu_s,
-		       rv[i].dst_cpu_s, ru[i].wall_s, ru[i].src_cpu_s,
-		       ru[i].dst_cpu_s);
+	for (i = 0; i < runs; i++) {
+		printf("%s{", i ? "," : "");
+		first = true;
+		for (p = 0; p < NR_PATHS; p++) {
+			const struct result *r = &res[p][i];
+
+			if (!(mask & (1U << p)))
+				continue;
+			printf("%s\"%s\":{\"wall_s\":%.4f,\"host_cpu_s\":%.4f,"
+			       "\"src_cpu_s\":%.4f,\"dst_cpu_s\":%.4f}",
+			       first ? "" : ",", path_name[p], r->wall_s,
+			       r->host_cpu_s, r->src_cpu_s, r->dst_cpu_s);
+			first = false;
+		}
+		printf("}");
+	}
 	printf("]}\n");
 
 	vm_destroy(&src);

@@ -20,8 +20,11 @@
 # each with every path: vmmig, userspace, userspace-zc (bench_live) and
 # QEMU (bench_qemu.py), N runs (default 3), the runs of all paths of one
 # configuration interleaved so that drift in the host hits them alike.
+#   profiles  one more run of vmmig, userspace, userspace-zc and QEMU (256 MiB, 2 vCPUs,
+#             1/10 rate) under `perf record -a -g`, each summarised (top
+#             symbols) in OUT/perf/live-PATH.txt; not in the figures
 # --smoke: the link for 1 s and one run of every path at 1/10 rate, 256 MiB
-# (a second one for a path whose run failed).
+# (a second one for a path whose run failed), and vmmig's profile.
 #
 # The network namespaces vmmig-src and vmmig-dst with their veth pair
 # (10.99.0.1 - 10.99.0.2) are set up here unless they exist already.
@@ -68,6 +71,32 @@ config() { # config MIB VCPUS DELAY LABEL
 	done
 }
 
+# profiles DELAY PATH...: where each path spends the test host's CPU.
+profiles() {
+	local d=$1 p rec
+	shift
+	mkdir -p "$out/perf"
+	for p in "$@"; do
+		echo "== profile: $p"
+		rec=(perf record -a -g -e cpu-clock -F 999 -o "$out/perf/live-$p.data" --)
+		if [ $p = qemu ]; then
+			"${rec[@]}" python3 "$here/bench_qemu.py" --mib 256 \
+				--vcpus 2 --delay "$d" --runs 1 --run-base 99 \
+				--jsonl /dev/null
+		else
+			"${rec[@]}" "$here/bench_live" --mib 256 --vcpus 2 \
+				--delays "$d" --runs 1 --run-base 99 --paths $p \
+				--jsonl /dev/null
+		fi >"$out/perf/live-$p.log" 2>&1 ||
+			echo "profile of $p failed (see $out/perf/live-$p.log)"
+		perf report -i "$out/perf/live-$p.data" --stdio --no-children \
+			--sort dso,sym -g none --percent-limit 0.5 2>/dev/null |
+			grep -v '^#' | grep . | head -n 30 >"$out/perf/live-$p.txt"
+		[ -s "$out/perf/live-$p.txt" ] ||
+			{ echo "profile of $p: no samples"; return 1; }
+	done
+}
+
 t0=$(date +%s)
 if [ $smoke = 1 ]; then
 	"$here/bench_live" --transport 1 --jsonl "$jsonl" || exit 1
@@ -99,6 +128,8 @@ PY
 				--runs 1 --run-base 2 --paths "$p" --jsonl "$jsonl"
 		fi
 	done
+	# The profile chain, so that it cannot rot: vmmig only.
+	profiles "$delays" vmmig || exit 1
 else
 	"$here/bench_live" --transport 3 --jsonl "$jsonl" || exit 1
 	read -r d_max d_10 d_100 d_idle < <("$here/bench_live" \
@@ -109,5 +140,6 @@ else
 	done
 	config 1024 2 "$d_10" "size"
 	config 256 1 "$d_10" "vCPUs"
+	profiles "$d_10" vmmig userspace userspace-zc qemu
 fi
 echo "bench_run.sh: $(($(date +%s) - t0)) s"
