@@ -157,6 +157,23 @@ static void log_guests(struct __test_metadata *_metadata,
 		}
 }
 
+/* Where pre-copy stood, for a failure's log (a timeout: why not ready). */
+static void log_source(struct __test_metadata *_metadata,
+		       const struct mig_result *r)
+{
+	const struct vmmig_stats *st = &r->src.stats;
+
+	TH_LOG("source: state %u, round %u, remaining %llu pages, dirty rate %llu pages/s, bandwidth %llu B/s, expected downtime %llu ms, harvest %llu us for %llu dirty pages, ring-full %llu, throttled %llu ms",
+	       r->src.state, st->round, (unsigned long long)st->remaining,
+	       (unsigned long long)st->dirty_rate,
+	       (unsigned long long)st->bandwidth,
+	       (unsigned long long)st->expected_downtime_ms,
+	       (unsigned long long)(st->harvest_ns / 1000),
+	       (unsigned long long)st->dirty_pages,
+	       (unsigned long long)st->ring_full,
+	       (unsigned long long)(st->throttle_ns / 1000000));
+}
+
 static void migrate(struct __test_metadata *_metadata,
 		    FIXTURE_DATA(live) *self, struct mig_result *r)
 {
@@ -166,8 +183,10 @@ static void migrate(struct __test_metadata *_metadata,
 	err = __mig_guest_create(DST(self), &self->o, false);
 	ASSERT_EQ(0, err) TH_LOG("destination guest: %s", strerror(-err));
 	err = __mig_live(self->h, SRC(self), DST(self), &self->o, port(), r);
-	if (err)
+	if (err) {
 		log_guests(_metadata, self);
+		log_source(_metadata, r);
+	}
 	ASSERT_EQ(0, err) TH_LOG("migration flow, %s: %s", r->stage,
 				 strerror(-err));
 }
@@ -331,8 +350,10 @@ TEST_F_TIMEOUT(live, ready_counts_data_in_flight, 600)
 	ASSERT_EQ(0, system("ip netns exec vmmig-src tc qdisc replace dev vmmig0 root tbf rate " LINK_RATE " burst 32kb latency 500ms"));
 	err = __mig_live(self->h, SRC(self), DST(self), &self->o, port(), &r);
 	system("ip netns exec vmmig-src tc qdisc del dev vmmig0 root");
-	if (err)
+	if (err) {
 		log_guests(_metadata, self);
+		log_source(_metadata, &r);
+	}
 	ASSERT_EQ(0, err) TH_LOG("migration flow, %s: %s", r.stage,
 				 strerror(-err));
 	expect_migrated(_metadata, &r);

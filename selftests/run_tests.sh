@@ -12,8 +12,14 @@ ko=${1:?usage: $0 path/to/vmmig.ko}
 here=$(cd "$(dirname "$0")" && pwd)
 n=0
 failed=0
+skipped=0
+todo=0
 
 ok() { n=$((n + 1)); echo "ok $n $*"; }
+# Cases left out on the debug kernel, reported in TAP, never as passes:
+# SKIP for a choice of scale (6.1 and 6.12 run them), TODO for a defect.
+skip_line() { n=$((n + 1)); skipped=$((skipped + 1)); echo "ok $n $* # SKIP debug kernel: size and repetition are 6.1's and 6.12's job"; }
+todo_line() { n=$((n + 1)); todo=$((todo + 1)); echo "not ok $n $* # TODO debug kernel: pre-copy does not converge in time"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $*"; }
 check_eq() { # check_eq "description" expected actual
 	if [ "$2" = "$3" ]; then ok "$1"; else
@@ -54,6 +60,7 @@ if modinfo -n vmmig >/dev/null 2>&1; then
 		 grep -q '^vmmig ' /proc/modules && rmmod vmmig"
 else
 	n=$((n + 1))
+	skipped=$((skipped + 1))
 	echo "ok $n autoload # SKIP vmmig is not installed for $(uname -r)"
 fi
 
@@ -104,6 +111,20 @@ if [ -z "${VMMIG_SUITES:-}" ] && [ "${VMMIG_TEST_PROFILE:-}" = debug ]; then
 fi
 want_suite() { [ -z "${VMMIG_SUITES:-}" ] || [[ " $VMMIG_SUITES " == *" $1 "* ]]; }
 
+# Indent a suite's TAP as a subtest; after each case's result, how long
+# the case took (where a slow kernel spends the suite's time).
+case_times() {
+	local line t=$SECONDS
+	while IFS= read -r line; do
+		printf '    %s\n' "$line"
+		case $line in
+		"ok "* | "not ok "*)
+			printf '    # %ss\n' $((SECONDS - t))
+			t=$SECONDS ;;
+		esac
+	done
+}
+
 # A kselftest-harness binary, bounded; its own TAP indented as a subtest.
 # VMMIG_SUITE_ARGS (development) is passed to every suite, e.g. "-t name".
 suite() { # suite NAME SECONDS [harness filter args...]
@@ -114,7 +135,7 @@ suite() { # suite NAME SECONDS [harness filter args...]
 	# Its TAP as it comes (a long suite shows where it is).
 	# shellcheck disable=SC2086
 	bounded "$secs" "$here/$name" "$@" ${VMMIG_SUITE_ARGS:-} 2>&1 |
-		sed -u 's/^/    /'
+		case_times
 	rc=${PIPESTATUS[0]}
 	if [ "$rc" -eq 0 ]; then ok "$name # $((SECONDS - t0))s"; else
 		not_ok "$name (exit $rc) # $((SECONDS - t0))s"; fi
@@ -133,36 +154,32 @@ ip -n vmmig-src link set vmmig0 up && ip -n vmmig-dst link set vmmig1 up
 check "network namespaces vmmig-src and vmmig-dst over veth" \
 	sh -c "ip -n vmmig-dst addr show vmmig1 | grep -q 10.99.0.2"
 
-suite quick_test 1200
+# The debug kernel: not the 512 MiB cases (the smaller ones take the
+# same paths; 512 MiB in one pass takes it 6-7 minutes a case).
+quick_args=()
+if [ "${VMMIG_TEST_PROFILE:-}" = debug ] && want_suite quick_test; then
+	quick_args=(-F quick_big)
+	skip_line "quick_test quick_big (512 MiB)"
+fi
+suite quick_test 1200 "${quick_args[@]}"
 check "no session left after quick_test" test "$(sessions_now)" = 0
 
 # The live-migration guest and test VMM on KVM alone, then live migration.
 suite stamp_test 600
-# Known failures on the debug kernel (issue 11 stays open on them): there
-# pre-copy does not reach "ready" within the tests' 240 s when the guest
-# keeps writing (harvest costs 30-600 us per dirty page under KASAN and
-# lockdep, against well under 1 us on 6.1/6.12): running_guest (ring512's
-# passed in one debug run, in 201 s, and timed out in the next), the 65536
-# variant, the other tests that migrate a writing guest, the throttle and
-# signal tests.  They are reported as TAP TODO (not run, visible in every
-# log), not as passes; 6.1 and 6.12 run them all.  No kernel report was
-# seen in them before they timed out.
+# The debug kernel runs live_test with one ring size (4096: the paths
+# are the same for all three; 512's ring-full exits are stamp_test's and
+# 6.1's and 6.12's), and without the cases known to fail there: pre-copy
+# of twenty_in_a_row does not reach "ready" within 240 s in some hop (a
+# source that sent 1.7 MB/s, cause not found yet); the throttle cases
+# need ring-full exits (512 only).  Every case a guest runs in takes 1-2
+# minutes there.
 live_args=()
-live_todo() { # live_todo FILTER... ; TODO line for "$todo"
-	live_args+=("$@")
-	n=$((n + 1))
-	echo "not ok $n live_test $todo # TODO debug kernel: pre-copy does not converge in time"
-}
 if [ "${VMMIG_TEST_PROFILE:-}" = debug ] && want_suite live_test; then
-	for todo in cap_converges_by_throttling cap_fails_by_policy \
-		    cap_switches_over_by_policy signals_on_vcpu_threads \
-		    vmm_writes_reported twenty_in_a_row ready_counts_data_in_flight; do
-		live_todo -T "$todo"
-	done
-	todo="variant ring65536" live_todo -V ring65536
-	todo=running_guest live_todo -T running_guest
+	live_args=(-T twenty_in_a_row -V ring512 -V ring65536)
+	todo_line "live_test twenty_in_a_row"
+	skip_line "live_test variants ring512 and ring65536"
 fi
-suite live_test 2400 "${live_args[@]}"
+suite live_test 1800 "${live_args[@]}"
 check "no session left after live_test" test "$(sessions_now)" = 0
 
 # kmemleak (the debug kernel): scan, and fail on any suspected leak that
@@ -190,13 +207,21 @@ check "kmemleak: no leak of vmmig's after teardown_test" kmemleak_check
 # Short runs of the benchmarks so that they cannot rot (every path checks
 # every page); the figures come from make bench.
 bench_smoke() {
-	"$here/bench_quick" --mib 16 --runs 1 >/tmp/bench.out 2>&1
+	local d=/tmp/bench-quick-smoke p
+	rm -rf "$d" && mkdir -p "$d" &&
+	"$here/bench_quick" --mib 16 --runs 1 --perf "$d" >/tmp/bench.out 2>&1
 	local rc=$?
 	sed 's/^/# /' /tmp/bench.out
-	return $rc
+	[ $rc -eq 0 ] || return $rc
+	# Every path was profiled, and perf recorded samples of it.
+	for p in transport vmmig vmmig-nozero userspace; do
+		perf report -i "$d/quick-$p.data" --stdio -q --sort sym \
+			2>/dev/null | grep -q . ||
+			{ echo "# no profile of $p"; return 1; }
+	done
 }
 want_suite bench &&
-	check "benchmark smoke run (bench_quick --mib 16 --runs 1)" bench_smoke
+	check "benchmark smoke run (bench_quick --mib 16 --runs 1 --perf)" bench_smoke
 
 # The live benchmark's whole chain: the link, calibration, one run of
 # every path (vmmig, userspace, userspace-zc, QEMU), the report and chart.
@@ -270,5 +295,5 @@ check "rmmod vmmig" rmmod vmmig
 check "module gone" sh -c '! grep -q "^vmmig " /proc/modules'
 
 echo "1..$n"
-echo "# $((n - failed)) passed, $failed failed"
+echo "# $((n - failed - skipped - todo)) passed, $failed failed, $skipped skipped, $todo todo"
 [ "$failed" -eq 0 ]
