@@ -71,6 +71,8 @@ struct vmmig_live {
 	u64 bandwidth;		/* bytes/s, last good sample */
 	ktime_t round_start;
 	u64 round_bytes;	/* stats.bytes at round start */
+	u64 round_pages;	/* stats.pages at round start */
+	u64 round_dirty;	/* pages dirty when the round began */
 	ktime_t paced_since;	/* bandwidth cap: start of accounting */
 	u64 paced_bytes;
 	ktime_t last_sent;	/* last record sent (keepalive) */
@@ -232,6 +234,14 @@ static void vmmig_live_pace(struct vmmig_live *l, u64 bytes)
 	}
 }
 
+/* The round has sent twice what was dirty when it began (and a batch). */
+static bool vmmig_live_chasing(const struct vmmig_live *l)
+{
+	u64 sent = atomic64_read(&l->s->stats.pages) - l->round_pages;
+
+	return sent > 2 * l->round_dirty + VMMIG_WIRE_MAX_COUNT;
+}
+
 /*
  * One pass over every memslot, sending the pages dirty now or dirtied
  * ahead of the cursor meanwhile.  With @final (vCPUs paused) nothing stops
@@ -257,9 +267,15 @@ static u32 vmmig_live_sweep(struct vmmig_live *l, bool final)
 			/*
 			 * Throttled, the rings are harvested once a round (and
 			 * at ring-full exits), so that they do fill up and the
-			 * vCPUs come to be held.
+			 * vCPUs come to be held.  A round that has sent twice
+			 * what was dirty when it began is chasing the guest
+			 * (pages written just ahead of the cursor, a few per
+			 * batch, for as long as the guest writes): it stops
+			 * harvesting and ends at the end of memory, so that
+			 * it is measured and the next one starts.
 			 */
-			if (final || !READ_ONCE(s->throttle_pct)) {
+			if (final || (!READ_ONCE(s->throttle_pct) &&
+				      !vmmig_live_chasing(l))) {
 				reason = vmmig_live_harvest(l);
 				if (reason)
 					return reason;
@@ -278,10 +294,13 @@ static u32 vmmig_live_sweep(struct vmmig_live *l, bool final)
 				return VMMIG_REASON_IO_ERROR;
 			l->last_sent = ktime_get();
 			pos += n;
-			vmmig_live_tcp_sample(l);
 			reason = vmmig_live_peer(l);
-			if (!reason && vmmig_live_ask(l))
-				reason = vmmig_live_send_round(l, vmmig_dirty_remaining(&s->dirty));
+			if (!reason && vmmig_live_ask(l)) {
+				u64 left = vmmig_dirty_remaining(&s->dirty);
+
+				vmmig_live_tcp_sample(l);
+				reason = vmmig_live_send_round(l, left);
+			}
 			if (reason)
 				return reason;
 			if (!final)
@@ -304,6 +323,7 @@ static bool vmmig_live_measure(struct vmmig_live *l)
 	u64 expected_ms;
 	u32 pct;
 
+	vmmig_live_tcp_sample(l);
 	if (l->peer.features & VMMIG_WIRE_F_PROGRESS) {
 		/* What the destination read meanwhile, by its answers. */
 		u64 got = l->peer.bytes - l->base_bytes;
@@ -422,6 +442,8 @@ static u32 vmmig_live_precopy(struct vmmig_live *l)
 	for (;;) {
 		l->round_start = ktime_get();
 		l->round_bytes = atomic64_read(&s->stats.bytes);
+		l->round_pages = atomic64_read(&s->stats.pages);
+		l->round_dirty = vmmig_dirty_remaining(&s->dirty);
 		/*
 		 * The round's bandwidth sample starts with the last answer if
 		 * the destination is still reading, else now.
