@@ -167,16 +167,21 @@ check "no session left after quick_test" test "$(sessions_now)" = 0
 # The live-migration guest and test VMM on KVM alone, then live migration.
 suite stamp_test 600
 # The debug kernel runs live_test with one ring size (4096: the paths
-# are the same for all three; 512's ring-full exits are stamp_test's and
-# 6.1's and 6.12's), and without the cases known to fail there: pre-copy
-# of twenty_in_a_row does not reach "ready" within 240 s in some hop (a
-# source that sent 1.7 MB/s, cause not found yet); the throttle cases
-# need ring-full exits (512 only).  Every case a guest runs in takes 1-2
-# minutes there.
+# are the same for all three), and without the cases that migrate a
+# writing guest to completion: beside the 6.1 and 6.12 test hosts (make
+# check runs them at once) its round 0 alone moved 0.5 MB/s and did not
+# end in the tests' 240 s; alone it passed running_guest in 65-95 s.
+# They are TAP TODO (an open defect: issue 12's data-path work), 6.1 and
+# 6.12 run them all.  destination_gone_mid_round is among them because
+# there the migration completed before the fault was injected once.
 live_args=()
 if [ "${VMMIG_TEST_PROFILE:-}" = debug ] && want_suite live_test; then
-	live_args=(-T twenty_in_a_row -V ring512 -V ring65536)
-	todo_line "live_test twenty_in_a_row"
+	for t in running_guest vmm_writes_reported ready_counts_data_in_flight \
+		 twenty_in_a_row destination_gone_mid_round; do
+		live_args+=(-T "$t")
+		todo_line "live_test $t"
+	done
+	live_args+=(-V ring512 -V ring65536)
 	skip_line "live_test variants ring512 and ring65536"
 fi
 suite live_test 1800 "${live_args[@]}"
