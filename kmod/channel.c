@@ -39,15 +39,20 @@ static int vmmig_file_write(struct vmmig_channel *ch, const void *buf,
 	return 0;
 }
 
+/* Count @nr pages sent on a socket if @err says they were. */
+static int vmmig_sock_sent(struct vmmig_channel *ch, int err, unsigned int nr)
+{
+	if (!err)
+		ch->sent += (u64)nr * PAGE_SIZE;
+	return err;
+}
+
 static int vmmig_sock_send_pages(struct vmmig_channel *ch,
 				 struct page **pages, unsigned int nr,
 				 bool more)
 {
-	int err = vmmig_sendpages(ch->sock, pages, nr, more);
-
-	if (!err)
-		ch->sent += (u64)nr * PAGE_SIZE;
-	return err;
+	return vmmig_sock_sent(ch, vmmig_sendpages(ch->sock, pages, nr, more),
+			       nr);
 }
 
 /* A plain TCP socket: the batched path (compat.h). */
@@ -55,11 +60,9 @@ static int vmmig_tcp_send_pages(struct vmmig_channel *ch,
 				struct page **pages, unsigned int nr,
 				bool more)
 {
-	int err = vmmig_tcp_sendpages(ch->sock, pages, nr, more);
-
-	if (!err)
-		ch->sent += (u64)nr * PAGE_SIZE;
-	return err;
+	return vmmig_sock_sent(ch,
+			       vmmig_tcp_sendpages(ch->sock, pages, nr, more),
+			       nr);
 }
 
 static int vmmig_file_send_pages(struct vmmig_channel *ch,
