@@ -151,8 +151,12 @@ static int vmmig_nl_put_rings(struct sk_buff *skb, struct vmmig_session *s)
 	struct nlattr *nest;
 	unsigned int i;
 
-	/* Set by the worker before the session ended; final from then on. */
-	if (!vmmig_state_is_final(READ_ONCE(s->state)) || !d->ends)
+	/*
+	 * Set by the worker as it lets go of the VM, after the session
+	 * ended (session-get settles first); final from then on.
+	 */
+	if (!vmmig_state_is_final(READ_ONCE(s->state)) ||
+	    !vmmig_session_worker_is_done(s) || !d->ends)
 		return 0;
 	for (i = 0; i < d->nr_ends; i++) {
 		nest = nla_nest_start(skb, VMMIG_A_SESSION_RING);
@@ -488,6 +492,8 @@ int vmmig_nl_session_get_doit(struct sk_buff *skb, struct genl_info *info)
 	struct sk_buff *msg;
 	int err;
 
+	/* An ended session's rings are reported once they are back. */
+	vmmig_session_settle(s);
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;

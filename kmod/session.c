@@ -339,6 +339,38 @@ static void vmmig_session_end(struct vmmig_session *s, u32 reason)
 	mutex_unlock(&s->lock);
 }
 
+/* The worker is done with the VM: vmmig_session_settle() waits for it. */
+static void vmmig_session_worker_done(struct vmmig_session *s)
+{
+	/* Pairs with vmmig_session_worker_is_done(). */
+	smp_store_release(&s->worker_done, true);
+	wake_up_all(&s->wq);
+}
+
+/**
+ * vmmig_session_settle() - wait until an ended session's worker has let
+ * go of the VM.
+ * @s: the session.
+ *
+ * A session ends (its state event leaves) before its worker cleans up: a
+ * source completes on the destination's ACK, a cancel ends it at once.
+ * Where each dirty ring stands is known only once the worker handed the
+ * rings back, so session-get waits for that (a matter of milliseconds: an
+ * ended worker only cleans up, and a cancelled one was sent SIGKILL).
+ */
+void vmmig_session_settle(struct vmmig_session *s)
+{
+	bool running;
+
+	mutex_lock(&s->lock);
+	running = s->worker && vmmig_state_is_final(s->state);
+	mutex_unlock(&s->lock);
+	if (running)
+		wait_event_interruptible_timeout(s->wq,
+						 vmmig_session_worker_is_done(s),
+						 5 * HZ);
+}
+
 /* The worker runs as the VMM: its credentials and file size limit. */
 static void vmmig_worker_as_vmm(struct vmmig_session *s)
 {
@@ -387,6 +419,7 @@ static int vmmig_session_worker(void *arg)
 		vmmig_session_move(s, reason ? VMMIG_STATE_FAILED :
 				   VMMIG_STATE_COMPLETED, reason);
 	mutex_unlock(&s->lock);
+	vmmig_session_worker_done(s);
 	return 0;
 }
 
@@ -463,6 +496,8 @@ static void vmmig_session_stop_worker(struct vmmig_session *s)
 		return;
 	kthread_stop(worker);
 	put_task_struct(worker);
+	/* Stopped before it ever ran, it could not say so itself. */
+	vmmig_session_worker_done(s);
 }
 
 /**

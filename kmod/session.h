@@ -137,6 +137,8 @@ struct vmmig_session {
 	ktime_t started;		/* under @lock; 0 until started */
 	ktime_t ended;			/* under @lock; 0 until final */
 	struct task_struct *worker;	/* under @lock; set by start */
+	/* The worker let go of the VM (its rings too); smp_store_release. */
+	bool worker_done;
 	ktime_t switchover_at;		/* under @lock; session-switchover */
 	bool committing;		/* under @lock; destination ACKed */
 
@@ -156,6 +158,14 @@ void vmmig_session_put(struct vmmig_session *s);
 int vmmig_session_register(struct vmmig_session *s, struct net *net,
 			   u32 owner_portid, struct netlink_ext_ack *extack);
 bool vmmig_session_commit(struct vmmig_session *s);
+void vmmig_session_settle(struct vmmig_session *s);
+
+/* Has the worker let go of the VM?  Then what it left there is final. */
+static inline bool vmmig_session_worker_is_done(struct vmmig_session *s)
+{
+	/* Pairs with the worker's release: what it wrote before is seen. */
+	return smp_load_acquire(&s->worker_done);
+}
 bool vmmig_session_committing(struct vmmig_session *s);
 
 struct vmmig_session *vmmig_session_lookup(struct net *net, u32 id);
