@@ -257,8 +257,22 @@ int __mig_take_rings(struct vmmig *h, struct mig_guest *g, uint32_t sid)
 	return err;
 }
 
+/*
+ * Wait up to 20 ms for the next state change of any session: a VMM
+ * follows the events group, so it pauses its vCPUs as soon as the source
+ * says it is ready, not at its next look.  Without @ev (the group could
+ * not be joined) it just sleeps.
+ */
+static void mig_nap(struct vmmig *ev)
+{
+	struct vmmig_event e;
+
+	if (!ev || vmmig_event_next(ev, &e, 20) < 0)
+		usleep(20000);
+}
+
 /* Pre-copy until the source is ready (or @o says), or until it ends. */
-static int mig_wait_switch(struct vmmig *h, uint32_t sid,
+static int mig_wait_switch(struct vmmig *h, struct vmmig *ev, uint32_t sid,
 			   const struct mig_opts *o, uint64_t deadline,
 			   struct vmmig_session_info *si)
 {
@@ -277,11 +291,11 @@ static int mig_wait_switch(struct vmmig *h, uint32_t sid,
 			return 0;
 		if (mig_now_ms() > deadline)
 			return -ETIMEDOUT;
-		usleep(20000);
+		mig_nap(ev);
 	}
 }
 
-static int mig_wait_final(struct vmmig *h, uint32_t id,
+static int mig_wait_final(struct vmmig *h, struct vmmig *ev, uint32_t id,
 			  const struct mig_opts *o, uint64_t deadline,
 			  struct vmmig_session_info *si)
 {
@@ -302,7 +316,7 @@ static int mig_wait_final(struct vmmig *h, uint32_t id,
 			return 0;
 		if (mig_now_ms() > deadline)
 			return -ETIMEDOUT;
-		usleep(20000);
+		mig_nap(ev);
 	}
 }
 
@@ -330,9 +344,13 @@ int __mig_live(struct vmmig *h, struct mig_guest *src, struct mig_guest *dst,
 	int fds[2] = { -1, -1 }, sblob, dblob, err;
 	struct vmmig_session_cfg scfg, dcfg;
 	uint32_t sid = 0, did = 0;
+	struct vmmig *ev = NULL;
 	unsigned int i;
 
 	memset(r, 0, sizeof(*r));
+	/* Followed while waiting; polling alone works too, only later. */
+	if (vmmig_events_open(&ev))
+		ev = NULL;
 	p.mode = VMMIG_MODE_LIVE;
 	sblob = mig_memfd("src-state");
 	dblob = mig_memfd("dst-state");
@@ -380,7 +398,7 @@ int __mig_live(struct vmmig *h, struct mig_guest *src, struct mig_guest *dst,
 		o->started(o->ctx, sid, did);
 
 	r->stage = "pre-copy";
-	err = mig_wait_switch(h, sid, o, deadline, &r->src);
+	err = mig_wait_switch(h, ev, sid, o, deadline, &r->src);
 	if (err)
 		goto out_sessions;
 	if (!mig_final(r->src.state)) {
@@ -395,9 +413,9 @@ int __mig_live(struct vmmig *h, struct mig_guest *src, struct mig_guest *dst,
 			o->switched(o->ctx, sid, did);
 	}
 	r->stage = "switchover";
-	err = mig_wait_final(h, sid, o, deadline, &r->src);
+	err = mig_wait_final(h, ev, sid, o, deadline, &r->src);
 	if (!err)
-		err = mig_wait_final(h, did, NULL, mig_now_ms() + 30000,
+		err = mig_wait_final(h, ev, did, NULL, mig_now_ms() + 30000,
 				     &r->dst);
 	if (err)
 		goto out_sessions;
@@ -441,7 +459,8 @@ out_sessions:
 		struct vmmig_session_info si;
 
 		vmmig_session_cancel(h, sid);
-		if (!mig_wait_final(h, sid, NULL, mig_now_ms() + 30000, &si))
+		if (!mig_wait_final(h, ev, sid, NULL, mig_now_ms() + 30000,
+				    &si))
 			__mig_take_rings(h, src, sid);
 		__atomic_store_n(&src->session, 0, __ATOMIC_RELEASE);
 	}
@@ -462,5 +481,6 @@ out:
 		close(sblob);
 	if (dblob >= 0)
 		close(dblob);
+	vmmig_close(ev);
 	return err;
 }
