@@ -133,6 +133,8 @@ static int vmmig_dirty_check_slots(struct vmmig_dirty *d)
 	int as;
 
 	lockdep_assert_held(&d->lock);
+	if (d->error == -ESTALE)
+		return -ESTALE;
 	for (as = 0; as < vmmig_kvm_nr_as(kvm); as++)
 		if (vmmig_mem_generation(kvm, as) != d->generation[as])
 			changed = true;
@@ -146,7 +148,15 @@ static int vmmig_dirty_check_slots(struct vmmig_dirty *d)
 		return PTR_ERR(now) == -ENOMEM ? -ENOMEM : -ESTALE;
 	same = vmmig_mem_same(d->mem, now);
 	vmmig_mem_free(now);
-	return same ? 0 : -ESTALE;
+	if (same)
+		return 0;
+	/*
+	 * Sticky: the generation is seen once, by whichever caller harvests
+	 * first, often a vCPU thread at a ring-full exit; the worker must
+	 * see the change too.
+	 */
+	d->error = -ESTALE;
+	return -ESTALE;
 }
 
 /*

@@ -64,7 +64,7 @@ struct vmmig_dirty {
 	struct mutex lock;		/* see Locking above */
 	bool tracking;			/* between start and stop */
 	bool closed;			/* switchover's last harvest began */
-	int error;			/* a reset went wrong: sticky */
+	int error;			/* reset failed, memslots changed: sticky */
 	const struct vmmig_vm *vm;	/* the session's; constant */
 	const struct vmmig_mem *mem;	/* the worker's layout snapshot */
 
