@@ -540,6 +540,8 @@ bool vmmig_session_commit(struct vmmig_session *s)
 {
 	bool committed = false;
 
+	/* As the worker does when it ends: completed sessions show it. */
+	atomic64_set(&s->stats.cpu_ns, current->se.sum_exec_runtime);
 	mutex_lock(&s->lock);
 	if (!vmmig_state_is_final(s->state)) {
 		vmmig_session_move(s, VMMIG_STATE_COMPLETED, VMMIG_REASON_NONE);
