@@ -57,21 +57,55 @@ u64 vmmig_conv_due_ns(u64 bytes, u64 cap)
 	return vmmig_conv_muldiv(bytes, NSEC_PER_SEC, cap);
 }
 
-/*
- * Did the guest dirty more in a round than half of what the link carried
- * meanwhile?  Then it outpaces the migration and is throttled.
+/**
+ * vmmig_conv_fits() - the ready rule: would @bytes (the pages left and
+ * what is still in flight) reach the destination within @downtime_ms?
+ * @bytes: to send.
+ * @bandwidth: bytes/s; 0 (not measured yet) never fits.
+ * @downtime_ms: the VMM's downtime target.
  */
-bool vmmig_conv_outpaced(u64 newly_bytes, u64 sent_bytes)
+bool vmmig_conv_fits(u64 bytes, u64 bandwidth, u32 downtime_ms)
 {
-	return newly_bytes > sent_bytes / 2;
+	return vmmig_conv_ms(bytes, bandwidth) <= downtime_ms;
 }
 
-/* The throttle after a round that was outpaced: 20%, then +10% a round. */
-u32 vmmig_conv_throttle_next(u32 pct)
+/*
+ * Does the guest dirty memory faster than half the link carries?  Then
+ * each round leaves at least half of it to the next, and it is throttled.
+ */
+bool vmmig_conv_outpaced(u64 dirty_rate, u64 bandwidth)
 {
-	if (!pct)
-		return VMMIG_THROTTLE_FIRST_PCT;
-	return min_t(u32, pct + VMMIG_THROTTLE_STEP_PCT, VMMIG_THROTTLE_MAX_PCT);
+	return bandwidth && dirty_rate > bandwidth / 2;
+}
+
+/**
+ * vmmig_conv_throttle_next() - the throttle after a round.
+ * @pct: the share of its time each vCPU is held now, 0..99.
+ * @dirty_rate: bytes/s the guest dirtied in the round (held as it was).
+ * @bandwidth: bytes/s the link carries.
+ *
+ * A guest that outpaces the link is held for the share that brings its
+ * rate down to half the link, from the first round that shows it, not
+ * a step a round: running (100 - @pct)% of the time it dirtied
+ * @dirty_rate, so running (100 - @pct) * @bandwidth / (2 * @dirty_rate)
+ * percent it dirties half the link.  That is always more than @pct; at
+ * least VMMIG_THROTTLE_FIRST_PCT, at most VMMIG_THROTTLE_MAX_PCT.  A guest
+ * that no longer outpaces the link keeps its throttle (lifting it would
+ * only let it outpace the link again).
+ *
+ * Return: the new share.
+ */
+u32 vmmig_conv_throttle_next(u32 pct, u64 dirty_rate, u64 bandwidth)
+{
+	u64 run;
+
+	if (!vmmig_conv_outpaced(dirty_rate, bandwidth))
+		return pct;
+	pct = min_t(u32, pct, VMMIG_THROTTLE_MAX_PCT);
+	/* Below 100 - pct: outpaced, the guest dirtied over half the link. */
+	run = vmmig_conv_muldiv(100 - pct, bandwidth, dirty_rate) / 2;
+	return clamp_t(u32, 100 - (u32)run, VMMIG_THROTTLE_FIRST_PCT,
+		       VMMIG_THROTTLE_MAX_PCT);
 }
 
 /**
@@ -93,28 +127,47 @@ u64 vmmig_conv_hold_ns(u64 ran_ns, u32 pct, u32 max_ms)
 }
 
 /**
- * vmmig_conv_bw_sample() - one of TCP's delivery-rate samples.
- * @bw: the estimate.
- * @rate: bytes/s, 0: no sample yet.
- * @app_limited: taken while the sender had nothing queued.
+ * vmmig_conv_busy() - was an interval between two answers busy?
+ * @read_end: stream bytes the destination had read at the second answer.
+ * @sent_at_start: stream bytes the source had sent at the first.
+ *
+ * Return: true if all the destination read in between was sent before
+ * the interval began (see struct vmmig_conv_bw).
  */
-void vmmig_conv_bw_sample(struct vmmig_conv_bw *bw, u64 rate,
-			  bool app_limited)
+bool vmmig_conv_busy(u64 read_end, u64 sent_at_start)
 {
-	if (app_limited && rate <= vmmig_conv_bw_get(bw))
+	return read_end <= sent_at_start;
+}
+
+/**
+ * vmmig_conv_bw_interval() - the destination read @bytes in @ns.
+ * @bw: the estimate.
+ * @bytes: bytes read in the interval.
+ * @ns: its length.
+ * @busy: by vmmig_conv_busy(); other intervals are left out.
+ */
+void vmmig_conv_bw_interval(struct vmmig_conv_bw *bw, u64 bytes, u64 ns,
+			    bool busy)
+{
+	if (!busy || !ns)
 		return;
-	bw->cur = max(bw->cur, rate);
+	bw->bytes += bytes;
+	bw->ns += ns;
 }
 
-/* A round begins: samples older than the round before are forgotten. */
-void vmmig_conv_bw_next_round(struct vmmig_conv_bw *bw)
+/**
+ * vmmig_conv_bw_round() - a round ended: its busy intervals give the
+ * bandwidth if they add up to VMMIG_CONV_MIN_SAMPLE bytes; otherwise the
+ * last round's stands.
+ * @bw: the estimate; its intervals start again.
+ *
+ * Return: the bandwidth, bytes/s; 0 if no round had enough yet.
+ */
+u64 vmmig_conv_bw_round(struct vmmig_conv_bw *bw)
 {
-	bw->prev = bw->cur;
-	bw->cur = 0;
-}
-
-/* Bytes/s the link carries, by the samples of the last two rounds. */
-u64 vmmig_conv_bw_get(const struct vmmig_conv_bw *bw)
-{
-	return max(bw->cur, bw->prev);
+	if (bw->bytes >= VMMIG_CONV_MIN_SAMPLE)
+		bw->rate = vmmig_conv_rate(bw->bytes, bw->ns);
+	bw->bytes = 0;
+	bw->ns = 0;
+	return bw->rate;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Live migration's arithmetic: rates, times to send, pacing and the
- * throttle.  Pure logic (no KVM, no sockets), tested by KUnit under UML.
+ * Live migration's model: the link's bandwidth, the ready rule, pacing
+ * and the throttle.  Pure logic (no KVM, no sockets), tested by KUnit
+ * under UML; live.c feeds it what it measures.
  *
  * Byte counts of a whole migration times NSEC_PER_SEC overflow 64 bits
  * past 17.2 GiB, so every product goes through vmmig_conv_muldiv(), which
@@ -10,40 +11,48 @@
 #ifndef _VMMIG_CONVERGE_H
 #define _VMMIG_CONVERGE_H
 
+#include <linux/sizes.h>
 #include <linux/types.h>
 
-#define VMMIG_THROTTLE_FIRST_PCT	20	/* share held the first time */
-#define VMMIG_THROTTLE_STEP_PCT		10	/* more each round after */
+#define VMMIG_THROTTLE_FIRST_PCT	20	/* the least share held */
 #define VMMIG_THROTTLE_MAX_PCT		99
+#define VMMIG_CONV_MIN_SAMPLE		SZ_1M	/* bytes for a bandwidth */
 
 u64 vmmig_conv_muldiv(u64 a, u64 b, u64 c);
 u64 vmmig_conv_rate(u64 amount, u64 ns);
 u64 vmmig_conv_ms(u64 bytes, u64 bandwidth);
 u64 vmmig_conv_due_ns(u64 bytes, u64 cap);
-bool vmmig_conv_outpaced(u64 newly_bytes, u64 sent_bytes);
-u32 vmmig_conv_throttle_next(u32 pct);
+bool vmmig_conv_fits(u64 bytes, u64 bandwidth, u32 downtime_ms);
+bool vmmig_conv_outpaced(u64 dirty_rate, u64 bandwidth);
+u32 vmmig_conv_throttle_next(u32 pct, u64 dirty_rate, u64 bandwidth);
 u64 vmmig_conv_hold_ns(u64 ran_ns, u32 pct, u32 max_ms);
 
 /*
- * The link's bandwidth from TCP's delivery-rate samples (tcp_info), over
- * the last two rounds.  Bytes read by the destination over time (its
- * PROGRESS answers) measure the link only while the source has more to
- * send than the link carries: a guest that dirties slowly makes a round
- * last as long as the guest takes, and that rate is the guest's, not the
- * link's (the final round, with the guest paused, goes as fast as the
- * link).  TCP knows which of its samples were application-limited: those
- * only say that the link carries at least that much, and count only when
- * they raise the estimate; the others measure it.  A windowed max, as BBR
- * keeps one.
+ * The bandwidth: how fast the destination reads the stream while it is
+ * never short of data.  The destination answers each ROUND with the
+ * stream bytes it has read; between two answers it read (r1, r2].  If
+ * the source had sent r2 bytes already when the first answer came, all of
+ * it was waiting there (in socket buffers or on the wire) and the
+ * interval measures the link and the destination, whichever is slower:
+ * the interval is busy.  If not, the destination waited for the source
+ * some of the time (a guest that dirties slowly paces the round), and the
+ * interval measures the guest: it is left out.  The rate is that of the
+ * busy intervals of the last round that had enough of them.
+ *
+ * TCP's own delivery-rate samples are no substitute: they measure how
+ * fast the peer's socket buffer takes data in, which on a fast link is
+ * far above what the destination reads (over veth, gigabytes per second
+ * against tens of megabytes).
  */
 struct vmmig_conv_bw {
-	u64 cur;	/* bytes/s: the highest sample of this round */
-	u64 prev;	/* of the round before */
+	u64 bytes;	/* busy intervals of this round: bytes read */
+	u64 ns;		/* and their length */
+	u64 rate;	/* bytes/s, 0: none yet */
 };
 
-void vmmig_conv_bw_sample(struct vmmig_conv_bw *bw, u64 rate,
-			  bool app_limited);
-void vmmig_conv_bw_next_round(struct vmmig_conv_bw *bw);
-u64 vmmig_conv_bw_get(const struct vmmig_conv_bw *bw);
+bool vmmig_conv_busy(u64 read_end, u64 sent_at_start);
+void vmmig_conv_bw_interval(struct vmmig_conv_bw *bw, u64 bytes, u64 ns,
+			    bool busy);
+u64 vmmig_conv_bw_round(struct vmmig_conv_bw *bw);
 
 #endif /* _VMMIG_CONVERGE_H */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests of live migration's arithmetic (converge.c).
+ * KUnit tests of live migration's model (converge.c).
  */
 #include <kunit/test.h>
 #include <linux/sizes.h>
@@ -56,16 +56,37 @@ static void vmmig_conv_test_ms_edges(struct kunit *test)
 
 static void vmmig_conv_test_throttle(struct kunit *test)
 {
-	u32 pct = 0;
-	int i;
+	u64 bw = 100 * SZ_1M;
+	u32 pct;
 
-	KUNIT_EXPECT_FALSE(test, vmmig_conv_outpaced(50, 100));
-	KUNIT_EXPECT_TRUE(test, vmmig_conv_outpaced(51, 100));
-	pct = vmmig_conv_throttle_next(pct);
-	KUNIT_EXPECT_EQ(test, pct, 20U);
-	for (i = 0; i < 20; i++)
-		pct = vmmig_conv_throttle_next(pct);
-	KUNIT_EXPECT_EQ(test, pct, 99U);
+	/* Half the link is not outpacing it; nothing measured, no verdict. */
+	KUNIT_EXPECT_FALSE(test, vmmig_conv_outpaced(bw / 2, bw));
+	KUNIT_EXPECT_TRUE(test, vmmig_conv_outpaced(bw / 2 + 1, bw));
+	KUNIT_EXPECT_FALSE(test, vmmig_conv_outpaced(bw, 0));
+	KUNIT_EXPECT_EQ(test, vmmig_conv_throttle_next(0, bw / 2, bw), 0U);
+	KUNIT_EXPECT_EQ(test, vmmig_conv_throttle_next(30, bw / 4, bw), 30U);
+
+	/*
+	 * From the first round, in proportion: a guest dirtying twice the
+	 * link runs a quarter of the time, one at 10 times it 5%.
+	 */
+	KUNIT_EXPECT_EQ(test, vmmig_conv_throttle_next(0, 2 * bw, bw), 75U);
+	KUNIT_EXPECT_EQ(test, vmmig_conv_throttle_next(0, 10 * bw, bw), 95U);
+	/* Just over half the link: the least share. */
+	KUNIT_EXPECT_EQ(test, vmmig_conv_throttle_next(0, bw / 2 + bw / 10, bw),
+			20U);
+	/*
+	 * Held 75% and still at the link's rate: it would dirty 4 times the
+	 * link unheld, so it must run 12.5% of the time (rounded down: 12).
+	 */
+	pct = vmmig_conv_throttle_next(75, bw, bw);
+	KUNIT_EXPECT_EQ(test, pct, 88U);
+	/* Still outpacing: always more than before, never over 99. */
+	KUNIT_EXPECT_EQ(test, vmmig_conv_throttle_next(98, bw, bw), 99U);
+	KUNIT_EXPECT_EQ(test, vmmig_conv_throttle_next(99, bw, bw), 99U);
+	KUNIT_EXPECT_EQ(test, vmmig_conv_throttle_next(0, U64_MAX, 1), 99U);
+	KUNIT_EXPECT_EQ(test, vmmig_conv_throttle_next(0, U64_MAX, U64_MAX),
+			50U);
 
 	/* 20%: held a quarter of the time it ran. */
 	KUNIT_EXPECT_EQ(test, vmmig_conv_hold_ns(4000000, 20, 1000), 1000000ULL);
@@ -80,33 +101,51 @@ static void vmmig_conv_test_throttle(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vmmig_conv_hold_ns(1000, 100, 1000), 99000ULL);
 }
 
+/* The ready rule: what is left and what is in flight, within downtime. */
+static void vmmig_conv_test_fits(struct kunit *test)
+{
+	/* 50 MB at 100 MB/s: 500 ms. */
+	KUNIT_EXPECT_TRUE(test, vmmig_conv_fits(50000000, 100000000, 500));
+	KUNIT_EXPECT_FALSE(test, vmmig_conv_fits(50000001 + 100000, 100000000,
+						 500));
+	/* Not measured yet: nothing but nothing fits. */
+	KUNIT_EXPECT_FALSE(test, vmmig_conv_fits(1, 0, 60000));
+	KUNIT_EXPECT_TRUE(test, vmmig_conv_fits(0, 0, 1));
+	KUNIT_EXPECT_FALSE(test, vmmig_conv_fits(U64_MAX, U64_MAX / 2, 1000));
+}
+
 /*
- * A guest that dirties slowly: the destination reads at the guest's rate,
- * TCP's samples while the sender idles are app-limited.  The estimate
- * must be the link's, not the guest's.
+ * The bandwidth from the destination's answers.  A guest that dirties
+ * slowly: the destination reads at the guest's pace, so intervals in
+ * which it read what was sent after they began do not count, and the
+ * link's rate from the busy ones stands.
  */
 static void vmmig_conv_test_bw(struct kunit *test)
 {
 	struct vmmig_conv_bw bw = { };
 
-	KUNIT_EXPECT_EQ(test, vmmig_conv_bw_get(&bw), 0ULL);
-	/* App-limited samples are lower bounds: they only raise it. */
-	vmmig_conv_bw_sample(&bw, 2000000, true);
-	KUNIT_EXPECT_EQ(test, vmmig_conv_bw_get(&bw), 2000000ULL);
-	vmmig_conv_bw_sample(&bw, 50000000, false);
-	vmmig_conv_bw_sample(&bw, 1000000, true);
-	vmmig_conv_bw_sample(&bw, 2000000, true);
-	KUNIT_EXPECT_EQ(test, vmmig_conv_bw_get(&bw), 50000000ULL);
-	/* The next round keeps the last one's... */
-	vmmig_conv_bw_next_round(&bw);
-	vmmig_conv_bw_sample(&bw, 3000000, true);
-	KUNIT_EXPECT_EQ(test, vmmig_conv_bw_get(&bw), 50000000ULL);
-	/* ...a link that slowed down shows after two rounds. */
-	vmmig_conv_bw_sample(&bw, 12500000, false);
-	vmmig_conv_bw_next_round(&bw);
-	KUNIT_EXPECT_EQ(test, vmmig_conv_bw_get(&bw), 12500000ULL);
-	vmmig_conv_bw_next_round(&bw);
-	KUNIT_EXPECT_EQ(test, vmmig_conv_bw_get(&bw), 0ULL);
+	KUNIT_EXPECT_TRUE(test, vmmig_conv_busy(100, 100));
+	KUNIT_EXPECT_FALSE(test, vmmig_conv_busy(101, 100));
+	KUNIT_EXPECT_EQ(test, vmmig_conv_bw_round(&bw), 0ULL);
+
+	/* Round 0: 4 MiB read in 50 ms while data waited: 80 MiB/s. */
+	vmmig_conv_bw_interval(&bw, 2 * SZ_1M, 20 * NSEC_PER_MSEC, true);
+	vmmig_conv_bw_interval(&bw, 2 * SZ_1M, 30 * NSEC_PER_MSEC, true);
+	/* The destination caught up and waited: left out. */
+	vmmig_conv_bw_interval(&bw, SZ_64K, 500 * NSEC_PER_MSEC, false);
+	KUNIT_EXPECT_EQ(test, vmmig_conv_bw_round(&bw), 80ULL * SZ_1M);
+
+	/* A round at the guest's pace: the estimate stands. */
+	vmmig_conv_bw_interval(&bw, SZ_1M, NSEC_PER_SEC, false);
+	vmmig_conv_bw_interval(&bw, SZ_64K, NSEC_PER_MSEC, true);
+	KUNIT_EXPECT_EQ(test, vmmig_conv_bw_round(&bw), 80ULL * SZ_1M);
+
+	/* A link that slowed down shows in the next busy round. */
+	vmmig_conv_bw_interval(&bw, 4 * SZ_1M, 200 * NSEC_PER_MSEC, true);
+	KUNIT_EXPECT_EQ(test, vmmig_conv_bw_round(&bw), 20ULL * SZ_1M);
+	/* A zero-length interval is no sample. */
+	vmmig_conv_bw_interval(&bw, 8 * SZ_1M, 0, true);
+	KUNIT_EXPECT_EQ(test, vmmig_conv_bw_round(&bw), 20ULL * SZ_1M);
 }
 
 static struct kunit_case vmmig_converge_cases[] = {
@@ -114,6 +153,7 @@ static struct kunit_case vmmig_converge_cases[] = {
 	KUNIT_CASE(vmmig_conv_test_rate_large_round),
 	KUNIT_CASE(vmmig_conv_test_ms_edges),
 	KUNIT_CASE(vmmig_conv_test_throttle),
+	KUNIT_CASE(vmmig_conv_test_fits),
 	KUNIT_CASE(vmmig_conv_test_bw),
 	{}
 };

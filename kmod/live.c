@@ -16,22 +16,22 @@
  * destination has not read yet (socket buffers on both sides, the
  * network) must reach it before its ACK, so after the pause.  The
  * destination answers every ROUND with the stream bytes it has read
- * (PROGRESS); when only the data in flight stands between the session and
- * ready, the worker sends a ROUND and waits for the answer.  The source
- * also sends a ROUND every VMMIG_LIVE_ASK_BYTES within a round: the
- * answers give the bandwidth as the destination sees it (bytes read over
- * time), not as the source's socket buffers take it in, which for a round
- * of a few megabytes can be many times the link.  A round that only sends
- * what a slow guest dirties meanwhile reads at the guest's pace, not the
- * link's: TCP's own delivery-rate samples (tcp_info) then say what the
- * link carries (converge.h: struct vmmig_conv_bw).
+ * (PROGRESS); when the pages left fit but not with the data in flight,
+ * the worker sends a ROUND and waits for the answer.  The source also
+ * sends a ROUND every VMMIG_LIVE_ASK_BYTES within a round: the answers
+ * give the bandwidth as the destination sees it (bytes read over time),
+ * not as the source's socket buffers take it in, which for a round of a
+ * few megabytes can be many times the link; intervals in which the
+ * destination waited for the source (a slow guest paces the round) are
+ * left out (converge.h: struct vmmig_conv_bw).
  *
- * A guest that dirties memory faster than the link carries it is slowed at
- * its ring-full exits (vmmig_live_ring_full()): the VMM's vCPU thread is
- * held for a share of the time it ran since its last exit, a share that
- * grows each round that does not converge, never longer than
- * throttle-max-ms per exit.  While throttling, the worker harvests only
- * between rounds so that the rings do fill up.
+ * A guest that dirties memory faster than half the link carries is slowed
+ * at its ring-full exits (vmmig_live_ring_full()): the VMM's vCPU thread
+ * is held for a share of the time it ran since its last exit, the share
+ * that brings its rate down to half the link (vmmig_conv_throttle_next(),
+ * from the first round that shows it), never longer than throttle-max-ms
+ * per exit.  While throttling, the worker harvests only between rounds so
+ * that the rings do fill up.
  *
  * Every failure before the destination's acknowledgment returns a reason;
  * the worker then hands the dirty rings back (drained and reset) and the
@@ -47,7 +47,6 @@
 #include <linux/slab.h>
 #include <linux/wait.h>
 #include <net/netlink.h>
-#include <net/tcp.h>
 
 #include "compat.h"
 #include "converge.h"
@@ -58,7 +57,6 @@
 #include "xfer.h"
 
 #define VMMIG_LIVE_IDLE_MS	10	/* harvest period with nothing to send */
-#define VMMIG_LIVE_MIN_SAMPLE	SZ_1M	/* bytes for a bandwidth sample */
 #define VMMIG_LIVE_ASK_BYTES	SZ_2M	/* sent between two ROUNDs in a round */
 
 struct vmmig_live {
@@ -78,11 +76,9 @@ struct vmmig_live {
 	ktime_t last_sent;	/* last record sent (keepalive) */
 	struct vmmig_peer peer;	/* what the destination sent back */
 	ktime_t peer_at;	/* when its last PROGRESS came, 0: none yet */
-	u64 base_bytes;		/* bandwidth sample: peer.bytes at its start */
-	ktime_t base_at;	/* and the time the sample starts */
+	u64 peer_sent;		/* ch->sent then */
 	u64 asked_sent;		/* ch->sent when the last ROUND went out */
-	bool tcp;		/* the channel is a TCP socket */
-	struct vmmig_conv_bw tcp_bw;	/* TCP's delivery-rate samples */
+	struct vmmig_conv_bw bw;	/* the destination's busy intervals */
 };
 
 static bool vmmig_live_ended(struct vmmig_session *s)
@@ -137,35 +133,35 @@ static u32 vmmig_live_harvest(struct vmmig_live *l)
 	return VMMIG_REASON_NONE;
 }
 
-/* Read what the destination sent back, without blocking. */
+/*
+ * Read what the destination sent back, without blocking.  A new answer
+ * ends a bandwidth interval (see struct vmmig_conv_bw).
+ */
 static u32 vmmig_live_peer(struct vmmig_live *l)
 {
 	u64 bytes = l->peer.bytes;
+	ktime_t now;
 	u32 reason;
 
 	if (!(l->peer.features & VMMIG_WIRE_F_PROGRESS))
 		return VMMIG_REASON_NONE;
 	reason = vmmig_send_peer_rx(l->ch, &l->peer, false);
-	if (l->peer.bytes != bytes)
-		l->peer_at = ktime_get();
+	if (l->peer.bytes != bytes) {
+		now = ktime_get();
+		if (l->peer_at)
+			vmmig_conv_bw_interval(&l->bw, l->peer.bytes - bytes,
+					       ktime_to_ns(ktime_sub(now, l->peer_at)),
+					       vmmig_conv_busy(l->peer.bytes,
+							       l->peer_sent));
+		l->peer_at = now;
+		l->peer_sent = l->ch->sent;
+	}
 	if (reason || !l->peer.acked)
 		return reason;
 	/* An ACK before END: the destination gave up, and says why. */
 	reason = vmmig_send_ack_reason(&l->peer,
 				       atomic64_read(&l->s->stats.pages));
 	return reason ? reason : VMMIG_REASON_BAD_RECORD_TYPE;
-}
-
-/* A delivery-rate sample of TCP's (see struct vmmig_conv_bw). */
-static void vmmig_live_tcp_sample(struct vmmig_live *l)
-{
-	struct tcp_info ti;
-
-	if (!l->tcp)
-		return;
-	tcp_get_info(l->ch->sock->sk, &ti);
-	vmmig_conv_bw_sample(&l->tcp_bw, ti.tcpi_delivery_rate,
-			     ti.tcpi_delivery_rate_app_limited);
 }
 
 /* Time for a ROUND within a round, so that an answer measures the link? */
@@ -183,34 +179,28 @@ static u64 vmmig_live_inflight(const struct vmmig_live *l)
 	return l->ch->sent - l->peer.bytes;
 }
 
-/* Time to send @bytes at the measured bandwidth, ms. */
-static u64 vmmig_live_ms(const struct vmmig_live *l, u64 bytes)
+/* Would @bytes reach the destination within downtime-ms? */
+static bool vmmig_live_fits(const struct vmmig_live *l, u64 bytes)
 {
-	return vmmig_conv_ms(bytes, l->bandwidth);
-}
-
-/* Would the pages left take no longer than downtime-ms to send? */
-static bool vmmig_live_fits(const struct vmmig_live *l, u64 remaining)
-{
-	return vmmig_live_ms(l, remaining * PAGE_SIZE) <=
-	       l->s->params.downtime_ms;
+	return vmmig_conv_fits(bytes, l->bandwidth, l->s->params.downtime_ms);
 }
 
 /*
- * Ready: the destination has read all that was sent, and the pages left
- * fit downtime-ms.  Data still in flight would cross after the pause, so
- * the worker lets it drain first; while it does, a converging guest
- * dirties less than the link carries meanwhile.
+ * Ready: the pages left and the data still in flight (which crosses after
+ * the pause too) fit downtime-ms.  In flight counts from the last answer,
+ * so it errs on the safe side.
  */
 static bool vmmig_live_ready(const struct vmmig_live *l, u64 remaining)
 {
-	return !vmmig_live_inflight(l) && vmmig_live_fits(l, remaining);
+	return vmmig_live_fits(l, remaining * PAGE_SIZE +
+			       vmmig_live_inflight(l));
 }
 
 /* Only the data in flight stands between the session and ready. */
 static bool vmmig_live_draining(const struct vmmig_live *l, u64 remaining)
 {
-	return vmmig_live_inflight(l) && vmmig_live_fits(l, remaining);
+	return !vmmig_live_ready(l, remaining) &&
+	       vmmig_live_fits(l, remaining * PAGE_SIZE);
 }
 
 /* Stay under max-bandwidth: sleep until the bytes sent are due. */
@@ -298,7 +288,6 @@ static u32 vmmig_live_sweep(struct vmmig_live *l, bool final)
 			if (!reason && vmmig_live_ask(l)) {
 				u64 left = vmmig_dirty_remaining(&s->dirty);
 
-				vmmig_live_tcp_sample(l);
 				reason = vmmig_live_send_round(l, left);
 			}
 			if (reason)
@@ -320,32 +309,25 @@ static bool vmmig_live_measure(struct vmmig_live *l)
 	u64 bytes = atomic64_read(&s->stats.bytes) - l->round_bytes;
 	u64 newly = vmmig_dirty_newly(&s->dirty);
 	u64 remaining = vmmig_dirty_remaining(&s->dirty);
+	u64 dirty_rate = vmmig_conv_rate(newly * PAGE_SIZE, ns);
+	u64 bw = vmmig_conv_bw_round(&l->bw);
 	u64 expected_ms;
 	u32 pct;
 
-	vmmig_live_tcp_sample(l);
-	if (l->peer.features & VMMIG_WIRE_F_PROGRESS) {
-		/* What the destination read meanwhile, by its answers. */
-		u64 got = l->peer.bytes - l->base_bytes;
-		s64 dt = ktime_to_ns(ktime_sub(l->peer_at, l->base_at));
-
-		if (got >= VMMIG_LIVE_MIN_SAMPLE && dt > 0)
-			l->bandwidth = vmmig_conv_rate(got, dt);
-		else if (!l->bandwidth)
-			l->bandwidth = vmmig_conv_rate(bytes, ns);
-	} else if (bytes >= VMMIG_LIVE_MIN_SAMPLE || !l->bandwidth) {
-		l->bandwidth = vmmig_conv_rate(bytes, ns);
-	}
 	/*
-	 * A round that sent at the guest's pace read at that pace too: the
-	 * link carries at least what TCP measured.
+	 * By the destination's answers; until they add up to a sample (no
+	 * answers over a file, a first round too short), by what the source
+	 * sent.
 	 */
-	l->bandwidth = max(l->bandwidth, vmmig_conv_bw_get(&l->tcp_bw));
+	if (bw)
+		l->bandwidth = bw;
+	else if (bytes >= VMMIG_CONV_MIN_SAMPLE || !l->bandwidth)
+		l->bandwidth = vmmig_conv_rate(bytes, ns);
 	/* Under max-bandwidth, what the VMM allows is the rate. */
 	if (s->params.max_bandwidth)
 		l->bandwidth = min(l->bandwidth, s->params.max_bandwidth);
-	expected_ms = vmmig_live_ms(l, remaining * PAGE_SIZE +
-				    vmmig_live_inflight(l));
+	expected_ms = vmmig_conv_ms(remaining * PAGE_SIZE +
+				    vmmig_live_inflight(l), l->bandwidth);
 
 	atomic64_set(&s->stats.bandwidth, l->bandwidth);
 	atomic64_set(&s->stats.dirty_rate, vmmig_conv_rate(newly, ns));
@@ -353,14 +335,12 @@ static bool vmmig_live_measure(struct vmmig_live *l)
 	atomic64_set(&s->stats.expected_downtime_ms,
 		     min_t(u64, expected_ms, 1000000000ULL));
 
-	/*
-	 * Throttle (auto-converge): a round in which the guest dirtied more
-	 * than half of what the link carried makes the next one longer.
-	 */
-	if (l->round && s->params.throttle_max_ms &&
-	    vmmig_conv_outpaced(newly * PAGE_SIZE, bytes)) {
+	/* Throttle (auto-converge) a guest that outpaces the link. */
+	if (s->params.throttle_max_ms) {
 		pct = READ_ONCE(s->throttle_pct);
-		WRITE_ONCE(s->throttle_pct, vmmig_conv_throttle_next(pct));
+		WRITE_ONCE(s->throttle_pct,
+			   vmmig_conv_throttle_next(pct, dirty_rate,
+						    l->bandwidth));
 	}
 	return vmmig_live_ready(l, remaining);
 }
@@ -444,15 +424,7 @@ static u32 vmmig_live_precopy(struct vmmig_live *l)
 		l->round_bytes = atomic64_read(&s->stats.bytes);
 		l->round_pages = atomic64_read(&s->stats.pages);
 		l->round_dirty = vmmig_dirty_remaining(&s->dirty);
-		/*
-		 * The round's bandwidth sample starts with the last answer if
-		 * the destination is still reading, else now.
-		 */
-		l->base_bytes = l->peer.bytes;
-		l->base_at = l->peer_at && vmmig_live_inflight(l) ?
-			     l->peer_at : l->round_start;
 		vmmig_dirty_newly(&s->dirty);
-		vmmig_conv_bw_next_round(&l->tcp_bw);
 		atomic_set(&s->stats.round, l->round);
 		l->in_round = true;
 		reason = vmmig_live_send_round(l, vmmig_dirty_remaining(&s->dirty));
@@ -522,7 +494,7 @@ static u32 vmmig_live_switchover(struct vmmig_live *l)
 		mutex_unlock(&s->lock);
 		atomic64_set(&s->stats.downtime_ms,
 			     ktime_ms_delta(ktime_get(), paused));
-		atomic64_set(&s->stats.remaining, 0);
+			atomic64_set(&s->stats.remaining, 0);
 		reason = vmmig_send_commit(s, l->ch);
 	}
 	return reason;
@@ -571,7 +543,6 @@ u32 vmmig_live_run(struct vmmig_session *s)
 		}
 		goto out_pages;
 	}
-	l.tcp = l.ch->sock && sk_is_tcp(l.ch->sock->sk);
 	l.peer.features = VMMIG_WIRE_F_LIVE;
 	if (!vmmig_channel_is_file(l.ch))
 		l.peer.features |= VMMIG_WIRE_F_PROGRESS | VMMIG_WIRE_F_COMMIT;
