@@ -12,6 +12,7 @@
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/net.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
@@ -22,6 +23,13 @@
 
 #include "channel.h"
 #include "compat.h"
+
+/*
+ * Unsent bytes a TCP socket may queue (TCP_NOTSENT_LOWAT): data queued
+ * but not sent crosses after the pause too, and at a live switchover it
+ * is on the downtime's critical path.  Enough to keep the link busy.
+ */
+#define VMMIG_NOTSENT_LOWAT	SZ_1M
 
 static int vmmig_file_write(struct vmmig_channel *ch, const void *buf,
 			    size_t len)
@@ -461,6 +469,10 @@ void vmmig_channel_prepare(struct vmmig_channel *ch, u32 timeout_ms)
 	lock_sock(sk);
 	sk->sk_sndtimeo = msecs_to_jiffies(timeout_ms);
 	sk->sk_rcvtimeo = msecs_to_jiffies(timeout_ms);
+	if (sk_is_tcp(sk)) {
+		WRITE_ONCE(tcp_sk(sk)->notsent_lowat, VMMIG_NOTSENT_LOWAT);
+		sk->sk_write_space(sk);
+	}
 	release_sock(sk);
 	if (sk_is_tcp(sk))
 		tcp_sock_set_nodelay(sk);
