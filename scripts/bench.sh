@@ -67,20 +67,20 @@ machine_busy() {
 	awk '/^cpu /{print $2 - $10 + $3 - $11 + $4 + $7 + $8; exit}' /proc/stat
 }
 
-# Our own descendants' CPU time so far (waited-for children), in ticks.
-# (`times` runs in this shell: in a pipe or $(...) it would see a
-# subshell's children.)
+# Our own descendants' CPU time so far (waited-for children), in ticks,
+# into $children.  (`times` must run in this shell: in a pipe or $(...)
+# it would see a subshell's children, none.)
 children_cpu() {
 	local hz
 	hz=$(getconf CLK_TCK)
 	times >"$out/.times"
-	awk -v hz="$hz" 'NR == 2 {
+	children=$(awk -v hz="$hz" 'NR == 2 {
 		n = split($1 " " $2, t, " "); s = 0
 		for (i = 1; i <= n; i++) {
 			split(t[i], ms, "m"); sub("s", "", ms[2])
 			s += ms[1] * 60 + ms[2]
 		}
-		printf "%d\n", s * hz }' "$out/.times"
+		printf "%d\n", s * hz }' "$out/.times")
 }
 
 : >"$out/host-load.txt"
@@ -99,7 +99,8 @@ quiet_before() {
 		contended=1
 	fi
 	b0=$(machine_busy)
-	c0=$(children_cpu)
+	children_cpu
+	c0=$children
 	w0=$(date +%s)
 }
 
@@ -107,12 +108,13 @@ quiet_before() {
 quiet_after() {
 	local b1 c1 w1 hz others
 	b1=$(machine_busy)
-	c1=$(children_cpu)
+	children_cpu
+	c1=$children
 	w1=$(date +%s)
 	hz=$(getconf CLK_TCK)
 	others=$(awk -v b=$((b1 - b0)) -v c=$((c1 - c0)) -v w=$((w1 - w0)) \
 		-v hz="$hz" 'BEGIN { o = (b - c) / hz; if (o < 0) o = 0
-		printf "%.1f", w > 0 ? 100 * o / w : 0 }')
+		printf "%.1f", (w > 0 ? 100 * o / w : 0) }')
 	echo "$1: $((w1 - w0)) s; other processes used ${others}% of a core" |
 		tee -a "$out/host-load.txt"
 	if awk -v o="$others" 'BEGIN { exit !(o > 5) }'; then

@@ -107,6 +107,10 @@ def summarize(runs):
             s["downtime_ms"], s["downtime_ms_range"] = med(down), \
                 spread(down)
             s["rounds"] = med([r["rounds"] for r in ok])
+            s["final_pages"] = med([r.get("final_pages") for r in ok])
+            s["guest_pct"] = med([100 * r["mig_rate_pps"] / r["rate_pps"]
+                                  if r.get("mig_rate_pps") and
+                                  r.get("rate_pps") else None for r in ok])
             s["mib_sent"] = med([r["bytes"] / 1048576 for r in ok])
             s["throughput_mibs"] = med([r["bytes"] / 1048576 /
                                         (r["total_ms"] / 1e3)
@@ -155,7 +159,8 @@ def table(kver, summ, trans):
                      f"with MSG_ZEROCOPY {f(zc.get('mibs'), 0)} MiB/s"
                      + (" (completions say: copied)" if zc.get("copied")
                         else ""))
-    hdr = (f"{'path':<19}{'total s':>20}{'downtime ms':>20}{'rounds':>7}"
+    hdr = (f"{'path':<19}{'total s':>20}{'downtime ms':>20}{'paused pg':>10}"
+           f"{'guest %':>8}{'rounds':>7}"
            f"{'MiB sent':>9}{'MiB/s':>7}{'%link':>6}"
            f"{'CPU s/GiB: src':>15}{'dst':>6}{'host':>6}"
            f"{'harvest':>9}{'ring-full':>10}{'throttle s':>11}{'passed':>8}")
@@ -179,7 +184,9 @@ def table(kver, summ, trans):
         pct = (f(100 * s["throughput_mibs"] / link, 0)
                if link and s["throughput_mibs"] else "-")
         lines.append(
-            f"{s['path']:<19}{tot:>20}{down:>20}{f(s['rounds'], 0):>7}"
+            f"{s['path']:<19}{tot:>20}{down:>20}"
+            f"{f(s['final_pages'], 0):>10}{f(s['guest_pct'], 0):>8}"
+            f"{f(s['rounds'], 0):>7}"
             f"{f(s['mib_sent'], 0):>9}{f(s['throughput_mibs'], 0):>7}{pct:>6}"
             f"{f(s['src_cpu_s_per_gib'], 2):>15}{f(s['dst_cpu_s_per_gib'], 2):>6}"
             f"{f(s['host_cpu_s_per_gib'], 2):>6}"
@@ -196,6 +203,8 @@ def table(kver, summ, trans):
                 lines.append(
                     f"{name:<19}{ratio(v['total_s'], o['total_s']):>20}"
                     f"{ratio(v['downtime_ms'], o['downtime_ms']):>20}"
+                    f"{ratio(v['final_pages'], o['final_pages']):>10}"
+                    f"{ratio(v['guest_pct'], o['guest_pct']):>8}"
                     f"{'':>7}{'':>9}{'':>7}{'':>6}"
                     f"{ratio(v['src_cpu_s_per_gib'], o['src_cpu_s_per_gib']):>15}"
                     f"{ratio(v['dst_cpu_s_per_gib'], o['dst_cpu_s_per_gib']):>6}"
@@ -212,9 +221,11 @@ def markdown(kver, summ, trans):
              "| guest, pages/s written | vmmig total s | ÷ userspace "
              "| ÷ userspace-zc | ÷ QEMU | vmmig downtime ms | ÷ userspace "
              "| ÷ QEMU | host CPU/GiB ÷ userspace | ÷ QEMU "
-             "| rounds (userspace) | src CPU/GiB* ÷ userspace "
+             "| rounds (userspace) | pages sent paused (userspace) "
+             "| guest speed migrating (userspace) "
+             "| src CPU/GiB* ÷ userspace "
              "| harvest/entry ÷ userspace |",
-             "|---" * 13 + "|"]
+             "|---" * 15 + "|"]
     for key in dict.fromkeys((s["mib"], s["vcpus"], s["delay"])
                              for s in summ):
         rows = {x["path"]: x for x in summ
@@ -238,10 +249,17 @@ def markdown(kver, summ, trans):
             f"| {r('downtime_ms', u)} | {r('downtime_ms', q)} "
             f"| {r('host_cpu_s_per_gib', u)} | {r('host_cpu_s_per_gib', q)} "
             f"| {f(v.get('rounds'), 0)} ({f(u.get('rounds'), 0)}) "
+            f"| {f(v.get('final_pages'), 0)} ({f(u.get('final_pages'), 0)}) "
+            f"| {f(v.get('guest_pct'), 0, '%')} ({f(u.get('guest_pct'), 0, '%')}) "
             f"| {r('src_cpu_s_per_gib', u)} "
             f"| {r('harvest_us_per_page', u)} |")
     lines += ["", "Host CPU: every CPU of the test host outside guest "
               "mode over the migration (the headline CPU figure). "
+              "Pages sent paused: what the downtime moved. Guest speed "
+              "migrating: the guest's page writes per second from the "
+              "start to the pause, against its rate before; every thread "
+              "in the test host shares its cores, so a path that takes "
+              "CPU from the guest leaves less dirty for its final round. "
               "\\* Per thread (vmmig's worker, the VMM's migration "
               "thread), secondary: softirq work lands on whichever "
               "thread was running."]

@@ -47,7 +47,11 @@
  * Figures per run (one JSON object per line with --jsonl, appended):
  * total_ms (start to the destination's ack), downtime_ms (vmmig: from
  * session-switchover; userspace: from pausing the vCPUs; to the ack),
- * rounds, bytes and pages sent, src_cpu_ms (vmmig: the source session's
+ * final_pages (pages sent after that point: what downtime is made of),
+ * mig_rate_pps (pages/s the guest wrote from the start to the pause: a
+ * path that takes CPU from the guest, as every thread in the test host
+ * shares its cores, makes it write less and so leaves less for the final
+ * round), rounds, bytes and pages sent, src_cpu_ms (vmmig: the source session's
  * kernel worker; userspace: the migration thread), dst_cpu_ms (the
  * destination's worker or receive thread), host_cpu_ms (the test host's
  * whole non-guest CPU over the migration, see host_busy_ms()), harvested
@@ -98,6 +102,8 @@ struct res {
 	bool ok;
 	char fail[96];
 	double rate;		/* pages/s written by the guest before */
+	double mig_rate;	/* and from the start to the pause */
+	uint64_t final_pages;	/* pages sent once the guest was paused */
 	double total_ms, downtime_ms, setup_ms, src_cpu_ms, dst_cpu_ms;
 	double host_cpu_ms;
 	uint64_t rounds, bytes, pages, zero_pages, ring_full, throttle_ms;
@@ -653,7 +659,7 @@ static void run_user(struct us_src *s, struct mig_guest *dst,
 	struct us_dst d = { .g = dst, .blob = -1, .cap = RBUF };
 	int fds[2] = { -1, -1 }, sblob, err, one = 1;
 	double t0, tp = 0, c0, h0, deadline, bw = 0, rstart;
-	uint64_t rf0, rbytes, remaining, n;
+	uint64_t rf0, rbytes, remaining, n, w0;
 	bool paused = false, thread = false;
 	unsigned int round = 0, i;
 	struct rec end[2];
@@ -690,6 +696,7 @@ static void run_user(struct us_src *s, struct mig_guest *dst,
 
 		rf0 = ring_full_total(src);
 		t0 = now_ms(CLOCK_MONOTONIC);
+		w0 = guest_writes(src);
 		c0 = now_ms(CLOCK_THREAD_CPUTIME_ID);
 		h0 = host_busy_ms();
 		deadline = t0 + o->timeout_s * 1e3;
@@ -732,10 +739,13 @@ static void run_user(struct us_src *s, struct mig_guest *dst,
 		tp = now_ms(CLOCK_MONOTONIC);
 		vmm_runner_pause(&src->runner);
 		paused = true;
+		r->mig_rate = (guest_writes(src) - w0) * 1e3 / (tp - t0);
 		round++;
 		err = harvest_all(s);
+		r->final_pages = s->pages;
 		if (!err)
 			err = send_round(s, deadline + 60e3);
+		r->final_pages = s->pages - r->final_pages;
 		if (!err)
 			err = __vmm_vcpus_save(src->vcpus, src->nr_vcpus, sblob);
 		if (!err && pread(sblob, state, slen, 0) != (ssize_t)slen)
@@ -827,12 +837,51 @@ out:
 
 /* ---- one run ------------------------------------------------------------- */
 
+/* What run_vmmig() learns from __mig_live()'s callbacks. */
+struct vm_ctx {
+	struct vmmig *h;
+	struct mig_guest *src;
+	double t0;
+	uint64_t w0;
+	struct res *r;
+	uint64_t switch_pages;	/* the source's pages at session-switchover */
+};
+
+static void vm_started(void *ctx, uint32_t sid, uint32_t did)
+{
+	struct vm_ctx *c = ctx;
+
+	c->t0 = now_ms(CLOCK_MONOTONIC);
+	c->w0 = guest_writes(c->src);
+}
+
+/* Called once the guest is paused and session-switchover was asked. */
+static void vm_switched(void *ctx, uint32_t sid, uint32_t did)
+{
+	struct vm_ctx *c = ctx;
+	struct vmmig_session_info si;
+
+	c->r->mig_rate = (guest_writes(c->src) - c->w0) * 1e3 /
+			 (now_ms(CLOCK_MONOTONIC) - c->t0);
+	if (!vmmig_session_get(c->h, sid, &si))
+		c->switch_pages = si.stats.pages;
+}
+
 static void run_vmmig(struct vmmig *h, struct mig_guest *src,
-		      struct mig_guest *dst, const struct mig_opts *o,
+		      struct mig_guest *dst, const struct mig_opts *o0,
 		      struct res *r)
 {
+	struct vm_ctx c = { .h = h, .src = src, .r = r };
+	struct mig_opts o = *o0;
 	struct mig_result m;
-	int err = __mig_live(h, src, dst, o, next_port++, &m);
+	int err;
+
+	o.started = vm_started;
+	o.switched = vm_switched;
+	o.ctx = &c;
+	err = __mig_live(h, src, dst, &o, next_port++, &m);
+	if (c.switch_pages)
+		r->final_pages = m.src.stats.pages - c.switch_pages;
 
 	r->total_ms = m.total_ms;
 	r->downtime_ms = m.src.stats.downtime_ms;
@@ -1079,6 +1128,7 @@ static void put_json(FILE *f, const struct mig_opts *o, int path,
 {
 	fprintf(f, "{\"path\":\"%s\",\"mib\":%u,\"vcpus\":%u,\"delay\":%u,\"run\":%d,"
 		"\"ok\":%s,\"fail\":\"%s\",\"rate_pps\":%.0f,"
+		"\"mig_rate_pps\":%.0f,\"final_pages\":%llu,"
 		"\"total_ms\":%.1f,\"downtime_ms\":%.1f,\"setup_ms\":%.1f,"
 		"\"rounds\":%llu,\"bytes\":%llu,\"pages\":%llu,\"zero_pages\":%llu,"
 		"\"src_cpu_ms\":%.1f,\"dst_cpu_ms\":%.1f,\"host_cpu_ms\":%.1f,"
@@ -1089,7 +1139,8 @@ static void put_json(FILE *f, const struct mig_opts *o, int path,
 		"\"ws_pages\":%u,\"ring_entries\":%u,\"downtime_target_ms\":%u,"
 		"\"max_rounds\":%u}\n",
 		path_name[path], o->mem_mib, o->nr_vcpus, delay, run,
-		r->ok ? "true" : "false", r->fail, r->rate, r->total_ms,
+		r->ok ? "true" : "false", r->fail, r->rate, r->mig_rate,
+		(unsigned long long)r->final_pages, r->total_ms,
 		r->downtime_ms, r->setup_ms, (unsigned long long)r->rounds,
 		(unsigned long long)r->bytes, (unsigned long long)r->pages,
 		(unsigned long long)r->zero_pages, r->src_cpu_ms, r->dst_cpu_ms,
@@ -1228,12 +1279,13 @@ int main(int argc, char **argv)
 				if (!(paths & (1 << p)))
 					continue;
 				run_one(h, &o, p, dv[i], &r);
-				printf("%u MiB %u vCPU delay %u run %d %-12s %s: rate %.0f pages/s, total %.0f ms, downtime %.0f ms, "
+				printf("%u MiB %u vCPU delay %u run %d %-12s %s: rate %.0f pages/s (%.0f migrating), total %.0f ms, downtime %.0f ms (%llu pages), "
 				       "%llu rounds, %.1f MiB, CPU src %.0f dst %.0f host %.0f ms, harvest %.0f ns/page, ring-full %llu%s%s\n",
 				       o.mem_mib, o.nr_vcpus, (uint32_t)dv[i],
 				       base + k, path_name[p],
-				       r.ok ? "ok" : "FAILED", r.rate,
+				       r.ok ? "ok" : "FAILED", r.rate, r.mig_rate,
 				       r.total_ms, r.downtime_ms,
+				       (unsigned long long)r.final_pages,
 				       (unsigned long long)r.rounds,
 				       r.bytes / 1048576.0, r.src_cpu_ms,
 				       r.dst_cpu_ms, r.host_cpu_ms,
