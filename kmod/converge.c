@@ -69,6 +69,31 @@ bool vmmig_conv_fits(u64 bytes, u64 bandwidth, u32 downtime_ms)
 	return vmmig_conv_ms(bytes, bandwidth) <= downtime_ms;
 }
 
+/**
+ * vmmig_conv_ready() - the ready rule.
+ * @left: bytes of the pages left to send.
+ * @inflight: bytes sent that the destination has not read yet.
+ * @bandwidth: bytes/s the link carries.
+ * @dirty_rate: bytes/s the guest dirtied in the last round.
+ * @downtime_ms: the VMM's downtime target.
+ *
+ * Both must reach the destination after the pause, so both must fit
+ * downtime-ms.  While data is in flight and the guest dirties more slowly
+ * than the link drains it, waiting makes the downtime shorter (an idle
+ * guest's is then only the switchover itself), so the session is not
+ * ready yet; a guest that dirties as fast as the link or faster gains
+ * nothing by the wait.
+ *
+ * Return: true if the VMM should switch over now.
+ */
+bool vmmig_conv_ready(u64 left, u64 inflight, u64 bandwidth, u64 dirty_rate,
+		      u32 downtime_ms)
+{
+	if (!vmmig_conv_fits(left + inflight, bandwidth, downtime_ms))
+		return false;
+	return !inflight || dirty_rate >= bandwidth;
+}
+
 /*
  * Does the guest dirty memory faster than half the link carries?  Then
  * each round leaves at least half of it to the next, and it is throttled.

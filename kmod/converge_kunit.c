@@ -112,6 +112,19 @@ static void vmmig_conv_test_fits(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, vmmig_conv_fits(1, 0, 60000));
 	KUNIT_EXPECT_TRUE(test, vmmig_conv_fits(0, 0, 1));
 	KUNIT_EXPECT_FALSE(test, vmmig_conv_fits(U64_MAX, U64_MAX / 2, 1000));
+
+	/* 10 MB left and 30 MB in flight at 100 MB/s: 400 ms. */
+	KUNIT_EXPECT_TRUE(test, vmmig_conv_ready(10000000, 0, 100000000, 0,
+						 500));
+	KUNIT_EXPECT_FALSE(test, vmmig_conv_ready(30000000, 30000000,
+						  100000000, 200000000, 500));
+	/* A guest slower than the link: waiting for the data shortens it. */
+	KUNIT_EXPECT_FALSE(test, vmmig_conv_ready(10000000, 30000000,
+						  100000000, 1000000, 500));
+	/* One at the link's rate or faster gains nothing by the wait. */
+	KUNIT_EXPECT_TRUE(test, vmmig_conv_ready(10000000, 30000000,
+						 100000000, 100000000, 500));
+	KUNIT_EXPECT_TRUE(test, vmmig_conv_ready(0, 0, 0, 0, 1));
 }
 
 /*

@@ -67,6 +67,7 @@ struct vmmig_live {
 	u32 round;		/* current round */
 	bool in_round;		/* @round's sweep has begun */
 	u64 bandwidth;		/* bytes/s, last good sample */
+	u64 dirty_rate;		/* bytes/s the guest dirtied last round */
 	ktime_t round_start;
 	u64 round_bytes;	/* stats.bytes at round start */
 	u64 round_pages;	/* stats.pages at round start */
@@ -187,13 +188,15 @@ static bool vmmig_live_fits(const struct vmmig_live *l, u64 bytes)
 
 /*
  * Ready: the pages left and the data still in flight (which crosses after
- * the pause too) fit downtime-ms.  In flight counts from the last answer,
- * so it errs on the safe side.
+ * the pause too) fit downtime-ms, and waiting would not shorten that
+ * (vmmig_conv_ready()).  In flight counts from the last answer, so it
+ * errs on the safe side.
  */
 static bool vmmig_live_ready(const struct vmmig_live *l, u64 remaining)
 {
-	return vmmig_live_fits(l, remaining * PAGE_SIZE +
-			       vmmig_live_inflight(l));
+	return vmmig_conv_ready(remaining * PAGE_SIZE, vmmig_live_inflight(l),
+				l->bandwidth, l->dirty_rate,
+				l->s->params.downtime_ms);
 }
 
 /* Only the data in flight stands between the session and ready. */
@@ -329,6 +332,7 @@ static bool vmmig_live_measure(struct vmmig_live *l)
 	expected_ms = vmmig_conv_ms(remaining * PAGE_SIZE +
 				    vmmig_live_inflight(l), l->bandwidth);
 
+	l->dirty_rate = dirty_rate;
 	atomic64_set(&s->stats.bandwidth, l->bandwidth);
 	atomic64_set(&s->stats.dirty_rate, vmmig_conv_rate(newly, ns));
 	atomic64_set(&s->stats.remaining, remaining);
