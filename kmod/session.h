@@ -158,6 +158,7 @@ void vmmig_session_put(struct vmmig_session *s);
 int vmmig_session_register(struct vmmig_session *s, struct net *net,
 			   u32 owner_portid, struct netlink_ext_ack *extack);
 bool vmmig_session_commit(struct vmmig_session *s);
+bool vmmig_session_committing(struct vmmig_session *s);
 void vmmig_session_settle(struct vmmig_session *s);
 
 /* Has the worker let go of the VM?  Then what it left there is final. */
@@ -166,7 +167,6 @@ static inline bool vmmig_session_worker_is_done(struct vmmig_session *s)
 	/* Pairs with the worker's release: what it wrote before is seen. */
 	return smp_load_acquire(&s->worker_done);
 }
-bool vmmig_session_committing(struct vmmig_session *s);
 
 struct vmmig_session *vmmig_session_lookup(struct net *net, u32 id);
 struct vmmig_session *vmmig_session_next(struct net *net, unsigned long *id);
