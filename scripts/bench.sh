@@ -19,7 +19,10 @@
 #          so each test-host CPU is a host core); then one more run of
 #          each path under `perf record -a -g`, summarised (top symbols)
 #          in build/bench/profiles/KVER/quick-PATH.txt.  The table is
-#          build/bench/KVER-quick.txt.
+#          build/bench/KVER-quick.txt.  One more run with both VMs' memory
+#          at the same offset within 2 MiB (--src-skew 0) shows what the
+#          test host's TCG makes of that (docs/bench/tcg-tlb.md):
+#          build/bench/KVER-quick-aligned.txt.
 #
 # The machine itself must be quiet: a benchmark that shares it with
 # another job measures that job too.  Before each boot, a 1-minute load
@@ -146,6 +149,10 @@ for k in $kernels; do
 			selftests/bench_quick --mib 256 --runs "$1" \
 				--perf "$VMMIG_OUT/perf" >"$VMMIG_OUT/quick.log" 2>&1 ||
 				{ cat "$VMMIG_OUT/quick.log"; exit 1; }
+			selftests/bench_quick --mib 256 --runs 1 --src-skew 0 \
+				--paths transport,vmmig,userspace \
+				>"$VMMIG_OUT/quick-aligned.log" 2>&1 ||
+				cat "$VMMIG_OUT/quick-aligned.log"
 			for d in "$VMMIG_OUT"/perf/*.data; do
 				perf report -i "$d" --stdio --no-children \
 					--sort dso,sym -g none --percent-limit 0.5 \
@@ -161,6 +168,9 @@ for k in $kernels; do
 		if [ -f "$out/vmq-$k/quick.log" ]; then
 			sed -n '/^quick migration/,/^zero-page check/p' \
 				"$out/vmq-$k/quick.log" >"$out/$k-quick.txt"
+			sed -n '/^quick migration/,/^vmmig.transport/p' \
+				"$out/vmq-$k/quick-aligned.log" \
+				>"$out/$k-quick-aligned.txt" 2>/dev/null
 			mkdir -p "$out/profiles/$k"
 			cp "$out/vmq-$k"/perf/*.txt "$out/profiles/$k/" 2>/dev/null
 		fi

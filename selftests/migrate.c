@@ -53,6 +53,7 @@ void mig_opts_default(struct mig_opts *o)
 	o->params.downtime_ms = light ? 2000 : 500;
 	o->timeout_s = 240;
 	o->dst_delay = -1;
+	o->src_skew = 1;
 }
 
 /* vCPU @i's working set; then the static data, from the second memslot. */
@@ -110,7 +111,7 @@ int __mig_guest_create(struct mig_guest *g, const struct mig_opts *o,
 	    mig_ws_gpa(o, o->nr_vcpus) > half ||
 	    ((uint64_t)o->static_mib << 20) > half)
 		return -EINVAL;
-	err = __vmm_vm_create(&g->vm, slots, 2, 0);
+	err = __vmm_vm_create_skewed(&g->vm, slots, 2, boot ? o->src_skew : 0);
 	if (err)
 		return err;
 	err = __vmm_vm_enable_dirty_ring(&g->vm, o->ring_entries);

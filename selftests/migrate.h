@@ -32,6 +32,10 @@ struct mig_opts {
 	uint32_t ws_pages;	/* working set of each vCPU */
 	uint32_t delay;		/* guest spin loops after each page */
 	uint32_t static_mib;	/* VMM-stamped data besides the working sets */
+	/* The source's RAM starts this many pages past a 2 MiB boundary
+	 * (__vmm_vm_create_skewed(); default 1), the destination's at a
+	 * boundary. */
+	unsigned int src_skew;
 	struct vmmig_params params;	/* mode is set to live */
 	unsigned int timeout_s;	/* for the whole migration */
 	bool keep_sessions;	/* leave them to the caller (r->*_id) */

@@ -29,15 +29,56 @@ static int kvm(void)
 	return kvm_fd < 0 ? -errno : kvm_fd;
 }
 
+#define VMM_RAM_ALIGN	(2UL << 20)
+
+/*
+ * Map @size bytes of guest RAM @skew pages past a 2 MiB boundary, as a VMM
+ * aligns RAM for transparent huge pages (QEMU does): anonymous, or @fd
+ * shared.  The skew exists for the test host only; see vmm.h.
+ */
+static void *vmm_map_ram(size_t size, int fd, unsigned int skew)
+{
+	size_t off = (size_t)(skew % (VMM_RAM_ALIGN / VMM_PAGE)) * VMM_PAGE;
+	size_t span = size + VMM_RAM_ALIGN + off;
+	uint8_t *r, *m;
+	void *p;
+
+	r = mmap(NULL, span, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (r == MAP_FAILED)
+		return r;
+	m = (uint8_t *)(((uintptr_t)r + VMM_RAM_ALIGN - 1) &
+			~(VMM_RAM_ALIGN - 1)) + off;
+	if (fd >= 0)
+		p = mmap(m, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			 fd, 0);
+	else
+		p = mmap(m, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+			 MAP_FIXED, -1, 0);
+	if (p == MAP_FAILED) {
+		munmap(r, span);
+		return p;
+	}
+	if (m > r)
+		munmap(r, m - r);
+	if (r + span > m + size)
+		munmap(m + size, r + span - (m + size));
+	return m;
+}
+
 /**
- * __vmm_vm_create() - a VM with @nr_slots memslots of anonymous memory.
+ * vmm_vm_create() - a VM with @nr_slots memslots of anonymous memory.
  * @vm: filled.
  * @slots: the layout.
  * @nr_slots: up to VMM_MAX_SLOTS.
  * @fill: byte to fill the memory with; 0 leaves it untouched (zero).
+ * @shared: each memslot backed by a memfd of its own.
+ * @skew: pages each memslot's memory starts past a 2 MiB boundary.
  */
 static int vmm_vm_create(struct vmm_vm *vm, const struct vmm_slot *slots,
-			 unsigned int nr_slots, uint8_t fill, bool shared)
+			 unsigned int nr_slots, uint8_t fill, bool shared,
+			 unsigned int skew)
 {
 	unsigned int i;
 	int k = kvm();
@@ -64,15 +105,8 @@ static int vmm_vm_create(struct vmm_vm *vm, const struct vmm_slot *slots,
 			if (vm->memfd[i] < 0 ||
 			    ftruncate(vm->memfd[i], r.memory_size))
 				return -errno;
-			vm->mem[i] = mmap(NULL, r.memory_size,
-					  PROT_READ | PROT_WRITE, MAP_SHARED,
-					  vm->memfd[i], 0);
-		} else {
-			vm->mem[i] = mmap(NULL, r.memory_size,
-					  PROT_READ | PROT_WRITE,
-					  MAP_PRIVATE | MAP_ANONYMOUS |
-					  MAP_NORESERVE, -1, 0);
 		}
+		vm->mem[i] = vmm_map_ram(r.memory_size, vm->memfd[i], skew);
 		if (vm->mem[i] == MAP_FAILED)
 			return -errno;
 		vm->slots[i] = slots[i];
@@ -89,7 +123,13 @@ static int vmm_vm_create(struct vmm_vm *vm, const struct vmm_slot *slots,
 int __vmm_vm_create(struct vmm_vm *vm, const struct vmm_slot *slots,
 		    unsigned int nr_slots, uint8_t fill)
 {
-	return vmm_vm_create(vm, slots, nr_slots, fill, false);
+	return vmm_vm_create(vm, slots, nr_slots, fill, false, 0);
+}
+
+int __vmm_vm_create_skewed(struct vmm_vm *vm, const struct vmm_slot *slots,
+			   unsigned int nr_slots, unsigned int skew)
+{
+	return vmm_vm_create(vm, slots, nr_slots, 0, false, skew);
 }
 
 /*
@@ -100,7 +140,7 @@ int __vmm_vm_create(struct vmm_vm *vm, const struct vmm_slot *slots,
 int __vmm_vm_create_memfd(struct vmm_vm *vm, const struct vmm_slot *slots,
 			  unsigned int nr_slots)
 {
-	return vmm_vm_create(vm, slots, nr_slots, 0, true);
+	return vmm_vm_create(vm, slots, nr_slots, 0, true, 0);
 }
 
 void vmm_vm_destroy(struct vmm_vm *vm)
