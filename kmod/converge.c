@@ -69,31 +69,6 @@ bool vmmig_conv_fits(u64 bytes, u64 bandwidth, u32 downtime_ms)
 	return vmmig_conv_ms(bytes, bandwidth) <= downtime_ms;
 }
 
-/**
- * vmmig_conv_ready() - the ready rule.
- * @left: bytes of the pages left to send.
- * @inflight: bytes sent that the destination has not read yet.
- * @bandwidth: bytes/s the link carries.
- * @dirty_rate: bytes/s the guest dirtied in the last round.
- * @downtime_ms: the VMM's downtime target.
- *
- * Both must reach the destination after the pause, so both must fit
- * downtime-ms.  While data is in flight and the guest dirties more slowly
- * than the link drains it, waiting makes the downtime shorter (an idle
- * guest's is then only the switchover itself), so the session is not
- * ready yet; a guest that dirties as fast as the link or faster gains
- * nothing by the wait.
- *
- * Return: true if the VMM should switch over now.
- */
-bool vmmig_conv_ready(u64 left, u64 inflight, u64 bandwidth, u64 dirty_rate,
-		      u32 downtime_ms)
-{
-	if (!vmmig_conv_fits(left + inflight, bandwidth, downtime_ms))
-		return false;
-	return !inflight || dirty_rate >= bandwidth;
-}
-
 /*
  * Does the guest dirty memory faster than half the link carries?  Then
  * each round leaves at least half of it to the next, and it is throttled.
@@ -101,6 +76,44 @@ bool vmmig_conv_ready(u64 left, u64 inflight, u64 bandwidth, u64 dirty_rate,
 bool vmmig_conv_outpaced(u64 dirty_rate, u64 bandwidth)
 {
 	return bandwidth && dirty_rate > bandwidth / 2;
+}
+
+/**
+ * vmmig_conv_next() - the ready rule: after a round, what now.
+ * @left: bytes of the pages left to send.
+ * @inflight: bytes sent that the destination has not read yet.
+ * @bandwidth: bytes/s the link carries.
+ * @dirty_rate: bytes/s the guest dirtied in the last round.
+ * @downtime_ms: the VMM's downtime target.
+ *
+ * What is left and what is in flight must both reach the destination
+ * after the pause, so both must fit downtime-ms; until they do, another
+ * round.  Once they fit, another round still pays while the guest does
+ * not outpace the link (vmmig_conv_outpaced()) and what is left takes
+ * more than a VMMIG_CONV_FLOOR_DIV-th of downtime-ms: that round sends it
+ * while the guest runs and leaves at most half of it to the pause, at the
+ * cost of the pages sent twice.  (QEMU pauses at the first fit: its
+ * downtime is all that its last round left.)  Then, while data is in
+ * flight and the guest dirties more slowly than the link drains it,
+ * waiting makes the downtime shorter (an idle guest's is then only the
+ * switchover itself); a guest that dirties as fast as the link or faster
+ * gains nothing by the wait.
+ *
+ * Return: VMMIG_CONV_ROUND, VMMIG_CONV_DRAIN (wait for what is in
+ * flight) or VMMIG_CONV_READY (the VMM should switch over now).
+ */
+enum vmmig_conv_next vmmig_conv_next(u64 left, u64 inflight, u64 bandwidth,
+				     u64 dirty_rate, u32 downtime_ms)
+{
+	if (!vmmig_conv_fits(left, bandwidth, downtime_ms))
+		return VMMIG_CONV_ROUND;
+	if (!vmmig_conv_outpaced(dirty_rate, bandwidth) &&
+	    vmmig_conv_ms(left, bandwidth) > downtime_ms / VMMIG_CONV_FLOOR_DIV)
+		return VMMIG_CONV_ROUND;
+	if (vmmig_conv_fits(left + inflight, bandwidth, downtime_ms) &&
+	    (!inflight || dirty_rate >= bandwidth))
+		return VMMIG_CONV_READY;
+	return VMMIG_CONV_DRAIN;
 }
 
 /**

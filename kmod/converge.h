@@ -17,14 +17,21 @@
 #define VMMIG_THROTTLE_FIRST_PCT	20	/* the least share held */
 #define VMMIG_THROTTLE_MAX_PCT		99
 #define VMMIG_CONV_MIN_SAMPLE		SZ_1M	/* bytes for a bandwidth */
+#define VMMIG_CONV_FLOOR_DIV		8	/* see vmmig_conv_next() */
+
+enum vmmig_conv_next {
+	VMMIG_CONV_ROUND,	/* another round */
+	VMMIG_CONV_DRAIN,	/* wait for the data in flight */
+	VMMIG_CONV_READY,	/* switch over */
+};
 
 u64 vmmig_conv_muldiv(u64 a, u64 b, u64 c);
 u64 vmmig_conv_rate(u64 amount, u64 ns);
 u64 vmmig_conv_ms(u64 bytes, u64 bandwidth);
 u64 vmmig_conv_due_ns(u64 bytes, u64 cap);
 bool vmmig_conv_fits(u64 bytes, u64 bandwidth, u32 downtime_ms);
-bool vmmig_conv_ready(u64 left, u64 inflight, u64 bandwidth, u64 dirty_rate,
-		      u32 downtime_ms);
+enum vmmig_conv_next vmmig_conv_next(u64 left, u64 inflight, u64 bandwidth,
+				     u64 dirty_rate, u32 downtime_ms);
 bool vmmig_conv_outpaced(u64 dirty_rate, u64 bandwidth);
 u32 vmmig_conv_throttle_next(u32 pct, u64 dirty_rate, u64 bandwidth);
 u64 vmmig_conv_hold_ns(u64 ran_ns, u32 pct, u32 max_ms);

@@ -114,17 +114,50 @@ static void vmmig_conv_test_fits(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, vmmig_conv_fits(U64_MAX, U64_MAX / 2, 1000));
 
 	/* 10 MB left and 30 MB in flight at 100 MB/s: 400 ms. */
-	KUNIT_EXPECT_TRUE(test, vmmig_conv_ready(10000000, 0, 100000000, 0,
-						 500));
-	KUNIT_EXPECT_FALSE(test, vmmig_conv_ready(30000000, 30000000,
-						  100000000, 200000000, 500));
+	KUNIT_EXPECT_EQ(test, vmmig_conv_next(10000000, 0, 100000000,
+					      60000000, 500), VMMIG_CONV_READY);
+	KUNIT_EXPECT_EQ(test, vmmig_conv_next(30000000, 30000000, 100000000,
+					      200000000, 500), VMMIG_CONV_DRAIN);
+	KUNIT_EXPECT_EQ(test, vmmig_conv_next(60000000, 0, 100000000,
+					      200000000, 500), VMMIG_CONV_ROUND);
 	/* A guest slower than the link: waiting for the data shortens it. */
-	KUNIT_EXPECT_FALSE(test, vmmig_conv_ready(10000000, 30000000,
-						  100000000, 1000000, 500));
+	KUNIT_EXPECT_EQ(test, vmmig_conv_next(1000000, 30000000, 100000000,
+					      1000000, 500), VMMIG_CONV_DRAIN);
 	/* One at the link's rate or faster gains nothing by the wait. */
-	KUNIT_EXPECT_TRUE(test, vmmig_conv_ready(10000000, 30000000,
-						 100000000, 100000000, 500));
-	KUNIT_EXPECT_TRUE(test, vmmig_conv_ready(0, 0, 0, 0, 1));
+	KUNIT_EXPECT_EQ(test, vmmig_conv_next(10000000, 30000000, 100000000,
+					      100000000, 500), VMMIG_CONV_READY);
+	KUNIT_EXPECT_EQ(test, vmmig_conv_next(0, 0, 0, 0, 1), VMMIG_CONV_READY);
+}
+
+/*
+ * Once what is left fits, another round still pays while the guest does
+ * not outpace the link and what is left takes more than an eighth of
+ * downtime-ms.
+ */
+static void vmmig_conv_test_another_round(struct kunit *test)
+{
+	/* 60 MB at 600 MB/s: 100 ms > 500 / 8; the guest at 53 MB/s. */
+	KUNIT_EXPECT_EQ(test, vmmig_conv_next(60000000, 0, 600000000,
+					      53000000, 500), VMMIG_CONV_ROUND);
+	/* What that round leaves, 5.3 MB (9 ms): ready. */
+	KUNIT_EXPECT_EQ(test, vmmig_conv_next(5300000, 0, 600000000,
+					      53000000, 500), VMMIG_CONV_READY);
+	/* At the floor (62 ms of 500): ready. */
+	KUNIT_EXPECT_EQ(test, vmmig_conv_next(37200000, 0, 600000000,
+					      0, 500), VMMIG_CONV_READY);
+	KUNIT_EXPECT_EQ(test, vmmig_conv_next(37200001 + 600000, 0, 600000000,
+					      0, 500), VMMIG_CONV_ROUND);
+	/* A guest at half the link: still a round; faster: the first fit. */
+	KUNIT_EXPECT_EQ(test, vmmig_conv_next(60000000, 0, 600000000,
+					      300000000, 500), VMMIG_CONV_ROUND);
+	KUNIT_EXPECT_EQ(test, vmmig_conv_next(60000000, 0, 600000000,
+					      300000001, 500), VMMIG_CONV_READY);
+	/* Data in flight does not hold that round back. */
+	KUNIT_EXPECT_EQ(test, vmmig_conv_next(60000000, 30000000, 600000000,
+					      1000000, 500), VMMIG_CONV_ROUND);
+	/* Not measured yet: a round, never a divide by zero. */
+	KUNIT_EXPECT_EQ(test, vmmig_conv_next(1, 0, 0, 0, 500),
+			VMMIG_CONV_ROUND);
 }
 
 /*
@@ -167,6 +200,7 @@ static struct kunit_case vmmig_converge_cases[] = {
 	KUNIT_CASE(vmmig_conv_test_ms_edges),
 	KUNIT_CASE(vmmig_conv_test_throttle),
 	KUNIT_CASE(vmmig_conv_test_fits),
+	KUNIT_CASE(vmmig_conv_test_another_round),
 	KUNIT_CASE(vmmig_conv_test_bw),
 	{}
 };

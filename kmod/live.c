@@ -180,30 +180,17 @@ static u64 vmmig_live_inflight(const struct vmmig_live *l)
 	return l->ch->sent - l->peer.bytes;
 }
 
-/* Would @bytes reach the destination within downtime-ms? */
-static bool vmmig_live_fits(const struct vmmig_live *l, u64 bytes)
-{
-	return vmmig_conv_fits(bytes, l->bandwidth, l->s->params.downtime_ms);
-}
-
 /*
- * Ready: the pages left and the data still in flight (which crosses after
- * the pause too) fit downtime-ms, and waiting would not shorten that
- * (vmmig_conv_ready()).  In flight counts from the last answer, so it
- * errs on the safe side.
+ * After a round: another one, wait for the data in flight, or ready
+ * (vmmig_conv_next()).  In flight counts from the last answer, so it errs
+ * on the safe side.
  */
-static bool vmmig_live_ready(const struct vmmig_live *l, u64 remaining)
+static enum vmmig_conv_next vmmig_live_next(const struct vmmig_live *l,
+					    u64 remaining)
 {
-	return vmmig_conv_ready(remaining * PAGE_SIZE, vmmig_live_inflight(l),
-				l->bandwidth, l->dirty_rate,
-				l->s->params.downtime_ms);
-}
-
-/* Only the data in flight stands between the session and ready. */
-static bool vmmig_live_draining(const struct vmmig_live *l, u64 remaining)
-{
-	return !vmmig_live_ready(l, remaining) &&
-	       vmmig_live_fits(l, remaining * PAGE_SIZE);
+	return vmmig_conv_next(remaining * PAGE_SIZE, vmmig_live_inflight(l),
+			       l->bandwidth, l->dirty_rate,
+			       l->s->params.downtime_ms);
 }
 
 /* Stay under max-bandwidth: sleep until the bytes sent are due. */
@@ -304,7 +291,7 @@ static u32 vmmig_live_sweep(struct vmmig_live *l, bool final)
 	return VMMIG_REASON_NONE;
 }
 
-/* Measure the round that just ended; true if what is left fits downtime. */
+/* Measure the round that just ended; true if the session is ready. */
 static bool vmmig_live_measure(struct vmmig_live *l)
 {
 	struct vmmig_session *s = l->s;
@@ -346,7 +333,7 @@ static bool vmmig_live_measure(struct vmmig_live *l)
 			   vmmig_conv_throttle_next(pct, dirty_rate,
 						    l->bandwidth));
 	}
-	return vmmig_live_ready(l, remaining);
+	return vmmig_live_next(l, remaining) == VMMIG_CONV_READY;
 }
 
 /* Has pre-copy reached max-rounds or max-time-ms? */
@@ -368,17 +355,18 @@ static u32 vmmig_live_idle(struct vmmig_live *l, bool *announced)
 {
 	struct vmmig_session *s = l->s;
 	u32 keepalive_ms = s->params.peer_timeout_ms / 3, reason;
+	enum vmmig_conv_next next;
 	ktime_t asked = 0;
 	u64 remaining;
 
 	for (;;) {
 		remaining = vmmig_dirty_remaining(&s->dirty);
-		if (!*announced && vmmig_live_ready(l, remaining)) {
+		next = vmmig_live_next(l, remaining);
+		if (!*announced && next == VMMIG_CONV_READY) {
 			*announced = true;
 			vmmig_session_ready(s);
 		}
-		if (remaining &&
-		    (*announced || !vmmig_live_draining(l, remaining)))
+		if (remaining && (*announced || next != VMMIG_CONV_DRAIN))
 			return VMMIG_REASON_NONE;
 		/* Ask where the destination is: it answers this ROUND. */
 		if (!*announced && vmmig_live_inflight(l)) {
@@ -498,7 +486,7 @@ static u32 vmmig_live_switchover(struct vmmig_live *l)
 		mutex_unlock(&s->lock);
 		atomic64_set(&s->stats.downtime_ms,
 			     ktime_ms_delta(ktime_get(), paused));
-			atomic64_set(&s->stats.remaining, 0);
+		atomic64_set(&s->stats.remaining, 0);
 		reason = vmmig_send_commit(s, l->ch);
 	}
 	return reason;
