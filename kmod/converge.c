@@ -85,15 +85,18 @@ bool vmmig_conv_outpaced(u64 dirty_rate, u64 bandwidth)
  * @bandwidth: bytes/s the link carries.
  * @dirty_rate: bytes/s the guest dirtied in the last round.
  * @downtime_ms: the VMM's downtime target.
+ * @fitted: what an earlier round left fitted downtime-ms already.
  *
  * What is left and what is in flight must both reach the destination
  * after the pause, so both must fit downtime-ms; until they do, another
- * round.  Once they fit, another round still pays while the guest does
- * not outpace the link (vmmig_conv_outpaced()) and what is left takes
- * more than a VMMIG_CONV_FLOOR_DIV-th of downtime-ms: that round sends it
- * while the guest runs and leaves at most half of it to the pause, at the
- * cost of the pages sent twice.  (QEMU pauses at the first fit: its
- * downtime is all that its last round left.)  Then, while data is in
+ * round.  At the first round whose leftovers fit, one more round still
+ * pays if the guest does not outpace the link (vmmig_conv_outpaced())
+ * and what is left takes more than a VMMIG_CONV_FLOOR_DIV-th of
+ * downtime-ms: that round sends it while the guest runs and leaves at
+ * most half of it to the pause (a few times less, mostly), at the cost of
+ * the pages sent twice.  Only one: each further round would gain less and
+ * cost a round.  (QEMU pauses at the first fit: its downtime is all that
+ * its last round left.)  Then, while data is in
  * flight and the guest dirties more slowly than the link drains it,
  * waiting makes the downtime shorter (an idle guest's is then only the
  * switchover itself); a guest that dirties as fast as the link or faster
@@ -103,11 +106,12 @@ bool vmmig_conv_outpaced(u64 dirty_rate, u64 bandwidth)
  * flight) or VMMIG_CONV_READY (the VMM should switch over now).
  */
 enum vmmig_conv_next vmmig_conv_next(u64 left, u64 inflight, u64 bandwidth,
-				     u64 dirty_rate, u32 downtime_ms)
+				     u64 dirty_rate, u32 downtime_ms,
+				     bool fitted)
 {
 	if (!vmmig_conv_fits(left, bandwidth, downtime_ms))
 		return VMMIG_CONV_ROUND;
-	if (!vmmig_conv_outpaced(dirty_rate, bandwidth) &&
+	if (!fitted && !vmmig_conv_outpaced(dirty_rate, bandwidth) &&
 	    vmmig_conv_ms(left, bandwidth) > downtime_ms / VMMIG_CONV_FLOOR_DIV)
 		return VMMIG_CONV_ROUND;
 	if (vmmig_conv_fits(left + inflight, bandwidth, downtime_ms) &&

@@ -31,7 +31,8 @@ u64 vmmig_conv_ms(u64 bytes, u64 bandwidth);
 u64 vmmig_conv_due_ns(u64 bytes, u64 cap);
 bool vmmig_conv_fits(u64 bytes, u64 bandwidth, u32 downtime_ms);
 enum vmmig_conv_next vmmig_conv_next(u64 left, u64 inflight, u64 bandwidth,
-				     u64 dirty_rate, u32 downtime_ms);
+				     u64 dirty_rate, u32 downtime_ms,
+				     bool fitted);
 bool vmmig_conv_outpaced(u64 dirty_rate, u64 bandwidth);
 u32 vmmig_conv_throttle_next(u32 pct, u64 dirty_rate, u64 bandwidth);
 u64 vmmig_conv_hold_ns(u64 ran_ns, u32 pct, u32 max_ms);

@@ -101,6 +101,15 @@ static void vmmig_conv_test_throttle(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vmmig_conv_hold_ns(1000, 100, 1000), 99000ULL);
 }
 
+/* vmmig_conv_next() in MB and MB/s, downtime-ms 500. */
+static enum vmmig_conv_next vmmig_conv_test_next(u64 left, u64 inflight,
+						 u64 bw, u64 dirty,
+						 bool fitted)
+{
+	return vmmig_conv_next(left * 1000000, inflight * 1000000,
+			       bw * 1000000, dirty * 1000000, 500, fitted);
+}
+
 /* The ready rule: what is left and what is in flight, within downtime. */
 static void vmmig_conv_test_fits(struct kunit *test)
 {
@@ -114,49 +123,55 @@ static void vmmig_conv_test_fits(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, vmmig_conv_fits(U64_MAX, U64_MAX / 2, 1000));
 
 	/* 10 MB left and 30 MB in flight at 100 MB/s: 400 ms. */
-	KUNIT_EXPECT_EQ(test, vmmig_conv_next(10000000, 0, 100000000,
-					      60000000, 500), VMMIG_CONV_READY);
-	KUNIT_EXPECT_EQ(test, vmmig_conv_next(30000000, 30000000, 100000000,
-					      200000000, 500), VMMIG_CONV_DRAIN);
-	KUNIT_EXPECT_EQ(test, vmmig_conv_next(60000000, 0, 100000000,
-					      200000000, 500), VMMIG_CONV_ROUND);
+	KUNIT_EXPECT_EQ(test, vmmig_conv_test_next(10, 0, 100, 60, false),
+			VMMIG_CONV_READY);
+	KUNIT_EXPECT_EQ(test, vmmig_conv_test_next(30, 30, 100, 200, false),
+			VMMIG_CONV_DRAIN);
+	KUNIT_EXPECT_EQ(test, vmmig_conv_test_next(60, 0, 100, 200, false),
+			VMMIG_CONV_ROUND);
 	/* A guest slower than the link: waiting for the data shortens it. */
-	KUNIT_EXPECT_EQ(test, vmmig_conv_next(1000000, 30000000, 100000000,
-					      1000000, 500), VMMIG_CONV_DRAIN);
+	KUNIT_EXPECT_EQ(test, vmmig_conv_test_next(1, 30, 100, 1, false),
+			VMMIG_CONV_DRAIN);
 	/* One at the link's rate or faster gains nothing by the wait. */
-	KUNIT_EXPECT_EQ(test, vmmig_conv_next(10000000, 30000000, 100000000,
-					      100000000, 500), VMMIG_CONV_READY);
-	KUNIT_EXPECT_EQ(test, vmmig_conv_next(0, 0, 0, 0, 1), VMMIG_CONV_READY);
+	KUNIT_EXPECT_EQ(test, vmmig_conv_test_next(10, 30, 100, 100, false),
+			VMMIG_CONV_READY);
+	KUNIT_EXPECT_EQ(test, vmmig_conv_next(0, 0, 0, 0, 1, false),
+			VMMIG_CONV_READY);
 }
 
 /*
- * Once what is left fits, another round still pays while the guest does
- * not outpace the link and what is left takes more than an eighth of
- * downtime-ms.
+ * At the first round whose leftovers fit, one more round still pays if
+ * the guest does not outpace the link and what is left takes more than
+ * an eighth of downtime-ms; only one.
  */
 static void vmmig_conv_test_another_round(struct kunit *test)
 {
 	/* 60 MB at 600 MB/s: 100 ms > 500 / 8; the guest at 53 MB/s. */
-	KUNIT_EXPECT_EQ(test, vmmig_conv_next(60000000, 0, 600000000,
-					      53000000, 500), VMMIG_CONV_ROUND);
+	KUNIT_EXPECT_EQ(test, vmmig_conv_test_next(60, 0, 600, 53, false),
+			VMMIG_CONV_ROUND);
+	/* Only one such round: after it, ready at the first fit. */
+	KUNIT_EXPECT_EQ(test, vmmig_conv_test_next(60, 0, 600, 53, true),
+			VMMIG_CONV_READY);
 	/* What that round leaves, 5.3 MB (9 ms): ready. */
 	KUNIT_EXPECT_EQ(test, vmmig_conv_next(5300000, 0, 600000000,
-					      53000000, 500), VMMIG_CONV_READY);
+					      53000000, 500, false),
+			VMMIG_CONV_READY);
 	/* At the floor (62 ms of 500): ready. */
-	KUNIT_EXPECT_EQ(test, vmmig_conv_next(37200000, 0, 600000000,
-					      0, 500), VMMIG_CONV_READY);
+	KUNIT_EXPECT_EQ(test, vmmig_conv_next(37200000, 0, 600000000, 0, 500,
+					      false), VMMIG_CONV_READY);
 	KUNIT_EXPECT_EQ(test, vmmig_conv_next(37200001 + 600000, 0, 600000000,
-					      0, 500), VMMIG_CONV_ROUND);
+					      0, 500, false), VMMIG_CONV_ROUND);
 	/* A guest at half the link: still a round; faster: the first fit. */
+	KUNIT_EXPECT_EQ(test, vmmig_conv_test_next(60, 0, 600, 300, false),
+			VMMIG_CONV_ROUND);
 	KUNIT_EXPECT_EQ(test, vmmig_conv_next(60000000, 0, 600000000,
-					      300000000, 500), VMMIG_CONV_ROUND);
-	KUNIT_EXPECT_EQ(test, vmmig_conv_next(60000000, 0, 600000000,
-					      300000001, 500), VMMIG_CONV_READY);
+					      300000001, 500, false),
+			VMMIG_CONV_READY);
 	/* Data in flight does not hold that round back. */
-	KUNIT_EXPECT_EQ(test, vmmig_conv_next(60000000, 30000000, 600000000,
-					      1000000, 500), VMMIG_CONV_ROUND);
+	KUNIT_EXPECT_EQ(test, vmmig_conv_test_next(60, 30, 600, 1, false),
+			VMMIG_CONV_ROUND);
 	/* Not measured yet: a round, never a divide by zero. */
-	KUNIT_EXPECT_EQ(test, vmmig_conv_next(1, 0, 0, 0, 500),
+	KUNIT_EXPECT_EQ(test, vmmig_conv_next(1, 0, 0, 0, 500, false),
 			VMMIG_CONV_ROUND);
 }
 

@@ -68,6 +68,8 @@ struct vmmig_live {
 	bool in_round;		/* @round's sweep has begun */
 	u64 bandwidth;		/* bytes/s, last good sample */
 	u64 dirty_rate;		/* bytes/s the guest dirtied last round */
+	bool fits;		/* what the last round left fitted downtime */
+	bool fitted;		/* so did what an earlier round left */
 	ktime_t round_start;
 	u64 round_bytes;	/* stats.bytes at round start */
 	u64 round_pages;	/* stats.pages at round start */
@@ -190,7 +192,7 @@ static enum vmmig_conv_next vmmig_live_next(const struct vmmig_live *l,
 {
 	return vmmig_conv_next(remaining * PAGE_SIZE, vmmig_live_inflight(l),
 			       l->bandwidth, l->dirty_rate,
-			       l->s->params.downtime_ms);
+			       l->s->params.downtime_ms, l->fitted);
 }
 
 /* Stay under max-bandwidth: sleep until the bytes sent are due. */
@@ -320,6 +322,8 @@ static bool vmmig_live_measure(struct vmmig_live *l)
 				    vmmig_live_inflight(l), l->bandwidth);
 
 	l->dirty_rate = dirty_rate;
+	l->fits = vmmig_conv_fits(remaining * PAGE_SIZE, l->bandwidth,
+				  s->params.downtime_ms);
 	atomic64_set(&s->stats.bandwidth, l->bandwidth);
 	atomic64_set(&s->stats.dirty_rate, vmmig_conv_rate(newly, ns));
 	atomic64_set(&s->stats.remaining, remaining);
@@ -412,6 +416,7 @@ static u32 vmmig_live_precopy(struct vmmig_live *l)
 
 	vmmig_dirty_mark_all(&s->dirty);
 	for (;;) {
+		l->fitted |= l->fits;
 		l->round_start = ktime_get();
 		l->round_bytes = atomic64_read(&s->stats.bytes);
 		l->round_pages = atomic64_read(&s->stats.pages);
