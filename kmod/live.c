@@ -66,6 +66,7 @@ struct vmmig_live {
 	struct page **pages;
 	u32 round;		/* current round */
 	bool in_round;		/* @round's sweep has begun */
+	bool final_early;	/* ... after ready: the final round's start */
 	u64 bandwidth;		/* bytes/s, last good sample */
 	u64 dirty_rate;		/* bytes/s the guest dirtied last round */
 	bool fits;		/* what the last round left fitted downtime */
@@ -417,6 +418,7 @@ static u32 vmmig_live_precopy(struct vmmig_live *l)
 	vmmig_dirty_mark_all(&s->dirty);
 	for (;;) {
 		l->fitted |= l->fits;
+		l->final_early = announced;
 		l->round_start = ktime_get();
 		l->round_bytes = atomic64_read(&s->stats.bytes);
 		l->round_pages = atomic64_read(&s->stats.pages);
@@ -462,8 +464,13 @@ static u32 vmmig_live_switchover(struct vmmig_live *l)
 	reason = vmmig_live_harvest(l);
 	if (reason)
 		return reason;
-	/* The final round: the next number, unless none started it yet. */
-	if (l->in_round)
+	/*
+	 * The final round: the next number, unless no round began since the
+	 * last one ended, or the one under way began after ready: sending on
+	 * while the VMM paused its vCPUs, the worker had started the final
+	 * round already (its sweep now starts over, with the vCPUs held).
+	 */
+	if (l->in_round && !l->final_early)
 		l->round++;
 	atomic_set(&s->stats.round, l->round);
 	reason = vmmig_live_send_round(l, vmmig_dirty_remaining(&s->dirty));
