@@ -74,8 +74,7 @@
 
 struct vm {
 	struct vmm_vm v;
-	int fd;
-	uint8_t *mem;
+	uint8_t *mem;	/* v.mem[0], its one memslot */
 	size_t size;
 };
 
@@ -106,7 +105,6 @@ static void vm_create(struct vm *vm, size_t size, unsigned int skew)
 
 	if (err)
 		die("test VM", -err);
-	vm->fd = vm->v.fd;
 	vm->mem = vm->v.mem[0];
 	vm->size = size;
 }
@@ -308,9 +306,9 @@ static struct result run_vmmig(struct vmmig *h, struct vm *src,
 	int sk[2];
 
 	tcp_pair(sk);
-	if (vmmig_session_create(h, VMMIG_ROLE_DESTINATION, dst->fd, &sk[1],
+	if (vmmig_session_create(h, VMMIG_ROLE_DESTINATION, dst->v.fd, &sk[1],
 				 1, NULL, &did) ||
-	    vmmig_session_create(h, VMMIG_ROLE_SOURCE, src->fd, &sk[0], 1,
+	    vmmig_session_create(h, VMMIG_ROLE_SOURCE, src->v.fd, &sk[0], 1,
 				 NULL, &sid))
 		die(vmmig_errmsg(h), EINVAL);
 	h0 = host_busy_ms();
