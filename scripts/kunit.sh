@@ -18,6 +18,12 @@ build=${2:?usage: $0 KSRC BUILD_DIR}
 top=$(cd "$(dirname "$0")/.." && pwd)
 glue=$ksrc/drivers/vmmig_kunit
 
+# The tree is the cache's own copy: anything that configured it in place
+# would make kbuild refuse the O= build below, so clean it first.
+if [ -e "$ksrc/.config" ] || [ -d "$ksrc/include/config" ]; then
+	make -s -C "$ksrc" mrproper
+fi
+
 mkdir -p "$glue" "$build"
 ln -sfn "$top/kmod" "$glue/kmod"
 ln -sfn "$top/uapi" "$glue/uapi"
