@@ -83,6 +83,30 @@ static u32 vmmig_recv_blob(struct vmmig_session *s, struct vmmig_channel *ch,
 }
 
 /*
+ * Does the user page at @uaddr read as zero?  1 if it does, 0 if not,
+ * -EFAULT.  Read in place, a word at a time, stopping at the first word
+ * that is not zero: no copy into a buffer that is then read again.  A
+ * never-touched page of private anonymous memory faults in the shared
+ * zero page here, as the userspace receiver's check does.
+ */
+static int vmmig_recv_user_zero(const void __user *uaddr)
+{
+	const unsigned long __user *w = uaddr;
+	unsigned long v = 0;
+	unsigned int i;
+
+	if (!user_access_begin(uaddr, PAGE_SIZE))
+		return -EFAULT;
+	for (i = 0; i < PAGE_SIZE / sizeof(*w) && !v; i++)
+		unsafe_get_user(v, w + i, efault);
+	user_access_end();
+	return !v;
+efault:
+	user_access_end();
+	return -EFAULT;
+}
+
+/*
  * A ZERO record: make @count pages from @hva read as zero.  Pages that
  * already do are left alone: most of a fresh destination was never
  * touched, and writing those pages would allocate and clear memory that
@@ -92,7 +116,7 @@ static u32 vmmig_recv_blob(struct vmmig_session *s, struct vmmig_channel *ch,
  * shmem): there a page the page cache does not hold is a hole, which reads
  * as zero, and is not read at all.
  */
-static int vmmig_recv_zero(unsigned long hva, u64 count, void *page)
+static int vmmig_recv_zero(unsigned long hva, u64 count)
 {
 	struct mm_struct *mm = current->mm;
 
@@ -100,6 +124,7 @@ static int vmmig_recv_zero(unsigned long hva, u64 count, void *page)
 		struct file *file = NULL;
 		struct vm_area_struct *vma;
 		pgoff_t index = 0;
+		int ret = 0;
 		u64 n;
 
 		mmap_read_lock(mm);
@@ -115,20 +140,21 @@ static int vmmig_recv_zero(unsigned long hva, u64 count, void *page)
 		}
 		mmap_read_unlock(mm);
 
-		for (; n; n--, count--, hva += PAGE_SIZE, index++) {
+		for (; n && ret >= 0; n--, count--, hva += PAGE_SIZE, index++) {
+			void __user *uaddr = (void __user *)hva;
+
 			if (file && !xa_load(&file->f_mapping->i_pages, index))
 				continue;
-			if (copy_from_user(page, (const void __user *)hva,
-					   PAGE_SIZE) ||
-			    (memchr_inv(page, 0, PAGE_SIZE) &&
-			     clear_user((void __user *)hva, PAGE_SIZE))) {
-				if (file)
-					fput(file);
-				return -EFAULT;
-			}
+			ret = vmmig_recv_user_zero(uaddr);
+			if (!ret && clear_user(uaddr, PAGE_SIZE))
+				ret = -EFAULT;
+			/* A hostile or whole-guest count is millions of pages. */
+			cond_resched();
 		}
 		if (file)
 			fput(file);
+		if (ret < 0)
+			return ret;
 	}
 	return 0;
 }
@@ -153,8 +179,7 @@ static u32 vmmig_recv_progress(struct vmmig_channel *ch, u32 round)
 static u32 vmmig_recv_record(struct vmmig_session *s, struct vmmig_channel *ch,
 			     struct vmmig_wire_rx *rx,
 			     const struct vmmig_mem *mem,
-			     const struct vmmig_wire_rec *rec, loff_t *blob_pos,
-			     void *page)
+			     const struct vmmig_wire_rec *rec, loff_t *blob_pos)
 {
 	struct vmmig_wire_commit commit;
 	struct vmmig_wire_round round;
@@ -184,7 +209,7 @@ static u32 vmmig_recv_record(struct vmmig_session *s, struct vmmig_channel *ch,
 		return VMMIG_REASON_NONE;
 	case VMMIG_WIRE_ZERO:
 		hva = vmmig_mem_hva(mem, d.slot_index, d.page_offset);
-		if (vmmig_recv_zero(hva, d.count, page))
+		if (vmmig_recv_zero(hva, d.count))
 			return VMMIG_REASON_IO_ERROR;
 		vmmig_wire_rx_done(rx, rec);
 		atomic64_add(d.count, &s->stats.pages);
@@ -287,17 +312,13 @@ u32 vmmig_recv_run(struct vmmig_session *s)
 	u32 reason = VMMIG_REASON_NONE;
 	bool acked = false;
 	loff_t blob_pos = 0;
-	void *page;
 	int ret;
 
 	mem = vmmig_mem_snapshot(s->vm.kvm);
 	if (IS_ERR(mem))
 		return VMMIG_REASON_LAYOUT_MISMATCH;
 	rx = kmalloc_obj(*rx, GFP_KERNEL);
-	page = kmalloc(PAGE_SIZE, GFP_KERNEL);
-	if (!rx || !page) {
-		kfree(page);
-		kfree(rx);
+	if (!rx) {
 		vmmig_mem_free(mem);
 		return VMMIG_REASON_IO_ERROR;
 	}
@@ -314,8 +335,7 @@ u32 vmmig_recv_run(struct vmmig_session *s)
 					    vmmig_recv_reason(ret);
 			break;
 		}
-		reason = vmmig_recv_record(s, ch, rx, mem, &rec, &blob_pos,
-					   page);
+		reason = vmmig_recv_record(s, ch, rx, mem, &rec, &blob_pos);
 		if (!reason && rec.type == VMMIG_WIRE_END)
 			reason = vmmig_recv_end(s, ch, rx, &acked);
 		if (reason)
@@ -334,7 +354,6 @@ u32 vmmig_recv_run(struct vmmig_session *s)
 	if (!vmmig_channel_is_file(ch) && !acked && reason &&
 	    !vmmig_state_is_final(READ_ONCE(s->state)))
 		vmmig_recv_ack(ch, reason, rx->pages);
-	kfree(page);
 	kfree(rx);
 	vmmig_mem_free(mem);
 	return reason;
