@@ -83,6 +83,7 @@ struct vmmig_live {
 	u64 peer_sent;		/* ch->sent then */
 	u64 asked_sent;		/* ch->sent when the last ROUND went out */
 	struct vmmig_conv_bw bw;	/* the destination's busy intervals */
+	u32 params_gen;		/* of the tunables in force (session-set) */
 };
 
 static bool vmmig_live_ended(struct vmmig_session *s)
@@ -94,6 +95,30 @@ static bool vmmig_live_ended(struct vmmig_session *s)
 static bool vmmig_live_stopping(struct vmmig_session *s)
 {
 	return kthread_should_stop() || vmmig_live_ended(s);
+}
+
+/*
+ * Take up what session-set changed.  The tunables are read with READ_ONCE
+ * wherever they are used; a decision to announce ready names the
+ * generation it was made under (vmmig_session_ready()).  Whether an
+ * earlier round's leftovers fitted was said of the old downtime-ms.
+ */
+static void vmmig_live_retune(struct vmmig_live *l)
+{
+	/* Pairs with session-set's release: the tunables are this new. */
+	u32 gen = smp_load_acquire(&l->s->params_gen);
+
+	if (gen == l->params_gen)
+		return;
+	l->params_gen = gen;
+	l->fits = false;
+	l->fitted = false;
+}
+
+/* Announce ready, unless session-set changed the tunables meanwhile. */
+static bool vmmig_live_ready(struct vmmig_live *l)
+{
+	return vmmig_session_ready(l->s, l->params_gen);
 }
 
 static bool vmmig_live_switching(struct vmmig_session *s)
@@ -193,22 +218,27 @@ static enum vmmig_conv_next vmmig_live_next(const struct vmmig_live *l,
 {
 	return vmmig_conv_next(remaining * PAGE_SIZE, vmmig_live_inflight(l),
 			       l->bandwidth, l->dirty_rate,
-			       l->s->params.downtime_ms, l->fitted);
+			       READ_ONCE(l->s->params.downtime_ms), l->fitted);
 }
 
 /* Stay under max-bandwidth: sleep until the bytes sent are due. */
 static void vmmig_live_pace(struct vmmig_live *l, u64 bytes)
 {
-	u64 cap = l->s->params.max_bandwidth, due_ns, spent_ns;
+	u64 cap, due_ns, spent_ns;
 
+	vmmig_live_retune(l);
+	cap = READ_ONCE(l->s->params.max_bandwidth);
 	if (!cap)
 		return;
 	l->paced_bytes += bytes;
 	due_ns = vmmig_conv_due_ns(l->paced_bytes, cap);
 	spent_ns = ktime_to_ns(ktime_sub(ktime_get(), l->paced_since));
+	/* A new cap (session-set) is applied at once. */
 	if (due_ns > spent_ns)
 		wait_event_interruptible_timeout(l->s->wq,
-						 vmmig_live_stopping(l->s),
+						 vmmig_live_stopping(l->s) ||
+						 READ_ONCE(l->s->params_gen) !=
+						 l->params_gen,
 						 nsecs_to_jiffies(due_ns - spent_ns));
 	/* Keep the window short so that a pause is not paid back later. */
 	if (spent_ns > NSEC_PER_SEC) {
@@ -304,8 +334,11 @@ static bool vmmig_live_measure(struct vmmig_live *l)
 	u64 remaining = vmmig_dirty_remaining(&s->dirty);
 	u64 dirty_rate = vmmig_conv_rate(newly * PAGE_SIZE, ns);
 	u64 bw = vmmig_conv_bw_round(&l->bw);
-	u64 expected_ms;
+	u64 expected_ms, cap;
 	u32 pct;
+
+	vmmig_live_retune(l);
+	cap = READ_ONCE(s->params.max_bandwidth);
 
 	/*
 	 * By the destination's answers; until they add up to a sample (no
@@ -317,14 +350,14 @@ static bool vmmig_live_measure(struct vmmig_live *l)
 	else if (bytes >= VMMIG_CONV_MIN_SAMPLE || !l->bandwidth)
 		l->bandwidth = vmmig_conv_rate(bytes, ns);
 	/* Under max-bandwidth, what the VMM allows is the rate. */
-	if (s->params.max_bandwidth)
-		l->bandwidth = min(l->bandwidth, s->params.max_bandwidth);
+	if (cap)
+		l->bandwidth = min(l->bandwidth, cap);
 	expected_ms = vmmig_conv_ms(remaining * PAGE_SIZE +
 				    vmmig_live_inflight(l), l->bandwidth);
 
 	l->dirty_rate = dirty_rate;
 	l->fits = vmmig_conv_fits(remaining * PAGE_SIZE, l->bandwidth,
-				  s->params.downtime_ms);
+				  READ_ONCE(s->params.downtime_ms));
 	atomic64_set(&s->stats.bandwidth, l->bandwidth);
 	atomic64_set(&s->stats.dirty_rate, vmmig_conv_rate(newly, ns));
 	atomic64_set(&s->stats.remaining, remaining);
@@ -332,7 +365,7 @@ static bool vmmig_live_measure(struct vmmig_live *l)
 		     min_t(u64, expected_ms, 1000000000ULL));
 
 	/* Throttle (auto-converge) a guest that outpaces the link. */
-	if (s->params.throttle_max_ms) {
+	if (READ_ONCE(s->params.throttle_max_ms)) {
 		pct = READ_ONCE(s->throttle_pct);
 		WRITE_ONCE(s->throttle_pct,
 			   vmmig_conv_throttle_next(pct, dirty_rate,
@@ -346,9 +379,10 @@ static bool vmmig_live_limit(struct vmmig_live *l)
 {
 	const struct vmmig_params *p = &l->s->params;
 	s64 ms = ktime_ms_delta(ktime_get(), l->s->started);
+	u32 max_time_ms = READ_ONCE(p->max_time_ms);
 
-	return l->round + 1 >= p->max_rounds ||
-	       (p->max_time_ms && ms >= p->max_time_ms);
+	return l->round + 1 >= READ_ONCE(p->max_rounds) ||
+	       (max_time_ms && ms >= max_time_ms);
 }
 
 /*
@@ -365,12 +399,11 @@ static u32 vmmig_live_idle(struct vmmig_live *l, bool *announced)
 	u64 remaining;
 
 	for (;;) {
+		vmmig_live_retune(l);
 		remaining = vmmig_dirty_remaining(&s->dirty);
 		next = vmmig_live_next(l, remaining);
-		if (!*announced && next == VMMIG_CONV_READY) {
-			*announced = true;
-			vmmig_session_ready(s);
-		}
+		if (!*announced && next == VMMIG_CONV_READY)
+			*announced = vmmig_live_ready(l);
 		if (remaining && (*announced || next != VMMIG_CONV_DRAIN))
 			return VMMIG_REASON_NONE;
 		/* Ask where the destination is: it answers this ROUND. */
@@ -436,13 +469,11 @@ static u32 vmmig_live_precopy(struct vmmig_live *l)
 			return reason;
 
 		if (!announced && vmmig_live_measure(l)) {
-			announced = true;
-			vmmig_session_ready(s);
+			announced = vmmig_live_ready(l);
 		} else if (!announced && vmmig_live_limit(l)) {
 			if (s->params.on_limit == VMMIG_ON_LIMIT_FAIL)
 				return VMMIG_REASON_NOT_CONVERGED;
-			announced = true;
-			vmmig_session_ready(s);
+			announced = vmmig_live_ready(l);
 		} else if (announced) {
 			vmmig_live_measure(l);
 		}
@@ -587,7 +618,7 @@ int vmmig_live_ring_full(struct vmmig_session *s, u32 vcpu_id,
 {
 	struct kvm_vcpu *vcpu;
 	u64 t0 = ktime_get_ns(), last, hold_ns = 0, harvest_ns;
-	u32 max_ms = s->params.throttle_max_ms;
+	u32 max_ms = READ_ONCE(s->params.throttle_max_ms);
 	int n;
 
 	if (s->role != VMMIG_ROLE_SOURCE || s->params.mode != VMMIG_MODE_LIVE) {

@@ -177,6 +177,7 @@ static int vmmig_nl_fill_session(struct sk_buff *skb, struct vmmig_session *s,
 				 u32 portid, u32 seq, int flags,
 				 struct netlink_callback *cb)
 {
+	struct vmmig_params params;
 	u32 state, reason;
 	u64 elapsed_ms;
 	void *hdr;
@@ -192,6 +193,7 @@ static int vmmig_nl_fill_session(struct sk_buff *skb, struct vmmig_session *s,
 	state = s->state;
 	reason = s->reason;
 	elapsed_ms = vmmig_elapsed_ms(s->started, s->ended);
+	params = s->params;
 	mutex_unlock(&s->lock);
 
 	if (nla_put_u32(skb, VMMIG_A_SESSION_ID, s->id) ||
@@ -200,7 +202,7 @@ static int vmmig_nl_fill_session(struct sk_buff *skb, struct vmmig_session *s,
 	    nla_put_u32(skb, VMMIG_A_SESSION_REASON, reason) ||
 	    nla_put_u32(skb, VMMIG_A_SESSION_VMM_PID, pid_vnr(s->vmm_pid)) ||
 	    nla_put_u32(skb, VMMIG_A_SESSION_CHANNELS, s->nr_channels) ||
-	    vmmig_nl_put_params(skb, &s->params) ||
+	    vmmig_nl_put_params(skb, &params) ||
 	    vmmig_nl_put_stats(skb, s, elapsed_ms) ||
 	    vmmig_nl_put_rings(skb, s)) {
 		genlmsg_cancel(skb, hdr);
@@ -255,6 +257,40 @@ static int vmmig_nl_vmm_only(struct vmmig_session *s, struct genl_info *info)
 	return -EPERM;
 }
 
+/*
+ * The parameters of a parsed params nest (@tb) onto @p; returns the
+ * VMMIG_A_PARAMS_* bits of those it set.
+ */
+static u32 vmmig_nl_params_apply(struct nlattr **tb, struct vmmig_params *p)
+{
+	struct {
+		int attr;
+		u32 *val;
+	} u32s[] = {
+		{ VMMIG_A_PARAMS_DOWNTIME_MS,		&p->downtime_ms },
+		{ VMMIG_A_PARAMS_MAX_ROUNDS,		&p->max_rounds },
+		{ VMMIG_A_PARAMS_MAX_TIME_MS,		&p->max_time_ms },
+		{ VMMIG_A_PARAMS_ON_LIMIT,		&p->on_limit },
+		{ VMMIG_A_PARAMS_THROTTLE_MAX_MS,	&p->throttle_max_ms },
+		{ VMMIG_A_PARAMS_MODE,			&p->mode },
+		{ VMMIG_A_PARAMS_PEER_TIMEOUT_MS,	&p->peer_timeout_ms },
+	};
+	unsigned int i;
+	u32 given = 0;
+
+	for (i = 0; i < ARRAY_SIZE(u32s); i++) {
+		if (!tb[u32s[i].attr])
+			continue;
+		*u32s[i].val = nla_get_u32(tb[u32s[i].attr]);
+		given |= BIT(u32s[i].attr);
+	}
+	if (tb[VMMIG_A_PARAMS_MAX_BANDWIDTH]) {
+		p->max_bandwidth = nla_get_u64(tb[VMMIG_A_PARAMS_MAX_BANDWIDTH]);
+		given |= BIT(VMMIG_A_PARAMS_MAX_BANDWIDTH);
+	}
+	return given;
+}
+
 /* session-new's parameters: the defaults, then what the request sets. */
 static int vmmig_nl_parse_params(struct genl_info *info, struct nlattr **tb,
 				 struct vmmig_params *p)
@@ -270,25 +306,47 @@ static int vmmig_nl_parse_params(struct genl_info *info, struct nlattr **tb,
 			       vmmig_params_nl_policy, info->extack);
 	if (err)
 		return err;
-	if (tb[VMMIG_A_PARAMS_DOWNTIME_MS])
-		p->downtime_ms = nla_get_u32(tb[VMMIG_A_PARAMS_DOWNTIME_MS]);
-	if (tb[VMMIG_A_PARAMS_MAX_ROUNDS])
-		p->max_rounds = nla_get_u32(tb[VMMIG_A_PARAMS_MAX_ROUNDS]);
-	if (tb[VMMIG_A_PARAMS_MAX_TIME_MS])
-		p->max_time_ms = nla_get_u32(tb[VMMIG_A_PARAMS_MAX_TIME_MS]);
-	if (tb[VMMIG_A_PARAMS_MAX_BANDWIDTH])
-		p->max_bandwidth = nla_get_u64(tb[VMMIG_A_PARAMS_MAX_BANDWIDTH]);
-	if (tb[VMMIG_A_PARAMS_ON_LIMIT])
-		p->on_limit = nla_get_u32(tb[VMMIG_A_PARAMS_ON_LIMIT]);
-	if (tb[VMMIG_A_PARAMS_THROTTLE_MAX_MS])
-		p->throttle_max_ms =
-			nla_get_u32(tb[VMMIG_A_PARAMS_THROTTLE_MAX_MS]);
-	if (tb[VMMIG_A_PARAMS_MODE])
-		p->mode = nla_get_u32(tb[VMMIG_A_PARAMS_MODE]);
-	if (tb[VMMIG_A_PARAMS_PEER_TIMEOUT_MS])
-		p->peer_timeout_ms =
-			nla_get_u32(tb[VMMIG_A_PARAMS_PEER_TIMEOUT_MS]);
+	vmmig_nl_params_apply(tb, p);
 	return 0;
+}
+
+/*
+ * What vmmig_params_check() finds wrong with @p, said of the attribute at
+ * fault (@tb) or else of the whole nest.
+ */
+static int vmmig_nl_params_check(struct genl_info *info, struct nlattr **tb,
+				 const struct vmmig_params *p)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	int attr = vmmig_params_check(p);
+	const struct nlattr *bad;
+
+	bad = tb[attr] ? tb[attr] : info->attrs[VMMIG_A_SESSION_PARAMS];
+	switch (attr) {
+	case 0:
+		return 0;
+	case VMMIG_A_PARAMS_MAX_TIME_MS:
+		NL_SET_ERR_MSG_ATTR(extack, bad,
+				    "params max-time-ms is shorter than downtime-ms");
+		break;
+	case VMMIG_A_PARAMS_ON_LIMIT:
+		NL_SET_ERR_MSG_ATTR(extack, bad,
+				    "params on-limit is not a known policy");
+		break;
+	case VMMIG_A_PARAMS_MODE:
+		NL_SET_ERR_MSG_ATTR(extack, bad,
+				    "params mode is not a known mode");
+		break;
+	case VMMIG_A_PARAMS_DOWNTIME_MS:
+		NL_SET_ERR_MSG_ATTR(extack, bad,
+				    "params downtime-ms must be at least 1");
+		break;
+	default:
+		NL_SET_ERR_MSG_ATTR(extack, bad,
+				    "params max-rounds must be at least 1");
+		break;
+	}
+	return -EINVAL;
 }
 
 /* session-new checks that the policy cannot express; fills @params. */
@@ -327,34 +385,10 @@ static int vmmig_nl_session_new_precheck(struct genl_info *info,
 	}
 
 	err = vmmig_nl_parse_params(info, tb, params);
+	if (!err)
+		err = vmmig_nl_params_check(info, tb, params);
 	if (err)
 		return err;
-	rem = vmmig_params_check(params);
-	bad = tb[rem] ? tb[rem] : info->attrs[VMMIG_A_SESSION_PARAMS];
-	switch (rem) {
-	case 0:
-		break;
-	case VMMIG_A_PARAMS_MAX_TIME_MS:
-		NL_SET_ERR_MSG_ATTR(extack, bad,
-				    "params max-time-ms is shorter than downtime-ms");
-		return -EINVAL;
-	case VMMIG_A_PARAMS_ON_LIMIT:
-		NL_SET_ERR_MSG_ATTR(extack, bad,
-				    "params on-limit is not a known policy");
-		return -EINVAL;
-	case VMMIG_A_PARAMS_MODE:
-		NL_SET_ERR_MSG_ATTR(extack, bad,
-				    "params mode is not a known mode");
-		return -EINVAL;
-	case VMMIG_A_PARAMS_DOWNTIME_MS:
-		NL_SET_ERR_MSG_ATTR(extack, bad,
-				    "params downtime-ms must be at least 1");
-		return -EINVAL;
-	default:
-		NL_SET_ERR_MSG_ATTR(extack, bad,
-				    "params max-rounds must be at least 1");
-		return -EINVAL;
-	}
 	bad = tb[VMMIG_A_PARAMS_MODE];
 	if (params->mode == VMMIG_MODE_LIVE &&
 	    nla_get_u32(info->attrs[VMMIG_A_SESSION_ROLE]) != VMMIG_ROLE_SOURCE) {
@@ -600,6 +634,52 @@ int vmmig_nl_session_dirty_doit(struct sk_buff *skb, struct genl_info *info)
 				       info->extack);
 }
 
+/*
+ * session-set: any caller that may see the session may tune it (an
+ * operator's tool as well as the VMM), as it may cancel it.
+ */
+int vmmig_nl_session_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vmmig_session *s = info->user_ptr[0];
+	struct nlattr *tb[VMMIG_A_PARAMS_MAX + 1];
+	struct vmmig_params p;
+	unsigned int i;
+	u32 given, gen;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, VMMIG_A_SESSION_PARAMS))
+		return -EINVAL;
+	err = nla_parse_nested(tb, VMMIG_A_PARAMS_MAX,
+			       info->attrs[VMMIG_A_SESSION_PARAMS],
+			       vmmig_params_nl_policy, info->extack);
+	if (err)
+		return err;
+	for (i = 1; i <= VMMIG_A_PARAMS_MAX; i++) {
+		if (tb[i] && !(BIT(i) & VMMIG_PARAMS_TUNABLE)) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[i],
+					    "params: only downtime-ms, max-rounds, max-time-ms, max-bandwidth and throttle-max-ms can change after session-new");
+			return -EINVAL;
+		}
+	}
+	/* Another session-set in between: merge onto what it left. */
+	do {
+		gen = vmmig_session_params(s, &p);
+		given = vmmig_nl_params_apply(tb, &p);
+		if (!given) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    info->attrs[VMMIG_A_SESSION_PARAMS],
+					    "params: no parameter to change");
+			return -EINVAL;
+		}
+		err = vmmig_nl_params_check(info, tb, &p);
+		if (!err)
+			err = vmmig_session_set(s, &p, gen,
+						given & VMMIG_PARAMS_CONVERGE,
+						info->extack);
+	} while (err == -EAGAIN);
+	return err;
+}
+
 int vmmig_nl_session_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	vmmig_session_destroy(info->user_ptr[0]);
@@ -695,6 +775,30 @@ void vmmig_nl_notify_del(struct vmmig_session *s, u32 reason)
 	if (!hdr ||
 	    nla_put_u32(msg, VMMIG_A_SESSION_ID, s->id) ||
 	    nla_put_u32(msg, VMMIG_A_SESSION_REASON, reason)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	vmmig_nl_multicast(s, msg);
+}
+
+/**
+ * vmmig_nl_notify_set() - announce the parameters session-set put in force.
+ * @s: the session; its lock is held, so that events leave in order.
+ */
+void vmmig_nl_notify_set(struct vmmig_session *s)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	lockdep_assert_held(&s->lock);
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &vmmig_nl_family, 0,
+			  VMMIG_CMD_SESSION_SET_NTF);
+	if (!hdr || nla_put_u32(msg, VMMIG_A_SESSION_ID, s->id) ||
+	    vmmig_nl_put_params(msg, &s->params)) {
 		nlmsg_free(msg);
 		return;
 	}

@@ -14,5 +14,6 @@ void vmmig_nl_exit(void);
 
 void vmmig_nl_notify_state(struct vmmig_session *s, u32 old_state);
 void vmmig_nl_notify_del(struct vmmig_session *s, u32 reason);
+void vmmig_nl_notify_set(struct vmmig_session *s);
 
 #endif /* _VMMIG_NETLINK_H */

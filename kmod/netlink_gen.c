@@ -76,8 +76,14 @@ const struct nla_policy vmmig_session_dirty_nl_policy[VMMIG_A_SESSION_LENGTH + 1
 	[VMMIG_A_SESSION_LENGTH] = NLA_POLICY_MIN(NLA_U64, 1),
 };
 
+/* VMMIG_CMD_SESSION_SET - do */
+const struct nla_policy vmmig_session_set_nl_policy[VMMIG_A_SESSION_PARAMS + 1] = {
+	[VMMIG_A_SESSION_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[VMMIG_A_SESSION_PARAMS] = NLA_POLICY_NESTED(vmmig_params_nl_policy),
+};
+
 /* Ops table for vmmig */
-const struct genl_ops vmmig_nl_ops[9] = {
+const struct genl_ops vmmig_nl_ops[10] = {
 	{
 		.cmd		= VMMIG_CMD_SESSION_NEW,
 		.doit		= vmmig_nl_session_new_doit,
@@ -140,6 +146,13 @@ const struct genl_ops vmmig_nl_ops[9] = {
 		.doit		= vmmig_nl_session_dirty_doit,
 		.policy		= vmmig_session_dirty_nl_policy,
 		.maxattr	= VMMIG_A_SESSION_LENGTH,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= VMMIG_CMD_SESSION_SET,
+		.doit		= vmmig_nl_session_set_doit,
+		.policy		= vmmig_session_set_nl_policy,
+		.maxattr	= VMMIG_A_SESSION_PARAMS,
 		.flags		= GENL_UNS_ADMIN_PERM,
 	},
 };

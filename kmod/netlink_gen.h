@@ -33,8 +33,10 @@ extern const struct nla_policy vmmig_session_ring_full_nl_policy[VMMIG_A_SESSION
 
 extern const struct nla_policy vmmig_session_dirty_nl_policy[VMMIG_A_SESSION_LENGTH + 1];
 
+extern const struct nla_policy vmmig_session_set_nl_policy[VMMIG_A_SESSION_PARAMS + 1];
+
 /* Ops table for vmmig */
-extern const struct genl_ops vmmig_nl_ops[9];
+extern const struct genl_ops vmmig_nl_ops[10];
 
 int vmmig_nl_session_new_doit(struct sk_buff *skb, struct genl_info *info);
 int vmmig_nl_session_get_doit(struct sk_buff *skb, struct genl_info *info);
@@ -49,5 +51,6 @@ int vmmig_nl_session_switchover_doit(struct sk_buff *skb,
 int vmmig_nl_session_ring_full_doit(struct sk_buff *skb,
 				    struct genl_info *info);
 int vmmig_nl_session_dirty_doit(struct sk_buff *skb, struct genl_info *info);
+int vmmig_nl_session_set_doit(struct sk_buff *skb, struct genl_info *info);
 
 #endif /* _LINUX_VMMIG_GEN_H */

@@ -7,10 +7,14 @@
 #ifndef _VMMIG_PARAMS_H
 #define _VMMIG_PARAMS_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/vmmig.h>
 
-/* Immutable once the session exists. */
+/*
+ * Fixed once the session exists, but for the tunables of a live source
+ * (session-set; see struct vmmig_session for how they change).
+ */
 struct vmmig_params {
 	u32 downtime_ms;
 	u32 max_rounds;
@@ -26,6 +30,16 @@ struct vmmig_params {
 #define VMMIG_DEFAULT_MAX_ROUNDS	30
 #define VMMIG_DEFAULT_THROTTLE_MAX_MS	1000
 #define VMMIG_DEFAULT_PEER_TIMEOUT_MS	10000
+
+/* session-set: what may change (VMMIG_A_PARAMS_* bits), what decides ready. */
+#define VMMIG_PARAMS_TUNABLE	(BIT(VMMIG_A_PARAMS_DOWNTIME_MS) |	\
+				 BIT(VMMIG_A_PARAMS_MAX_ROUNDS) |	\
+				 BIT(VMMIG_A_PARAMS_MAX_TIME_MS) |	\
+				 BIT(VMMIG_A_PARAMS_MAX_BANDWIDTH) |	\
+				 BIT(VMMIG_A_PARAMS_THROTTLE_MAX_MS))
+#define VMMIG_PARAMS_CONVERGE	(BIT(VMMIG_A_PARAMS_DOWNTIME_MS) |	\
+				 BIT(VMMIG_A_PARAMS_MAX_ROUNDS) |	\
+				 BIT(VMMIG_A_PARAMS_MAX_TIME_MS))
 
 void vmmig_params_init(struct vmmig_params *p);
 int vmmig_params_check(const struct vmmig_params *p);

@@ -610,12 +610,100 @@ int vmmig_session_switchover(struct vmmig_session *s,
 }
 
 /* The worker: pre-copy converged (or gave up per on-limit): tell the VMM. */
-void vmmig_session_ready(struct vmmig_session *s)
+bool vmmig_session_ready(struct vmmig_session *s, u32 params_gen)
 {
+	bool ready = false;
+
 	mutex_lock(&s->lock);
-	if (s->state == VMMIG_STATE_ACTIVE)
-		vmmig_session_move(s, VMMIG_STATE_READY, VMMIG_REASON_NONE);
+	/* Decided on parameters session-set has replaced since: decide again. */
+	if (s->state == VMMIG_STATE_ACTIVE && s->params_gen == params_gen)
+		ready = !vmmig_session_move(s, VMMIG_STATE_READY,
+					    VMMIG_REASON_NONE);
 	mutex_unlock(&s->lock);
+	return ready;
+}
+
+/**
+ * vmmig_session_params() - a consistent copy of @s's parameters.
+ * @s: the session.
+ * @p: filled with its parameters.
+ *
+ * Return: their generation, for vmmig_session_set().
+ */
+u32 vmmig_session_params(struct vmmig_session *s, struct vmmig_params *p)
+{
+	u32 gen;
+
+	mutex_lock(&s->lock);
+	*p = s->params;
+	gen = s->params_gen;
+	mutex_unlock(&s->lock);
+	return gen;
+}
+
+/**
+ * vmmig_session_set() - session-set: put new tunables in force.
+ * @s: the session.
+ * @p: every parameter, as vmmig_session_params() gave them with the
+ *     request's changes (checked) on top; only the tunables are taken.
+ * @params_gen: the generation vmmig_session_params() returned.
+ * @converge: the request changes what decides ready (downtime-ms,
+ *            max-rounds, max-time-ms).
+ * @extack: error report.
+ *
+ * Announces the change (session-set-ntf) and wakes the worker.
+ *
+ * Return: 0; -EAGAIN if another session-set came in between (start over
+ * from vmmig_session_params()); -EOPNOTSUPP for a session that is not a
+ * live source; -EBUSY once it switches over or ended, or for @converge
+ * once it is ready (ready is final).
+ */
+int vmmig_session_set(struct vmmig_session *s, const struct vmmig_params *p,
+		      u32 params_gen, bool converge,
+		      struct netlink_ext_ack *extack)
+{
+	struct vmmig_params *cur = &s->params;
+	int err = 0;
+
+	if (s->role != VMMIG_ROLE_SOURCE || cur->mode != VMMIG_MODE_LIVE) {
+		NL_SET_ERR_MSG(extack,
+			       "session-set: only a live migration source has tunables");
+		return -EOPNOTSUPP;
+	}
+	mutex_lock(&s->lock);
+	if (s->params_gen != params_gen) {
+		err = -EAGAIN;
+		goto out;
+	}
+	switch (s->state) {
+	case VMMIG_STATE_NEW:
+	case VMMIG_STATE_ACTIVE:
+		break;
+	case VMMIG_STATE_READY:
+		if (!converge)
+			break;
+		NL_SET_ERR_MSG(extack,
+			       "session is ready: downtime-ms, max-rounds and max-time-ms no longer apply");
+		err = -EBUSY;
+		goto out;
+	default:
+		NL_SET_ERR_MSG(extack,
+			       "session is switching over or has ended");
+		err = -EBUSY;
+		goto out;
+	}
+	WRITE_ONCE(cur->downtime_ms, p->downtime_ms);
+	WRITE_ONCE(cur->max_rounds, p->max_rounds);
+	WRITE_ONCE(cur->max_time_ms, p->max_time_ms);
+	WRITE_ONCE(cur->max_bandwidth, p->max_bandwidth);
+	WRITE_ONCE(cur->throttle_max_ms, p->throttle_max_ms);
+	/* Pairs with the worker's acquire: it sees these values with it. */
+	smp_store_release(&s->params_gen, params_gen + 1);
+	vmmig_nl_notify_set(s);
+	wake_up_all(&s->wq);
+out:
+	mutex_unlock(&s->lock);
+	return err;
 }
 
 /* Hide @s from lookups; the registry's reference passes to its reap. */

@@ -53,7 +53,8 @@
  *
  * Live migration: session-switchover (the VMM's, in state active or
  * ready) moves the session to switchover and wakes @wq; the worker sends
- * the rest and completes.  session-ring-full and session-dirty run in
+ * the rest and completes.  session-set changes the tunables and wakes
+ * @wq; the worker applies them at its next decision.  session-ring-full and session-dirty run in
  * VMM threads against @dirty while the worker runs.
  *
  * The commit point (see vmmig_wire.h): a source completes as soon as the
@@ -119,7 +120,15 @@ struct vmmig_session {
 	struct pid *vmm_pid;
 	const struct cred *cred;	/* the VMM's, for the worker */
 	struct rlimit fsize;		/* the VMM's RLIMIT_FSIZE */
+	/*
+	 * Fixed but for the tunables of a live source, which session-set
+	 * changes under @lock (WRITE_ONCE each, then @params_gen with
+	 * release); the worker reads them with READ_ONCE after an acquire
+	 * of @params_gen and announces ready only if that is still the
+	 * current generation (vmmig_session_ready()).
+	 */
 	struct vmmig_params params;
+	u32 params_gen;
 	struct vmmig_vm vm;
 	unsigned int nr_channels;
 	struct vmmig_channel channels[VMMIG_MAX_CHANNELS];
@@ -177,7 +186,11 @@ int vmmig_session_cancel(struct vmmig_session *s,
 			 struct netlink_ext_ack *extack);
 int vmmig_session_switchover(struct vmmig_session *s,
 			     struct netlink_ext_ack *extack);
-void vmmig_session_ready(struct vmmig_session *s);
+bool vmmig_session_ready(struct vmmig_session *s, u32 params_gen);
+u32 vmmig_session_params(struct vmmig_session *s, struct vmmig_params *p);
+int vmmig_session_set(struct vmmig_session *s, const struct vmmig_params *p,
+		      u32 params_gen, bool converge,
+		      struct netlink_ext_ack *extack);
 void vmmig_session_destroy(struct vmmig_session *s);
 
 void vmmig_sessions_owner_gone(struct net *net, u32 portid);
