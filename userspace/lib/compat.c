@@ -322,3 +322,14 @@ static void info_down_0_2(const struct vmmig_session_info *i,
 }
 
 COMPAT_INFO_CALLS(0_2, "0.2")
+
+/*
+ * LIBVMMIG_0.5 added session-set-ntf events: programs built before do not
+ * know VMMIG_CMD_SESSION_SET_NTF and are not given them.
+ */
+COMPAT_0(vmmig_event_next)
+int vmmig__event_next_0(struct vmmig *h, struct vmmig_event *ev,
+			int timeout_ms)
+{
+	return vmmig__event_next(h, ev, timeout_ms, false);
+}

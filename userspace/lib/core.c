@@ -64,6 +64,27 @@ int vmmig__errf(struct vmmig *h, int err, const char *fmt, ...)
 	return err;
 }
 
+bool vmmig__opts_valid(struct vmmig *h, const void *opts, size_t sz,
+		       size_t known, const char *what)
+{
+	const unsigned char *p = opts;
+	size_t i;
+
+	if (sz < sizeof(size_t)) {
+		vmmig__errf(h, -EINVAL, "%s: sz %zu is too small", what, sz);
+		return false;
+	}
+	for (i = known; i < sz; i++) {
+		if (p[i]) {
+			vmmig__errf(h, -EINVAL,
+				    "%s: byte %zu is not 0 (set a field this libvmmig does not know)",
+				    what, i);
+			return false;
+		}
+	}
+	return true;
+}
+
 /* Fail with @err (negative errno) described by strerror. */
 int vmmig__err(struct vmmig *h, int err)
 {

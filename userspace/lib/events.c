@@ -64,7 +64,7 @@ int vmmig_event_fd(const struct vmmig *h)
 
 /* Fill @ev from @nlh if it is a vmmig event. */
 static bool parse_event(const struct vmmig *h, struct nlmsghdr *nlh,
-			struct vmmig_event *ev)
+			struct vmmig_event *ev, bool set_events)
 {
 	struct nlattr *tb[VMMIG_A_SESSION_MAX + 1];
 	const struct genlmsghdr *gnlh = nlmsg_data(nlh);
@@ -72,7 +72,8 @@ static bool parse_event(const struct vmmig *h, struct nlmsghdr *nlh,
 	if (nlh->nlmsg_type != h->family || !genlmsg_valid_hdr(nlh, 0))
 		return false;
 	if (gnlh->cmd != VMMIG_CMD_SESSION_STATE_NTF &&
-	    gnlh->cmd != VMMIG_CMD_SESSION_DEL_NTF)
+	    gnlh->cmd != VMMIG_CMD_SESSION_DEL_NTF &&
+	    (gnlh->cmd != VMMIG_CMD_SESSION_SET_NTF || !set_events))
 		return false;
 	if (genlmsg_parse(nlh, 0, tb, VMMIG_A_SESSION_MAX,
 			  vmmig__session_policy) < 0 || !tb[VMMIG_A_SESSION_ID])
@@ -89,7 +90,8 @@ static bool parse_event(const struct vmmig *h, struct nlmsghdr *nlh,
 }
 
 /* Next event among the messages already received, if any. */
-static bool next_buffered(struct vmmig *h, struct vmmig_event *ev)
+static bool next_buffered(struct vmmig *h, struct vmmig_event *ev,
+			  bool set_events)
 {
 	while (h->evoff < h->evlen) {
 		struct nlmsghdr *nlh = (struct nlmsghdr *)(h->evbuf + h->evoff);
@@ -97,7 +99,7 @@ static bool next_buffered(struct vmmig *h, struct vmmig_event *ev)
 		if (!nlmsg_ok(nlh, (int)(h->evlen - h->evoff)))
 			break;
 		h->evoff += NLMSG_ALIGN(nlh->nlmsg_len);
-		if (parse_event(h, nlh, ev))
+		if (parse_event(h, nlh, ev, set_events))
 			return true;
 	}
 	h->evoff = h->evlen = 0;
@@ -152,7 +154,12 @@ static int wait_readable(struct vmmig *h, long long deadline)
 	return rc > 0;
 }
 
-int vmmig_event_next(struct vmmig *h, struct vmmig_event *ev, int timeout_ms)
+/*
+ * vmmig_event_next() of every version: @set_events is false for programs
+ * built before session-set-ntf existed (compat.c).
+ */
+int vmmig__event_next(struct vmmig *h, struct vmmig_event *ev, int timeout_ms,
+		      bool set_events)
 {
 	long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
 
@@ -162,7 +169,7 @@ int vmmig_event_next(struct vmmig *h, struct vmmig_event *ev, int timeout_ms)
 	for (;;) {
 		int rc;
 
-		if (next_buffered(h, ev))
+		if (next_buffered(h, ev, set_events))
 			return 1;
 		rc = wait_readable(h, deadline);
 		if (rc <= 0)
@@ -177,6 +184,11 @@ static bool state_is_final(uint32_t state)
 {
 	return state == VMMIG_STATE_COMPLETED || state == VMMIG_STATE_FAILED ||
 	       state == VMMIG_STATE_CANCELLED;
+}
+
+int vmmig_event_next(struct vmmig *h, struct vmmig_event *ev, int timeout_ms)
+{
+	return vmmig__event_next(h, ev, timeout_ms, true);
 }
 
 int vmmig_session_wait(struct vmmig *h, uint32_t id, int timeout_ms,

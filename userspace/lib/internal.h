@@ -7,6 +7,7 @@
 #define VMMIG_INTERNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <linux/netlink.h>
 #include <netlink/attr.h>
@@ -72,6 +73,19 @@ int vmmig__request(struct vmmig *h, struct nl_msg *msg,
 
 void vmmig__extack(struct vmmig *h, struct vmmig_req *req,
 		   struct nlmsghdr *nlh, size_t off);
+
+/*
+ * Options structs (libbpf's OPTS): @opts->sz is the caller's sizeof.  A
+ * field is the caller's if it lies within sz; what lies past the
+ * library's own struct must be 0 (it asks for something not known here).
+ */
+#define VMMIG_OPTS_HAS(opts, field)					\
+	((opts)->sz >= offsetof(__typeof__(*(opts)), field) +		\
+		       sizeof((opts)->field))
+bool vmmig__opts_valid(struct vmmig *h, const void *opts, size_t sz,
+		       size_t known, const char *what);
+int vmmig__event_next(struct vmmig *h, struct vmmig_event *ev,
+		      int timeout_ms, bool set_events);
 
 static inline void vmmig__get_u32(const struct nlattr *nla, uint32_t *dst)
 {

@@ -101,9 +101,15 @@ struct vmmig_host_info {
 	uint32_t wire_version;
 };
 
-/* A state-change or destroy event from the "events" multicast group. */
+/*
+ * An event from the "events" multicast group: a state change, a session
+ * destroyed, or (since LIBVMMIG_0.5) its parameters changed
+ * (VMMIG_CMD_SESSION_SET_NTF: only @id is set; vmmig_session_get() has
+ * the parameters).  Programs built against an older libvmmig.h are not
+ * given the events they do not know.
+ */
 struct vmmig_event {
-	uint8_t cmd;        /* VMMIG_CMD_SESSION_STATE_NTF or _DEL_NTF */
+	uint8_t cmd;        /* VMMIG_CMD_SESSION_STATE_NTF, _DEL_NTF, _SET_NTF */
 	uint32_t id;
 	uint32_t role;      /* state events only */
 	uint32_t state;     /* state events only */
@@ -314,6 +320,54 @@ int vmmig_session_ring_full(struct vmmig *h, uint32_t id, uint32_t vcpu);
  */
 int vmmig_session_dirty(struct vmmig *h, uint32_t id, uint64_t gpa,
 			uint64_t length);
+
+/*
+ * What vmmig_session_set() changes.  Options structs carry their own
+ * size, as libbpf's do: set .sz = sizeof(struct vmmig_tune) (or use
+ * VMMIG_TUNE()); a newer library reads no field past it, an older one
+ * fails with -EINVAL if a field it does not know is not 0.  Fields grow
+ * at the end only.  .set says which fields apply (VMMIG_TUNE_* bits), so
+ * that 0 can be set where it means something.
+ */
+struct vmmig_tune {
+	size_t sz;
+	uint32_t set;             /* VMMIG_TUNE_* */
+	uint32_t downtime_ms;     /* 1..30000 */
+	uint32_t max_rounds;      /* 1..10000 */
+	uint32_t max_time_ms;     /* 0 = no limit */
+	uint64_t max_bandwidth;   /* bytes/s, 0 = no cap */
+	uint32_t throttle_max_ms; /* 0..30000 */
+};
+
+#define VMMIG_TUNE_DOWNTIME_MS		(1u << 0)
+#define VMMIG_TUNE_MAX_ROUNDS		(1u << 1)
+#define VMMIG_TUNE_MAX_TIME_MS		(1u << 2)
+#define VMMIG_TUNE_MAX_BANDWIDTH	(1u << 3)
+#define VMMIG_TUNE_THROTTLE_MAX_MS	(1u << 4)
+
+/* struct vmmig_tune t = VMMIG_TUNE(.set = ..., .downtime_ms = 50); */
+#define VMMIG_TUNE(...) \
+	((struct vmmig_tune){ .sz = sizeof(struct vmmig_tune), __VA_ARGS__ })
+
+/**
+ * vmmig_session_set() - change tunables of a live source session while it
+ * runs (since LIBVMMIG_0.5).
+ * @h: handle (the VMM's, or any handle of the namespace).
+ * @id: a live source session in state new, active or ready.
+ * @tune: what to change.
+ *
+ * The module applies them at its next decision: a new downtime_ms or
+ * max_rounds decides when the session becomes ready, a new max_bandwidth
+ * paces it from then on.  The change is announced on the events group.
+ *
+ * Return: 0; -EINVAL for a value out of range or inconsistent with the
+ * others (max_time_ms below downtime_ms) or nothing to set (the message
+ * names the parameter); -EOPNOTSUPP if the session is not a live source;
+ * -EBUSY once it switches over or ended, and for downtime_ms, max_rounds
+ * and max_time_ms once it is ready (ready is final).
+ */
+int vmmig_session_set(struct vmmig *h, uint32_t id,
+		      const struct vmmig_tune *tune);
 
 /* Where a vCPU's dirty ring stands (see vmmig_session_rings()). */
 struct vmmig_ring_index {

@@ -4,6 +4,7 @@
  * calls session-switchover/ring-full/dirty, and host-get.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netlink/genl/genl.h>
@@ -424,6 +425,100 @@ int vmmig_session_dirty(struct vmmig *h, uint32_t id, uint64_t gpa,
 	if (rc < 0) {
 		nlmsg_free(msg);
 		return vmmig__nlerr(h, rc);
+	}
+	return vmmig__request(h, msg, NULL);
+}
+
+/* The fields of struct vmmig_tune, in VMMIG_TUNE_* bit order. */
+#define TUNE_FIELD(bit, attr, field, is64)				\
+	{ bit, attr, offsetof(struct vmmig_tune, field),		\
+	  offsetof(struct vmmig_tune, field) +				\
+	  sizeof(((struct vmmig_tune *)0)->field), is64 }
+
+static const struct tune_field {
+	uint32_t bit;
+	int attr;
+	size_t off, end;
+	bool is64;
+} tune_fields[] = {
+	TUNE_FIELD(VMMIG_TUNE_DOWNTIME_MS, VMMIG_A_PARAMS_DOWNTIME_MS,
+		   downtime_ms, false),
+	TUNE_FIELD(VMMIG_TUNE_MAX_ROUNDS, VMMIG_A_PARAMS_MAX_ROUNDS,
+		   max_rounds, false),
+	TUNE_FIELD(VMMIG_TUNE_MAX_TIME_MS, VMMIG_A_PARAMS_MAX_TIME_MS,
+		   max_time_ms, false),
+	TUNE_FIELD(VMMIG_TUNE_MAX_BANDWIDTH, VMMIG_A_PARAMS_MAX_BANDWIDTH,
+		   max_bandwidth, true),
+	TUNE_FIELD(VMMIG_TUNE_THROTTLE_MAX_MS, VMMIG_A_PARAMS_THROTTLE_MAX_MS,
+		   throttle_max_ms, false),
+};
+
+/* The params nest of session-set; 0 or a libnl error. */
+static int put_tune(struct vmmig *h, struct nl_msg *msg,
+		    const struct vmmig_tune *t)
+{
+	const unsigned char *base = (const unsigned char *)t;
+	uint32_t set = t->set, known = 0;
+	struct nlattr *nest;
+	unsigned int i;
+	int rc = 0;
+
+	for (i = 0; i < sizeof(tune_fields) / sizeof(tune_fields[0]); i++)
+		known |= tune_fields[i].bit;
+	if (set & ~known)
+		return vmmig__errf(h, -EINVAL,
+				   "struct vmmig_tune: unknown set bits %#x",
+				   set & ~known);
+	if (!set)
+		return vmmig__errf(h, -EINVAL, "struct vmmig_tune: nothing set");
+	nest = nla_nest_start(msg, VMMIG_A_SESSION_PARAMS);
+	if (!nest)
+		return vmmig__nlerr(h, -NLE_NOMEM);
+	for (i = 0; !rc && i < sizeof(tune_fields) / sizeof(tune_fields[0]); i++) {
+		const struct tune_field *f = &tune_fields[i];
+		uint64_t v64;
+		uint32_t v32;
+
+		if (!(set & f->bit))
+			continue;
+		if (t->sz < f->end)
+			return vmmig__errf(h, -EINVAL,
+					   "struct vmmig_tune: set bit %#x names a field past sz %zu",
+					   f->bit, t->sz);
+		if (f->is64) {
+			memcpy(&v64, base + f->off, sizeof(v64));
+			rc = nla_put_u64(msg, f->attr, v64);
+		} else {
+			memcpy(&v32, base + f->off, sizeof(v32));
+			rc = nla_put_u32(msg, f->attr, v32);
+		}
+	}
+	rc = rc ?: nla_nest_end(msg, nest);
+	return rc < 0 ? vmmig__nlerr(h, rc) : 0;
+}
+
+int vmmig_session_set(struct vmmig *h, uint32_t id,
+		      const struct vmmig_tune *tune)
+{
+	struct nl_msg *msg;
+	int rc;
+
+	if (!tune)
+		return vmmig__errf(h, -EINVAL, "struct vmmig_tune is NULL");
+	if (!vmmig__opts_valid(h, tune, tune->sz, sizeof(*tune),
+			       "struct vmmig_tune"))
+		return -EINVAL;
+	if (!VMMIG_OPTS_HAS(tune, set))
+		return vmmig__errf(h, -EINVAL,
+				   "struct vmmig_tune: sz %zu leaves out set",
+				   tune->sz);
+	rc = id_msg(h, VMMIG_CMD_SESSION_SET, id, &msg);
+	if (rc)
+		return rc;
+	rc = put_tune(h, msg, tune);
+	if (rc) {
+		nlmsg_free(msg);
+		return rc;
 	}
 	return vmmig__request(h, msg, NULL);
 }
