@@ -5,8 +5,10 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +53,10 @@ static void usage(FILE *f)
 	      "              migration: one line refreshed in place on a terminal,\n"
 	      "              and a summary once it completed\n"
 	      "  cancel ID   cancel session ID (in any state but a final one)\n"
+	      "  set ID PARAM VALUE...\n"
+	      "              change parameters of a live source session while it\n"
+	      "              runs: downtime-ms, max-rounds, max-time-ms,\n"
+	      "              max-bandwidth (bytes/s, 0: no cap), throttle-max-ms\n"
 	      "  host        show the limit and sessions of this network namespace\n"
 	      "  help        show this help\n"
 	      "\n"
@@ -427,8 +433,10 @@ static void print_list(const struct vmmig_session_info *s, unsigned int n)
 		text_row(&s[i]);
 }
 
-static int cmd_list(uint32_t id)
+static int cmd_list(uint32_t id, int argc, char **argv)
 {
+	(void)argc;
+	(void)argv;
 	struct vmmig_session_info *s;
 	struct vmmig *h;
 	unsigned int n;
@@ -451,8 +459,10 @@ static int cmd_list(uint32_t id)
 	return rc;
 }
 
-static int cmd_show(uint32_t id)
+static int cmd_show(uint32_t id, int argc, char **argv)
 {
+	(void)argc;
+	(void)argv;
 	struct vmmig_session_info s;
 	struct vmmig *h;
 	struct json j;
@@ -474,8 +484,10 @@ static int cmd_show(uint32_t id)
 	return rc;
 }
 
-static int cmd_cancel(uint32_t id)
+static int cmd_cancel(uint32_t id, int argc, char **argv)
 {
+	(void)argc;
+	(void)argv;
 	struct vmmig *h;
 	int rc, err;
 
@@ -485,6 +497,73 @@ static int cmd_cancel(uint32_t id)
 	err = vmmig_session_cancel(h, id);
 	if (err)
 		rc = fail(h, "cancel", id, err);
+	vmmig_close(h);
+	return rc;
+}
+
+/* vmmigctl set ID PARAM VALUE...: session-set. */
+static int cmd_set(uint32_t id, int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		uint32_t bit;
+		size_t off;
+		bool is64;
+	} params[] = {
+		{ "downtime-ms", VMMIG_TUNE_DOWNTIME_MS,
+		  offsetof(struct vmmig_tune, downtime_ms), false },
+		{ "max-rounds", VMMIG_TUNE_MAX_ROUNDS,
+		  offsetof(struct vmmig_tune, max_rounds), false },
+		{ "max-time-ms", VMMIG_TUNE_MAX_TIME_MS,
+		  offsetof(struct vmmig_tune, max_time_ms), false },
+		{ "max-bandwidth", VMMIG_TUNE_MAX_BANDWIDTH,
+		  offsetof(struct vmmig_tune, max_bandwidth), true },
+		{ "throttle-max-ms", VMMIG_TUNE_THROTTLE_MAX_MS,
+		  offsetof(struct vmmig_tune, throttle_max_ms), false },
+	};
+	struct vmmig_tune t = VMMIG_TUNE();
+	struct vmmig *h;
+	int i, rc, err;
+
+	if (!argc)
+		return usage_error("set: missing PARAM VALUE");
+	for (i = 0; i < argc; i += 2) {
+		unsigned long long v;
+		size_t k;
+		char *end;
+
+		for (k = 0; k < ARRAY_SIZE(params); k++)
+			if (!strcmp(argv[i], params[k].name))
+				break;
+		if (k == ARRAY_SIZE(params))
+			return usage_error("set: unknown parameter '%s'", argv[i]);
+		if (t.set & params[k].bit)
+			return usage_error("set: %s given twice", argv[i]);
+		if (i + 1 == argc)
+			return usage_error("set: %s: missing value", argv[i]);
+		errno = 0;
+		v = strtoull(argv[i + 1], &end, 10);
+		if (argv[i + 1][0] < '0' || argv[i + 1][0] > '9' || errno ||
+		    *end || (!params[k].is64 && v > UINT32_MAX))
+			return usage_error("set: %s: invalid value '%s'",
+					   argv[i], argv[i + 1]);
+		t.set |= params[k].bit;
+		if (params[k].is64) {
+			uint64_t v64 = v;
+
+			memcpy((char *)&t + params[k].off, &v64, sizeof(v64));
+		} else {
+			uint32_t v32 = v;
+
+			memcpy((char *)&t + params[k].off, &v32, sizeof(v32));
+		}
+	}
+	rc = open_handle(&h, false, "set");
+	if (rc)
+		return rc;
+	err = vmmig_session_set(h, id, &t);
+	if (err)
+		rc = fail(h, "set", id, err);
 	vmmig_close(h);
 	return rc;
 }
@@ -507,8 +586,10 @@ static void print_host(const struct vmmig_host_info *info)
 	json_obj_close(&j);
 }
 
-static int cmd_host(uint32_t id)
+static int cmd_host(uint32_t id, int argc, char **argv)
 {
+	(void)argc;
+	(void)argv;
 	struct vmmig_host_info info;
 	struct vmmig *h;
 	int rc, err;
@@ -526,8 +607,10 @@ static int cmd_host(uint32_t id)
 	return rc;
 }
 
-static int cmd_help(uint32_t id)
+static int cmd_help(uint32_t id, int argc, char **argv)
 {
+	(void)argc;
+	(void)argv;
 	(void)id;
 	usage(stdout);
 	return RC_OK;
@@ -765,6 +848,8 @@ static void text_event(const struct vmmig_event *ev)
 		printf("session %" PRIu32 " (%s): %s -> %s", ev->id,
 		       vmmig_role_name(ev->role), vmmig_state_name(ev->old_state),
 		       vmmig_state_name(ev->state));
+	else if (ev->cmd == VMMIG_CMD_SESSION_SET_NTF)
+		printf("session %" PRIu32 ": parameters changed", ev->id);
 	else
 		printf("session %" PRIu32 ": destroyed", ev->id);
 	if (ev->reason != VMMIG_REASON_NONE)
@@ -778,6 +863,12 @@ static void json_event(struct json *j, const struct vmmig_event *ev)
 	bool state = ev->cmd == VMMIG_CMD_SESSION_STATE_NTF;
 
 	json_obj_open(j, NULL);
+	if (ev->cmd == VMMIG_CMD_SESSION_SET_NTF) {
+		json_str(j, "event", "set");
+		json_u64(j, "id", ev->id);
+		json_obj_close(j);
+		return;
+	}
 	json_str(j, "event", state ? "state" : "destroyed");
 	json_u64(j, "id", ev->id);
 	if (state) {
@@ -893,6 +984,8 @@ static int handle_event(struct watch *w, const struct vmmig_event *ev)
 		return GO_ON;
 	if (ev->cmd == VMMIG_CMD_SESSION_DEL_NTF)
 		return RC_FAIL;
+	if (ev->cmd != VMMIG_CMD_SESSION_STATE_NTF)
+		return GO_ON;
 	rc = final_status(ev->state);
 	if (rc == RC_OK && w->live) {
 		live_completed(w);
@@ -949,8 +1042,10 @@ static int watch_start(struct watch *w)
 	return rc ? rc : sample(w, true);
 }
 
-static int cmd_watch(uint32_t id)
+static int cmd_watch(uint32_t id, int argc, char **argv)
 {
+	(void)argc;
+	(void)argv;
 	struct watch w = { .id = id };
 	int rc;
 
@@ -969,7 +1064,7 @@ static int cmd_watch(uint32_t id)
 struct command {
 	const char *name;
 	int min_args, max_args;
-	int (*fn)(uint32_t id);
+	int (*fn)(uint32_t id, int argc, char **argv);	/* the args after ID */
 };
 
 static const struct command commands[] = {
@@ -977,6 +1072,7 @@ static const struct command commands[] = {
 	{ "show",	1, 1, cmd_show },
 	{ "watch",	0, 1, cmd_watch },
 	{ "cancel",	1, 1, cmd_cancel },
+	{ "set",	1, INT_MAX, cmd_set },
 	{ "host",	0, 0, cmd_host },
 	{ "help",	0, 0, cmd_help },
 };
@@ -1014,7 +1110,7 @@ static int run(const char *name, int argc, char **argv)
 	if (argc && parse_id(argv[0], &id))
 		return usage_error("%s: invalid session ID '%s' (1 to %" PRIu32 ")",
 				   name, argv[0], UINT32_MAX);
-	return c->fn(id);
+	return argc ? c->fn(id, argc - 1, argv + 1) : c->fn(id, 0, NULL);
 }
 
 /* Output that could not be written is a failure too. */
