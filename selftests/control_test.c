@@ -418,6 +418,15 @@ static const struct bad_attr bad_attrs[] = {
 	{ "del id short",    VMMIG_CMD_SESSION_DEL, VMMIG_A_SESSION_ID, 0, 2, 1, -EINVAL },
 	{ "del id 0",        VMMIG_CMD_SESSION_DEL, VMMIG_A_SESSION_ID, 0, 4, 0, -ERANGE },
 	{ "del unknown",     VMMIG_CMD_SESSION_DEL, 200, 0, 4, 1, -EINVAL },
+	{ "set downtime 0",  VMMIG_CMD_SESSION_SET, 0, VMMIG_A_PARAMS_DOWNTIME_MS, 4, 0, -ERANGE },
+	{ "set downtime short", VMMIG_CMD_SESSION_SET, 0, VMMIG_A_PARAMS_DOWNTIME_MS, 2, 1, -EINVAL },
+	{ "set rounds 10001", VMMIG_CMD_SESSION_SET, 0, VMMIG_A_PARAMS_MAX_ROUNDS, 4, 10001, -ERANGE },
+	{ "set bandwidth u32", VMMIG_CMD_SESSION_SET, 0, VMMIG_A_PARAMS_MAX_BANDWIDTH, 4, 1, -EINVAL },
+	{ "set throttle 30001", VMMIG_CMD_SESSION_SET, 0, VMMIG_A_PARAMS_THROTTLE_MAX_MS, 4, 30001, -ERANGE },
+	{ "set mode",        VMMIG_CMD_SESSION_SET, 0, VMMIG_A_PARAMS_MODE, 4, 2, -EINVAL },
+	{ "set on-limit",    VMMIG_CMD_SESSION_SET, 0, VMMIG_A_PARAMS_ON_LIMIT, 4, 1, -EINVAL },
+	{ "set peer-timeout", VMMIG_CMD_SESSION_SET, 0, VMMIG_A_PARAMS_PEER_TIMEOUT_MS, 4, 1000, -EINVAL },
+	{ "set unknown",     VMMIG_CMD_SESSION_SET, 200, 0, 4, 1, -EINVAL },
 	{ "host wire short", VMMIG_CMD_HOST_GET, VMMIG_A_HOST_WIRE_VERSION, 0, 2, 1, -EINVAL },
 	{ "host wire 0",     VMMIG_CMD_HOST_GET, VMMIG_A_HOST_WIRE_VERSION, 0, 4, 0, -ERANGE },
 	{ "host unknown",    VMMIG_CMD_HOST_GET, 200, 0, 4, 1, -EINVAL },
@@ -537,6 +546,123 @@ TEST_F(vmmig, inconsistent_params_and_too_many_channels)
 	EXPECT_EQ(-EINVAL, nlraw_send(&self->raw, m, &rep));
 	EXPECT_EQ(off, rep.off);
 	EXPECT_NE(NULL, strstr(rep.msg, "sock-fd")) TH_LOG("%s", rep.msg);
+}
+
+/* A VM with KVM's dirty ring (what live migration needs), no vCPUs yet. */
+static int vm_create_ring(struct __test_metadata *_metadata)
+{
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_DIRTY_LOG_RING, .args = { 4096 * 16 },
+	};
+	int vm = vm_create(_metadata);
+
+	ASSERT_EQ(0, ioctl(vm, KVM_ENABLE_CAP, &cap))
+		TH_LOG("KVM_CAP_DIRTY_LOG_RING: %s", strerror(errno));
+	return vm;
+}
+
+/*
+ * session-set: the tunables of a live source change (and are announced);
+ * the others, bad values, other sessions and ended ones get errors with
+ * messages.  That a new downtime-ms changes when a running session
+ * becomes ready is live_test's set_downtime_converges.
+ */
+TEST_F(vmmig, set_tunables)
+{
+	struct vmmig_params live = { .mode = VMMIG_MODE_LIVE };
+	struct vmmig_tune t = VMMIG_TUNE(.set = VMMIG_TUNE_DOWNTIME_MS |
+					 VMMIG_TUNE_MAX_ROUNDS |
+					 VMMIG_TUNE_MAX_BANDWIDTH |
+					 VMMIG_TUNE_THROTTLE_MAX_MS,
+					 .downtime_ms = 40, .max_rounds = 9,
+					 .max_bandwidth = 0,
+					 .throttle_max_ms = 0);
+	struct {
+		struct vmmig_tune t;
+		uint64_t future;
+	} big = { .t = t, .future = 1 };
+	struct vmmig_session_info si;
+	struct nlraw_reply rep;
+	struct vmmig_event e;
+	struct nlattr *nest;
+	uint32_t id, quick;
+	struct nl_msg *m;
+	int vm, off;
+
+	vm = vm_create_ring(_metadata);
+	live.max_bandwidth = 1 << 20;
+	ASSERT_EQ(0, vmmig_session_create(self->h, VMMIG_ROLE_SOURCE, vm,
+					  &self->sp[0], 1, &live, &id))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+	ASSERT_EQ(0, vmmig_session_set(self->h, id, &t))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+	ASSERT_EQ(0, wait_event(self->ev, VMMIG_CMD_SESSION_SET_NTF, id, &e,
+				2000));
+	ASSERT_EQ(0, vmmig_session_get(self->h, id, &si));
+	EXPECT_EQ(40, si.params.downtime_ms);
+	EXPECT_EQ(9, si.params.max_rounds);
+	EXPECT_EQ(0, si.params.max_bandwidth);	/* 0 can be set: no cap */
+	EXPECT_EQ(0, si.params.throttle_max_ms);
+	EXPECT_EQ(VMMIG_MODE_LIVE, si.params.mode);
+	EXPECT_EQ(VMMIG_ON_LIMIT_FAIL, si.params.on_limit);
+
+	/* Checked against the parameters in force: max-time below downtime. */
+	t = VMMIG_TUNE(.set = VMMIG_TUNE_MAX_TIME_MS, .max_time_ms = 39);
+	EXPECT_EQ(-EINVAL, vmmig_session_set(self->h, id, &t));
+	EXPECT_NE(NULL, strstr(vmmig_errmsg(self->h), "max-time-ms"))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+	m = nlraw_msg(&self->raw, VMMIG_CMD_SESSION_SET);
+	nlraw_put_u32(m, VMMIG_A_SESSION_ID, id);
+	nlraw_nest_start(m, VMMIG_A_SESSION_PARAMS, &nest);
+	off = nlraw_put_u32(m, VMMIG_A_PARAMS_MAX_TIME_MS, 39);
+	nlraw_nest_end(m, nest);
+	EXPECT_EQ(-EINVAL, nlraw_send(&self->raw, m, &rep));
+	EXPECT_EQ(off, rep.off) TH_LOG("%s", rep.msg);
+
+	/* No params, an empty nest. */
+	m = nlraw_msg(&self->raw, VMMIG_CMD_SESSION_SET);
+	nlraw_put_u32(m, VMMIG_A_SESSION_ID, id);
+	EXPECT_EQ(-EINVAL, nlraw_send(&self->raw, m, &rep));
+	EXPECT_EQ(VMMIG_A_SESSION_PARAMS, rep.miss_type);
+	/* (libnl's nla_nest_end() drops an empty nest: put it by hand.) */
+	m = nlraw_msg(&self->raw, VMMIG_CMD_SESSION_SET);
+	nlraw_put_u32(m, VMMIG_A_SESSION_ID, id);
+	off = nlraw_put(m, VMMIG_A_SESSION_PARAMS | NLA_F_NESTED, NULL, 0);
+	EXPECT_EQ(-EINVAL, nlraw_send(&self->raw, m, &rep));
+	EXPECT_EQ(off, rep.off);
+	EXPECT_NE(NULL, strstr(rep.msg, "no parameter")) TH_LOG("%s", rep.msg);
+
+	/* The library's own checks: the options struct and its bits. */
+	big.t.sz = sizeof(size_t) - 1;
+	EXPECT_EQ(-EINVAL, vmmig_session_set(self->h, id, &big.t));
+	big.t.sz = sizeof(big);
+	EXPECT_EQ(-EINVAL, vmmig_session_set(self->h, id, &big.t));
+	EXPECT_NE(NULL, strstr(vmmig_errmsg(self->h), "does not know"))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+	big.future = 0;		/* a newer program's zeroed tail is fine */
+	EXPECT_EQ(0, vmmig_session_set(self->h, id, &big.t))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+	t = VMMIG_TUNE(.set = 1u << 31);
+	EXPECT_EQ(-EINVAL, vmmig_session_set(self->h, id, &t));
+	t = VMMIG_TUNE();
+	EXPECT_EQ(-EINVAL, vmmig_session_set(self->h, id, &t));
+
+	/* Not a live source. */
+	quick = create_source(_metadata, self);
+	t = VMMIG_TUNE(.set = VMMIG_TUNE_DOWNTIME_MS, .downtime_ms = 10);
+	EXPECT_EQ(-EOPNOTSUPP, vmmig_session_set(self->h, quick, &t));
+	EXPECT_NE(NULL, strstr(vmmig_errmsg(self->h), "live"))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+
+	/* Ended. */
+	ASSERT_EQ(0, vmmig_session_cancel(self->h, id));
+	EXPECT_EQ(-EBUSY, vmmig_session_set(self->h, id, &t));
+	EXPECT_NE(NULL, strstr(vmmig_errmsg(self->h), "ended"))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+	ASSERT_EQ(0, vmmig_session_get(self->h, id, &si));
+	EXPECT_EQ(40, si.params.downtime_ms);
+	ASSERT_EQ(0, vmmig_session_destroy(self->h, id));
+	close(vm);
 }
 
 /* ---- limits, permissions, namespaces, owners --------------------------- */

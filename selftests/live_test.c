@@ -428,6 +428,86 @@ TEST_F_TIMEOUT(live, cap_switches_over_by_policy, 900)
 	expect_migrated(_metadata, &r);
 }
 
+/*
+ * session-set on a running session.  Under downtime-ms 1 (no throttle)
+ * what the guest dirties in a round never fits, and the session stays
+ * active round after round; raised to 30 s it becomes ready at a round's
+ * end, and from then on a new downtime-ms is refused (ready is final).
+ * Were the change not applied, the migration would time out not ready.
+ */
+struct set_ctx {
+	struct vmmig *h;
+	uint32_t sid;
+	bool set;		/* downtime-ms was raised */
+	uint32_t set_round;	/* in this round */
+	bool ready_early;	/* ready before that */
+	uint32_t ready_round;
+	int set_err, busy_err;
+	char busy_msg[256];
+};
+
+static void set_started(void *ctx, uint32_t sid, uint32_t did)
+{
+	((struct set_ctx *)ctx)->sid = sid;
+}
+
+static bool set_switch(void *ctx, const struct vmmig_session_info *si)
+{
+	struct vmmig_tune t = VMMIG_TUNE(.set = VMMIG_TUNE_DOWNTIME_MS,
+					 .downtime_ms = 30000);
+	struct set_ctx *c = ctx;
+
+	if (si->state == VMMIG_STATE_READY) {
+		c->ready_early |= !c->set;
+		if (!c->ready_round) {
+			c->ready_round = si->stats.round;
+			t.downtime_ms = 1;
+			c->busy_err = vmmig_session_set(c->h, c->sid, &t);
+			snprintf(c->busy_msg, sizeof(c->busy_msg), "%s",
+				 vmmig_errmsg(c->h));
+		}
+		return true;
+	}
+	if (!c->set && si->stats.round >= 4) {
+		c->set = true;
+		c->set_round = si->stats.round;
+		c->set_err = vmmig_session_set(c->h, c->sid, &t);
+	}
+	return false;
+}
+
+TEST_F_TIMEOUT(live, set_downtime_converges, 600)
+{
+	struct set_ctx c = { .h = self->h };
+	struct mig_result r;
+
+	if (variant->ring != 4096)
+		SKIP(return, "one ring size is enough");
+	self->o.mem_mib = 256;
+	self->o.ws_pages = 2048;
+	self->o.static_mib = 16;
+	self->o.params.downtime_ms = 1;
+	self->o.params.throttle_max_ms = 0;
+	self->o.params.max_rounds = 10000;
+	self->o.params.on_limit = VMMIG_ON_LIMIT_FAIL;
+	self->o.started = set_started;
+	self->o.switch_now = set_switch;
+	self->o.ctx = &c;
+	new_source(_metadata, self);
+	migrate(_metadata, self, &r);
+	expect_migrated(_metadata, &r);
+	EXPECT_TRUE(c.set);
+	EXPECT_EQ(0, c.set_err) TH_LOG("%s", vmmig_errmsg(self->h));
+	EXPECT_FALSE(c.ready_early)
+		TH_LOG("ready in round %u under downtime-ms 1", c.ready_round);
+	EXPECT_LE(c.set_round, c.ready_round);
+	EXPECT_EQ(-EBUSY, c.busy_err) TH_LOG("%s", c.busy_msg);
+	EXPECT_NE(NULL, strstr(c.busy_msg, "ready")) TH_LOG("%s", c.busy_msg);
+	EXPECT_EQ(30000, r.src.params.downtime_ms);
+	TH_LOG("downtime-ms raised in round %u, ready in round %u",
+	       c.set_round, c.ready_round);
+}
+
 /* Faults in the middle of a round. */
 struct fault_ctx {
 	struct vmmig *h;
