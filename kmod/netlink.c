@@ -178,7 +178,7 @@ static int vmmig_nl_fill_session(struct sk_buff *skb, struct vmmig_session *s,
 				 struct netlink_callback *cb)
 {
 	struct vmmig_params params;
-	u32 state, reason;
+	u32 state, reason, tid = 0;
 	u64 elapsed_ms;
 	void *hdr;
 
@@ -194,6 +194,9 @@ static int vmmig_nl_fill_session(struct sk_buff *skb, struct vmmig_session *s,
 	reason = s->reason;
 	elapsed_ms = vmmig_elapsed_ms(s->started, s->ended);
 	params = s->params;
+	/* Held by the session (get_task_struct) once set; 0 once reaped. */
+	if (s->worker && !vmmig_session_worker_is_done(s))
+		tid = task_pid_vnr(s->worker);
 	mutex_unlock(&s->lock);
 
 	if (nla_put_u32(skb, VMMIG_A_SESSION_ID, s->id) ||
@@ -204,7 +207,8 @@ static int vmmig_nl_fill_session(struct sk_buff *skb, struct vmmig_session *s,
 	    nla_put_u32(skb, VMMIG_A_SESSION_CHANNELS, s->nr_channels) ||
 	    vmmig_nl_put_params(skb, &params) ||
 	    vmmig_nl_put_stats(skb, s, elapsed_ms) ||
-	    vmmig_nl_put_rings(skb, s)) {
+	    vmmig_nl_put_rings(skb, s) ||
+	    (tid && nla_put_u32(skb, VMMIG_A_SESSION_WORKER_TID, tid))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}

@@ -22,6 +22,8 @@
 #include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -663,6 +665,147 @@ TEST_F(vmmig, set_tunables)
 	EXPECT_EQ(40, si.params.downtime_ms);
 	ASSERT_EQ(0, vmmig_session_destroy(self->h, id));
 	close(vm);
+}
+
+/* Read a small file whole into @buf (NUL-terminated); 0 or -errno. */
+static int read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* "Key:\tvalue" of /proc/TID/status. */
+static int status_field(pid_t tid, const char *key, char *out, size_t len)
+{
+	char path[64], buf[4096], *p, *nl;
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	err = read_file(path, buf, sizeof(buf));
+	if (err)
+		return err;
+	p = strstr(buf, key);
+	if (!p)
+		return -ENOENT;
+	p += strlen(key);
+	while (*p == ':' || *p == '\t' || *p == ' ')
+		p++;
+	nl = strchr(p, '\n');
+	if (nl)
+		*nl = '\0';
+	snprintf(out, len, "%s", p);
+	return 0;
+}
+
+/* Field 39 of /proc/TID/stat: the CPU the task last ran on. */
+static int last_cpu(pid_t tid)
+{
+	char path[64], buf[1024], *p;
+	int i, cpu = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", tid);
+	if (read_file(path, buf, sizeof(buf)))
+		return -1;
+	p = strrchr(buf, ')');	/* the name may hold spaces */
+	for (i = 2; p && i < 39; i++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		cpu = atoi(p + 1);
+	return cpu;
+}
+
+/*
+ * The worker runs where the VMM may: in the cgroup of the thread that
+ * started the session, on the CPUs it may use, and session-get names it.
+ * The test process moves to a cgroup of its own and onto the last CPU
+ * first; a kernel thread left alone would be in the root cgroup and free
+ * to run on every CPU.
+ */
+TEST_F(vmmig, worker_placement)
+{
+	char cg[128], procs[160], mine[256], theirs[256], path[64], want[16];
+	struct vmmig_session_info si;
+	int ncpu = sysconf(_SC_NPROCESSORS_ONLN), cpu, err, i;
+	cpu_set_t set;
+	uint32_t id;
+
+	ASSERT_LE(2, ncpu) TH_LOG("the test host has 2 vCPUs");
+	cpu = ncpu - 1;
+	if (access("/sys/fs/cgroup/cgroup.procs", F_OK))
+		ASSERT_EQ(0, mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0,
+				   NULL)) TH_LOG("mount cgroup2: %s",
+						 strerror(errno));
+	snprintf(cg, sizeof(cg), "/sys/fs/cgroup/vmmig-test-%d", getpid());
+	ASSERT_EQ(0, mkdir(cg, 0755)) TH_LOG("%s: %s", cg, strerror(errno));
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+	snprintf(want, sizeof(want), "%d", getpid());
+	ASSERT_EQ(0, write_str(procs, want));
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
+
+	id = create_source(_metadata, self);
+	ASSERT_EQ(0, vmmig_session_get(self->h, id, &si));
+	EXPECT_EQ(0, si.worker_tid);	/* not started */
+	/* The peer never answers: the worker waits for its ACK. */
+	ASSERT_EQ(0, vmmig_session_start(self->h, id));
+	ASSERT_EQ(0, vmmig_session_get(self->h, id, &si));
+	ASSERT_NE(0, si.worker_tid);
+
+	snprintf(path, sizeof(path), "/proc/%u/cgroup", si.worker_tid);
+	ASSERT_EQ(0, read_file(path, theirs, sizeof(theirs)));
+	ASSERT_EQ(0, read_file("/proc/self/cgroup", mine, sizeof(mine)));
+	EXPECT_STREQ(mine, theirs);
+	EXPECT_NE(NULL, strstr(theirs, cg + strlen("/sys/fs/cgroup")))
+		TH_LOG("worker in %s", theirs);
+	snprintf(want, sizeof(want), "%d", cpu);
+	err = status_field(si.worker_tid, "Cpus_allowed_list", theirs,
+			   sizeof(theirs));
+	ASSERT_EQ(0, err);
+	EXPECT_STREQ(want, theirs);
+	/* Once it has run (it sent the stream), it ran on that CPU. */
+	for (i = 0; !si.stats.pages && i < 500; i++) {
+		usleep(10000);
+		ASSERT_EQ(0, vmmig_session_get(self->h, id, &si));
+	}
+	ASSERT_NE(0, si.stats.pages)
+		TH_LOG("state %u, bytes %llu", si.state,
+		       (unsigned long long)si.stats.bytes);
+	EXPECT_EQ(cpu, last_cpu(si.worker_tid));
+	err = status_field(si.worker_tid, "Name", theirs, sizeof(theirs));
+	ASSERT_EQ(0, err);
+	EXPECT_EQ(0, strncmp(theirs, "vmmig-tx/", 9)) TH_LOG("%s", theirs);
+
+	ASSERT_EQ(0, vmmig_session_destroy(self->h, id));
+	/* Out of the cgroup again before it goes (it must be empty). */
+	snprintf(want, sizeof(want), "%d", getpid());
+	EXPECT_EQ(0, write_str("/sys/fs/cgroup/cgroup.procs", want));
+	/* Empty once the worker exited (session-del waits for that). */
+	for (i = 0; rmdir(cg) && errno == EBUSY && i < 500; i++)
+		usleep(10000);
+	EXPECT_NE(0, access(cg, F_OK)) TH_LOG("%s left behind", cg);
 }
 
 /* ---- limits, permissions, namespaces, owners --------------------------- */

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libvmmig.so ABI compatibility: the LIBVMMIG_0 versions of the calls whose
- * structs grew in LIBVMMIG_0.2, and the LIBVMMIG_0.2 versions of those
- * whose structs grew in LIBVMMIG_0.3.  A program linked against an older
+ * structs grew in LIBVMMIG_0.2, the LIBVMMIG_0.2 versions of those whose
+ * structs grew in LIBVMMIG_0.3, the LIBVMMIG_0.3 versions of those whose
+ * struct grew in LIBVMMIG_0.5, and the LIBVMMIG_0 vmmig_event_next() that
+ * leaves out the events of 0.5.  A program linked against an older
  * libvmmig.so binds to these; they translate between the layouts it was
  * built with and today's, so the library never reads or writes past the
  * end of the caller's structs.  New fields are 0 (module default) on the
@@ -299,13 +301,9 @@ _Static_assert(offsetof(struct vmmig_session_info_0_2, stats) ==
 	       offsetof(struct vmmig_session_info, stats) +
 	       sizeof(struct vmmig_stats_0_2),
 	       "struct vmmig_session_info_0_2 is not the start of today's");
-/* Today's layouts are LIBVMMIG_0.3's: growing them needs a new version. */
 _Static_assert(sizeof(struct vmmig_stats) ==
-	       offsetof(struct vmmig_stats, harvest_ns) + sizeof(uint64_t) &&
-	       sizeof(struct vmmig_session_info) ==
-	       offsetof(struct vmmig_session_info, stats) +
-	       sizeof(struct vmmig_stats),
-	       "struct vmmig_session_info changed: it needs a compat version");
+	       offsetof(struct vmmig_stats, harvest_ns) + sizeof(uint64_t),
+	       "struct vmmig_stats changed: it needs a compat version");
 
 /* As info_up_0(): start from the caller's struct; harvest_ns is 0. */
 static void info_up_0_2(const struct vmmig_session_info_0_2 *old,
@@ -322,6 +320,50 @@ static void info_down_0_2(const struct vmmig_session_info *i,
 }
 
 COMPAT_INFO_CALLS(0_2, "0.2")
+
+/*
+ * The layout of LIBVMMIG_0.3 and 0.4: struct vmmig_session_info without
+ * worker_tid, which LIBVMMIG_0.5 added.
+ */
+struct vmmig_session_info_0_3 {
+	uint32_t id;
+	uint32_t role;
+	uint32_t state;
+	uint32_t reason;
+	uint32_t vmm_pid;
+	uint32_t channels;
+	struct vmmig_params params;
+	struct vmmig_stats stats;
+};
+
+_Static_assert(offsetof(struct vmmig_session_info_0_3, stats) ==
+	       offsetof(struct vmmig_session_info, stats) &&
+	       sizeof(struct vmmig_session_info_0_3) ==
+	       offsetof(struct vmmig_session_info, worker_tid),
+	       "struct vmmig_session_info_0_3 is not the start of today's");
+/*
+ * Today's layout is LIBVMMIG_0.5's: growing it needs a new version (a
+ * field in the tail padding would not change the size: look here too).
+ */
+_Static_assert(sizeof(struct vmmig_session_info) ==
+	       offsetof(struct vmmig_session_info, worker_tid) + 8,
+	       "struct vmmig_session_info changed: it needs a compat version");
+
+/* As info_up_0(): start from the caller's struct; worker_tid is 0. */
+static void info_up_0_3(const struct vmmig_session_info_0_3 *old,
+			struct vmmig_session_info *i)
+{
+	memset(i, 0, sizeof(*i));
+	memcpy(i, old, sizeof(*old));
+}
+
+static void info_down_0_3(const struct vmmig_session_info *i,
+			  struct vmmig_session_info_0_3 *old)
+{
+	memcpy(old, i, sizeof(*old));
+}
+
+COMPAT_INFO_CALLS(0_3, "0.3")
 
 /*
  * LIBVMMIG_0.5 added session-set-ntf events: programs built before do not

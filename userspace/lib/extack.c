@@ -36,6 +36,7 @@ static const char *const session_names[] = {
 	[VMMIG_A_SESSION_GPA]		= "gpa",
 	[VMMIG_A_SESSION_LENGTH]	= "length",
 	[VMMIG_A_SESSION_RING]		= "ring",
+	[VMMIG_A_SESSION_WORKER_TID]	= "worker-tid",
 };
 
 _Static_assert(sizeof(session_names) / sizeof(session_names[0]) ==

@@ -93,6 +93,11 @@ struct vmmig_session_info {
 	uint32_t channels;
 	struct vmmig_params params;
 	struct vmmig_stats stats;
+	/* Since LIBVMMIG_0.5: */
+	uint32_t worker_tid;	/* the module's thread for the session, as
+				 * this pid namespace sees it; 0 before
+				 * start, after it exited, or not visible
+				 */
 };
 
 struct vmmig_host_info {

@@ -27,6 +27,7 @@ const struct nla_policy vmmig__session_policy[VMMIG_A_SESSION_MAX + 1] = {
 	[VMMIG_A_SESSION_GPA]		= { .type = NLA_U64 },
 	[VMMIG_A_SESSION_LENGTH]	= { .type = NLA_U64 },
 	[VMMIG_A_SESSION_RING]		= { .type = NLA_NESTED },
+	[VMMIG_A_SESSION_WORKER_TID]	= { .type = NLA_U32 },
 };
 
 static const struct nla_policy params_policy[VMMIG_A_PARAMS_MAX + 1] = {
@@ -133,6 +134,7 @@ static int parse_info(struct vmmig *h, struct nlattr **tb,
 	vmmig__get_u32(tb[VMMIG_A_SESSION_REASON], &info->reason);
 	vmmig__get_u32(tb[VMMIG_A_SESSION_VMM_PID], &info->vmm_pid);
 	vmmig__get_u32(tb[VMMIG_A_SESSION_CHANNELS], &info->channels);
+	vmmig__get_u32(tb[VMMIG_A_SESSION_WORKER_TID], &info->worker_tid);
 	if (tb[VMMIG_A_SESSION_PARAMS])
 		rc = parse_params(h, tb[VMMIG_A_SESSION_PARAMS], &info->params);
 	if (!rc && tb[VMMIG_A_SESSION_STATS])

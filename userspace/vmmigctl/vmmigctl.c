@@ -276,6 +276,8 @@ static void json_session(struct json *j, const struct vmmig_session_info *s)
 	json_str(j, "state", vmmig_state_name(s->state));
 	json_reason(j, s->reason, ended_abnormally(s->state));
 	json_u64(j, "vmm_pid", s->vmm_pid);
+	if (s->worker_tid)
+		json_u64(j, "worker_tid", s->worker_tid);
 	json_u64(j, "channels", s->channels);
 	json_params(j, &s->params);
 	json_stats(j, &s->stats);
@@ -383,6 +385,8 @@ static void text_session(const struct vmmig_session_info *s)
 	else
 		FIELD("reason", "%s", vmmig_reason_name(s->reason));
 	FIELD("vmm-pid", "%" PRIu32, s->vmm_pid);
+	if (s->worker_tid)
+		FIELD("worker-tid", "%" PRIu32, s->worker_tid);
 	FIELD("channels", "%" PRIu32, s->channels);
 	printf("  params:\n");
 	text_params(s);
