@@ -445,23 +445,95 @@ void vmmig_dirty_mark_all(struct vmmig_dirty *d)
 	mutex_unlock(&d->lock);
 }
 
+/*
+ * Every page @r names: checked to be guest memory (@mem), and with @d
+ * marked in its bitmaps too (@pages counts them).  -ERANGE at the first
+ * page of no memslot.
+ */
+static int vmmig_dirty_walk(struct vmmig_dirty *d, const struct vmmig_mem *mem,
+			    const struct vmmig_dirty_report *r, u64 *pages)
+{
+	const struct vmmig_wire_mslot *ms = NULL;
+	unsigned int seen = 0;
+	int i = -1;
+	u64 k;
+
+	for (k = 0; k < r->npages; k++) {
+		u64 gfn = r->gfn + k;
+
+		if (r->bits && !(r->bits[k / 8] & BIT(k % 8))) {
+			if (!r->bits[k / 8])
+				k |= 7;		/* a clear byte at once */
+			continue;
+		}
+		if (!ms || gfn < ms->base_gfn ||
+		    gfn - ms->base_gfn >= ms->npages) {
+			i = vmmig_mem_find_gfn(mem, gfn);
+			if (i < 0)
+				return -ERANGE;
+			ms = &mem->layout.slots[i];
+		}
+		if (!d) {
+			/* A range is in this slot up to its end. */
+			if (!r->bits)
+				k = ms->base_gfn + ms->npages - 1 - r->gfn;
+			continue;
+		}
+		if (!__test_and_set_bit(gfn - ms->base_gfn, d->bitmap[i])) {
+			d->nr_dirty++;
+			d->newly_dirty++;
+		}
+		(*pages)++;
+		if (!(++seen % 4096))
+			cond_resched();
+	}
+	return 0;
+}
+
 /**
- * vmmig_dirty_mark_gpa() - the VMM wrote guest memory itself: mark it.
- * @d: dirty state.
- * @gpa: first byte written.
- * @len: bytes written, at least 1.
- * @pages: set to the pages marked.
+ * vmmig_dirty_check() - are all pages of reports @r guest memory?
+ * @mem: the layout to check against.
+ * @r: the reports.
+ * @n: how many.
+ * @bad: set to the index of the first report that is not.
  *
- * The range may span memslots but every page of it must be guest memory.
+ * Return: 0 or -ERANGE.
+ */
+int vmmig_dirty_check(const struct vmmig_mem *mem,
+		      const struct vmmig_dirty_report *r, unsigned int n,
+		      unsigned int *bad)
+{
+	unsigned int j;
+
+	for (j = 0; j < n; j++) {
+		if (vmmig_dirty_walk(NULL, mem, &r[j], NULL)) {
+			*bad = j;
+			return -ERANGE;
+		}
+	}
+	return 0;
+}
+
+/**
+ * vmmig_dirty_mark() - the VMM wrote guest memory itself: mark it.
+ * @d: dirty state.
+ * @r: what it wrote: ranges and bitmaps, which may span memslots but name
+ *     only guest memory.
+ * @n: how many reports.
+ * @pages: set to the pages marked.
+ * @bad: with -ERANGE, set to the index of the first report at fault.
+ *
+ * All or nothing: every report is checked before any page is marked.
  *
  * Return: 0, -ENOENT if not tracking, -EBUSY once the switchover's last
- * harvest began (the write is not migrated), -ERANGE if a page of the
- * range is in no memslot (nothing is marked then).
+ * harvest began (the write is not migrated), -ERANGE if a page named is
+ * in no memslot (nothing is marked then).
  */
-int vmmig_dirty_mark_gpa(struct vmmig_dirty *d, u64 gpa, u64 len, u64 *pages)
+int vmmig_dirty_mark(struct vmmig_dirty *d, const struct vmmig_dirty_report *r,
+		     unsigned int n, u64 *pages, unsigned int *bad)
 {
-	u64 gfn, last, end;
-	int err = 0, i;
+	unsigned int j;
+	int err;
 
 	*pages = 0;
 	mutex_lock(&d->lock);
@@ -473,30 +545,9 @@ int vmmig_dirty_mark_gpa(struct vmmig_dirty *d, u64 gpa, u64 len, u64 *pages)
 		err = -EBUSY;
 		goto out;
 	}
-	if (!vmmig_mem_has_range(d->mem, gpa, len)) {
-		err = -ERANGE;
-		goto out;
-	}
-	last = (gpa + len - 1) >> PAGE_SHIFT;
-	for (gfn = gpa >> PAGE_SHIFT; gfn <= last; gfn = end + 1) {
-		const struct vmmig_wire_mslot *ms;
-		u64 off;
-
-		/* One memslot at a time. */
-		i = vmmig_mem_find_gfn(d->mem, gfn);
-		if (WARN_ON_ONCE(i < 0))
-			break;
-		ms = &d->mem->layout.slots[i];
-		end = min(last, ms->base_gfn + ms->npages - 1);
-		for (off = gfn - ms->base_gfn; off <= end - ms->base_gfn; off++) {
-			if (!__test_and_set_bit(off, d->bitmap[i])) {
-				d->nr_dirty++;
-				d->newly_dirty++;
-			}
-			if (!(++(*pages) % 4096))
-				cond_resched();
-		}
-	}
+	err = vmmig_dirty_check(d->mem, r, n, bad);
+	for (j = 0; !err && j < n; j++)
+		vmmig_dirty_walk(d, d->mem, &r[j], pages);
 out:
 	mutex_unlock(&d->lock);
 	return err;

@@ -90,7 +90,18 @@ void vmmig_dirty_stop(struct vmmig_dirty *d);
 
 int vmmig_dirty_harvest(struct vmmig_dirty *d, u64 *ns);
 void vmmig_dirty_mark_all(struct vmmig_dirty *d);
-int vmmig_dirty_mark_gpa(struct vmmig_dirty *d, u64 gpa, u64 len, u64 *pages);
+/* Pages the VMM wrote (session-dirty): a range, or a bitmap's set bits. */
+struct vmmig_dirty_report {
+	u64 gfn;		/* first page */
+	u64 npages;		/* pages of the range, bits of the bitmap */
+	const u8 *bits;		/* bit i of byte i / 8: gfn + i; NULL: range */
+};
+
+int vmmig_dirty_check(const struct vmmig_mem *mem,
+		      const struct vmmig_dirty_report *r, unsigned int n,
+		      unsigned int *bad);
+int vmmig_dirty_mark(struct vmmig_dirty *d, const struct vmmig_dirty_report *r,
+		     unsigned int n, u64 *pages, unsigned int *bad);
 void vmmig_dirty_close(struct vmmig_dirty *d);
 unsigned int vmmig_dirty_take(struct vmmig_dirty *d, u32 slot_index,
 			      u64 *pos, unsigned int max);

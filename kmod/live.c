@@ -660,18 +660,18 @@ int vmmig_live_ring_full(struct vmmig_session *s, u32 vcpu_id,
 /**
  * vmmig_live_report_dirty() - session-dirty: the VMM wrote guest memory.
  * @s: the session.
- * @gpa: first byte written.
- * @len: bytes written.
- * @attr: the gpa attribute, for error reports.
- * @extack: error report.
+ * @r: what it wrote (ranges, bitmaps).
+ * @n: how many reports.
+ * @bad: with -ERANGE, set to the index of the first report at fault.
+ * @extack: error report (but for -ERANGE: the caller knows the attribute).
  *
  * Return: 0, -EOPNOTSUPP for a session that is not a live source, -EBUSY
  * once the switchover's last harvest began (the write is not migrated),
- * -ERANGE if the range is not all guest memory.
+ * -ERANGE if a page named is not guest memory (nothing is taken then).
  */
-int vmmig_live_report_dirty(struct vmmig_session *s, u64 gpa, u64 len,
-			    const struct nlattr *attr,
-			    struct netlink_ext_ack *extack)
+int vmmig_live_report_dirty(struct vmmig_session *s,
+			    const struct vmmig_dirty_report *r, unsigned int n,
+			    unsigned int *bad, struct netlink_ext_ack *extack)
 {
 	u32 state = READ_ONCE(s->state);
 	u64 pages;
@@ -686,32 +686,28 @@ int vmmig_live_report_dirty(struct vmmig_session *s, u64 gpa, u64 len,
 			       "session has ended: report writes before session-switchover");
 		return -EBUSY;
 	}
-	err = vmmig_dirty_mark_gpa(&s->dirty, gpa, len, &pages);
+	err = vmmig_dirty_mark(&s->dirty, r, n, &pages, bad);
 	if (err == -EBUSY) {
 		NL_SET_ERR_MSG(extack,
 			       "session is switching over: this write is not migrated (report writes before session-switchover)");
 		return err;
 	}
 	if (err == -ENOENT) {
-		/* Not tracking (yet): check the range against the VM itself. */
+		/* Not tracking (yet): check against the VM itself. */
 		struct vmmig_mem *mem = vmmig_mem_snapshot(s->vm.kvm);
 
-		if (IS_ERR(mem))
-			err = -ERANGE;
-		else if (!vmmig_mem_has_range(mem, gpa, len))
-			err = -ERANGE;
-		if (!IS_ERR(mem))
-			vmmig_mem_free(mem);
-	}
-	if (err == -ERANGE) {
-		NL_SET_ERR_MSG_ATTR(extack, attr,
-				    "gpa, length: range is not all guest memory");
+		if (IS_ERR(mem)) {
+			*bad = 0;
+			return -ERANGE;
+		}
+		err = vmmig_dirty_check(mem, r, n, bad);
+		vmmig_mem_free(mem);
+		/* Round 0 sends it anyway. */
 		return err;
 	}
-	/* Not tracking yet: round 0 sends it anyway. */
 	if (!err)
 		atomic64_add(pages, &s->stats.reported_pages);
-	return 0;
+	return err;
 }
 
 /**

@@ -27,6 +27,7 @@
 #include <net/sock.h>
 
 #include "compat.h"
+#include "dirty.h"
 #include "netlink.h"
 #include "netlink_gen.h"
 #include "session.h"
@@ -620,22 +621,123 @@ int vmmig_nl_session_ring_full_doit(struct sk_buff *skb,
 				    info->extack);
 }
 
+/*
+ * session-dirty's reports: one range (gpa, length), or every dirty-bitmap
+ * nest, each with its attribute (@attrs) for error reports.  Returns how
+ * many, or -errno.
+ */
+static int vmmig_nl_dirty_reports(struct genl_info *info,
+				  struct vmmig_dirty_report **out,
+				  const struct nlattr ***attrs_out)
+{
+	struct nlattr *tb[VMMIG_A_DIRTY_BITMAP_MAX + 1];
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr **a = info->attrs;
+	struct vmmig_dirty_report *r;
+	const struct nlattr **attrs;
+	const struct nlattr *attr;
+	int rem, n = 0, err;
+	u64 gpa, len;
+
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem)
+		n += nla_type(attr) == VMMIG_A_SESSION_DIRTY_BITMAP;
+	if (n && (a[VMMIG_A_SESSION_GPA] || a[VMMIG_A_SESSION_LENGTH])) {
+		NL_SET_ERR_MSG_ATTR(extack, a[VMMIG_A_SESSION_DIRTY_BITMAP],
+				    "dirty-bitmap: give either gpa and length or bitmaps");
+		return -EINVAL;
+	}
+	if (!n && (GENL_REQ_ATTR_CHECK(info, VMMIG_A_SESSION_GPA) ||
+		   GENL_REQ_ATTR_CHECK(info, VMMIG_A_SESSION_LENGTH)))
+		return -EINVAL;
+
+	r = kvmalloc_array(max(n, 1), sizeof(*r), GFP_KERNEL);
+	attrs = kvmalloc_array(max(n, 1), sizeof(*attrs), GFP_KERNEL);
+	if (!r || !attrs) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	*out = r;
+	*attrs_out = attrs;
+	if (!n) {
+		gpa = nla_get_u64(a[VMMIG_A_SESSION_GPA]);
+		len = nla_get_u64(a[VMMIG_A_SESSION_LENGTH]);
+		attrs[0] = a[VMMIG_A_SESSION_GPA];
+		/* The policy has len >= 1; the last byte must not wrap. */
+		if (len - 1 > U64_MAX - gpa) {
+			NL_SET_ERR_MSG_ATTR(extack, attrs[0],
+					    "gpa, length: range wraps around");
+			err = -ERANGE;
+			goto err_free;
+		}
+		r[0] = (struct vmmig_dirty_report) {
+			.gfn	= gpa >> PAGE_SHIFT,
+			.npages	= ((gpa + len - 1) >> PAGE_SHIFT) -
+				  (gpa >> PAGE_SHIFT) + 1,
+		};
+		return 1;
+	}
+	n = 0;
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(attr) != VMMIG_A_SESSION_DIRTY_BITMAP)
+			continue;
+		err = nla_parse_nested(tb, VMMIG_A_DIRTY_BITMAP_MAX, attr,
+				       vmmig_dirty_bitmap_nl_policy, extack);
+		if (err)
+			goto err_free;
+		if (NL_REQ_ATTR_CHECK(extack, attr, tb,
+				      VMMIG_A_DIRTY_BITMAP_GPA) ||
+		    NL_REQ_ATTR_CHECK(extack, attr, tb,
+				      VMMIG_A_DIRTY_BITMAP_BITS)) {
+			NL_SET_ERR_MSG(extack, "dirty-bitmap: needs gpa and bits");
+			err = -EINVAL;
+			goto err_free;
+		}
+		gpa = nla_get_u64(tb[VMMIG_A_DIRTY_BITMAP_GPA]);
+		if (offset_in_page(gpa)) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[VMMIG_A_DIRTY_BITMAP_GPA],
+					    "dirty-bitmap gpa: not page aligned");
+			err = -EINVAL;
+			goto err_free;
+		}
+		attrs[n] = attr;
+		r[n++] = (struct vmmig_dirty_report) {
+			.gfn	= gpa >> PAGE_SHIFT,
+			.npages	= (u64)nla_len(tb[VMMIG_A_DIRTY_BITMAP_BITS]) * 8,
+			.bits	= nla_data(tb[VMMIG_A_DIRTY_BITMAP_BITS]),
+		};
+	}
+	return n;
+
+err_free:
+	kvfree(attrs);
+	kvfree(r);
+	return err;
+}
+
 int vmmig_nl_session_dirty_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct vmmig_session *s = info->user_ptr[0];
-	int err;
+	struct vmmig_dirty_report *r;
+	const struct nlattr **attrs;
+	unsigned int bad = 0;
+	int n, err;
 
-	if (GENL_REQ_ATTR_CHECK(info, VMMIG_A_SESSION_GPA) ||
-	    GENL_REQ_ATTR_CHECK(info, VMMIG_A_SESSION_LENGTH))
-		return -EINVAL;
 	err = vmmig_nl_vmm_only(s, info);
 	if (err)
 		return err;
-	return vmmig_live_report_dirty(s,
-				       nla_get_u64(info->attrs[VMMIG_A_SESSION_GPA]),
-				       nla_get_u64(info->attrs[VMMIG_A_SESSION_LENGTH]),
-				       info->attrs[VMMIG_A_SESSION_GPA],
-				       info->extack);
+	n = vmmig_nl_dirty_reports(info, &r, &attrs);
+	if (n < 0)
+		return n;
+	err = vmmig_live_report_dirty(s, r, n, &bad, info->extack);
+	if (err == -ERANGE && r[bad].bits)
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[bad],
+				    "dirty-bitmap: a page set is not guest memory");
+	else if (err == -ERANGE)
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[bad],
+				    "gpa, length: range is not all guest memory");
+	kvfree(attrs);
+	kvfree(r);
+	return err;
 }
 
 /*

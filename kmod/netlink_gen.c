@@ -12,6 +12,11 @@
 #include <uapi/linux/vmmig.h>
 
 /* Common nested types */
+const struct nla_policy vmmig_dirty_bitmap_nl_policy[VMMIG_A_DIRTY_BITMAP_BITS + 1] = {
+	[VMMIG_A_DIRTY_BITMAP_GPA] = { .type = NLA_U64, },
+	[VMMIG_A_DIRTY_BITMAP_BITS] = NLA_POLICY_MIN_LEN(1),
+};
+
 const struct nla_policy vmmig_params_nl_policy[VMMIG_A_PARAMS_PEER_TIMEOUT_MS + 1] = {
 	[VMMIG_A_PARAMS_DOWNTIME_MS] = NLA_POLICY_RANGE(NLA_U32, 1, 30000),
 	[VMMIG_A_PARAMS_MAX_ROUNDS] = NLA_POLICY_RANGE(NLA_U32, 1, 10000),
@@ -70,10 +75,11 @@ const struct nla_policy vmmig_session_ring_full_nl_policy[VMMIG_A_SESSION_VCPU +
 };
 
 /* VMMIG_CMD_SESSION_DIRTY - do */
-const struct nla_policy vmmig_session_dirty_nl_policy[VMMIG_A_SESSION_LENGTH + 1] = {
+const struct nla_policy vmmig_session_dirty_nl_policy[VMMIG_A_SESSION_DIRTY_BITMAP + 1] = {
 	[VMMIG_A_SESSION_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 	[VMMIG_A_SESSION_GPA] = { .type = NLA_U64, },
 	[VMMIG_A_SESSION_LENGTH] = NLA_POLICY_MIN(NLA_U64, 1),
+	[VMMIG_A_SESSION_DIRTY_BITMAP] = NLA_POLICY_NESTED(vmmig_dirty_bitmap_nl_policy),
 };
 
 /* VMMIG_CMD_SESSION_SET - do */
@@ -145,7 +151,7 @@ const struct genl_ops vmmig_nl_ops[10] = {
 		.cmd		= VMMIG_CMD_SESSION_DIRTY,
 		.doit		= vmmig_nl_session_dirty_doit,
 		.policy		= vmmig_session_dirty_nl_policy,
-		.maxattr	= VMMIG_A_SESSION_LENGTH,
+		.maxattr	= VMMIG_A_SESSION_DIRTY_BITMAP,
 		.flags		= GENL_UNS_ADMIN_PERM,
 	},
 	{

@@ -13,6 +13,7 @@
 #include <uapi/linux/vmmig.h>
 
 /* Common nested types */
+extern const struct nla_policy vmmig_dirty_bitmap_nl_policy[VMMIG_A_DIRTY_BITMAP_BITS + 1];
 extern const struct nla_policy vmmig_params_nl_policy[VMMIG_A_PARAMS_PEER_TIMEOUT_MS + 1];
 
 extern const struct nla_policy vmmig_session_new_nl_policy[VMMIG_A_SESSION_BLOB_FD + 1];
@@ -31,7 +32,7 @@ extern const struct nla_policy vmmig_session_switchover_nl_policy[VMMIG_A_SESSIO
 
 extern const struct nla_policy vmmig_session_ring_full_nl_policy[VMMIG_A_SESSION_VCPU + 1];
 
-extern const struct nla_policy vmmig_session_dirty_nl_policy[VMMIG_A_SESSION_LENGTH + 1];
+extern const struct nla_policy vmmig_session_dirty_nl_policy[VMMIG_A_SESSION_DIRTY_BITMAP + 1];
 
 extern const struct nla_policy vmmig_session_set_nl_policy[VMMIG_A_SESSION_PARAMS + 1];
 

@@ -17,6 +17,7 @@ struct netlink_ext_ack;
 struct nlattr;
 struct page;
 struct vmmig_channel;
+struct vmmig_dirty_report;
 struct vmmig_mem;
 struct vmmig_session;
 
@@ -65,9 +66,9 @@ u32 vmmig_send_commit(struct vmmig_session *s, struct vmmig_channel *ch);
 int vmmig_live_ring_full(struct vmmig_session *s, u32 vcpu_id,
 			 const struct nlattr *attr,
 			 struct netlink_ext_ack *extack);
-int vmmig_live_report_dirty(struct vmmig_session *s, u64 gpa, u64 len,
-			    const struct nlattr *attr,
-			    struct netlink_ext_ack *extack);
+int vmmig_live_report_dirty(struct vmmig_session *s,
+			    const struct vmmig_dirty_report *r, unsigned int n,
+			    unsigned int *bad, struct netlink_ext_ack *extack);
 int vmmig_live_check_logging(struct vmmig_session *s,
 			     struct netlink_ext_ack *extack);
 
