@@ -278,12 +278,19 @@ void vmmig_close(struct vmmig *h)
 /* A new request message for @cmd; the caller adds attributes. */
 int vmmig__msg(struct vmmig *h, uint8_t cmd, int flags, struct nl_msg **out)
 {
+	return vmmig__msg_sized(h, cmd, flags, 0, out);
+}
+
+/* As vmmig__msg(), with room for @size bytes (0: libnl's default). */
+int vmmig__msg_sized(struct vmmig *h, uint8_t cmd, int flags, size_t size,
+		     struct nl_msg **out)
+{
 	struct nl_msg *msg;
 
 	if (h->events)
 		return vmmig__errf(h, -EINVAL,
 				   "an events handle cannot send requests; use vmmig_open()");
-	msg = nlmsg_alloc();
+	msg = size ? nlmsg_alloc_size(size) : nlmsg_alloc();
 	if (!msg)
 		return vmmig__err(h, -ENOMEM);
 	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, h->family, 0, flags,

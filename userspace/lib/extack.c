@@ -37,6 +37,7 @@ static const char *const session_names[] = {
 	[VMMIG_A_SESSION_LENGTH]	= "length",
 	[VMMIG_A_SESSION_RING]		= "ring",
 	[VMMIG_A_SESSION_WORKER_TID]	= "worker-tid",
+	[VMMIG_A_SESSION_DIRTY_BITMAP]	= "dirty-bitmap",
 };
 
 _Static_assert(sizeof(session_names) / sizeof(session_names[0]) ==
@@ -62,20 +63,47 @@ static const char *const host_names[] = {
 	[VMMIG_A_HOST_WIRE_VERSION]	= "wire-version",
 };
 
+static const char *const dirty_bitmap_names[] = {
+	[VMMIG_A_DIRTY_BITMAP_GPA]	= "gpa",
+	[VMMIG_A_DIRTY_BITMAP_BITS]	= "bits",
+};
+
+_Static_assert(ARRAY_SIZE(dirty_bitmap_names) == VMMIG_A_DIRTY_BITMAP_MAX + 1,
+	       "a dirty-bitmap attribute without a name");
+
 static const struct attr_set session_set = { session_names, ARRAY_SIZE(session_names) };
 static const struct attr_set params_set = { params_names, ARRAY_SIZE(params_names) };
 static const struct attr_set host_set = { host_names, ARRAY_SIZE(host_names) };
+static const struct attr_set dirty_bitmap_set = {
+	dirty_bitmap_names, ARRAY_SIZE(dirty_bitmap_names)
+};
 
-/* Name of attribute @type of a @cmd request; @nested: inside params. */
-static const char *attr_name(uint8_t cmd, bool nested, uint32_t type)
+/* The attribute set inside a session attribute of type @nest, if any. */
+static const struct attr_set *nested_set(uint32_t nest)
+{
+	switch (nest) {
+	case VMMIG_A_SESSION_PARAMS:
+		return &params_set;
+	case VMMIG_A_SESSION_DIRTY_BITMAP:
+		return &dirty_bitmap_set;
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * Name of attribute @type of a @cmd request: at the top level (@nest 0)
+ * or inside a session attribute of type @nest.
+ */
+static const char *attr_name(uint8_t cmd, uint32_t nest, uint32_t type)
 {
 	const struct attr_set *set = &session_set;
 
-	if (nested)
-		set = &params_set;
+	if (nest)
+		set = nested_set(nest);
 	else if (cmd == VMMIG_CMD_HOST_GET)
 		set = &host_set;
-	return type < set->n ? set->names[type] : NULL;
+	return set && type < set->n ? set->names[type] : NULL;
 }
 
 static uint32_t offset_in(const struct nlmsghdr *nlh, const struct nlattr *nla)
@@ -83,23 +111,30 @@ static uint32_t offset_in(const struct nlmsghdr *nlh, const struct nlattr *nla)
 	return (const char *)nla - (const char *)nlh;
 }
 
-/* Name of the attribute at byte @off of request @nlh (params: one level). */
-static const char *attr_at(struct nlmsghdr *nlh, uint32_t off)
+/*
+ * The attribute at byte @off of request @nlh (nests: one level), and in
+ * *@nest the type of the session attribute it is inside (0: none).
+ */
+static struct nlattr *attr_at(struct nlmsghdr *nlh, uint32_t off,
+			      uint32_t *nest)
 {
 	struct genlmsghdr *gnlh = nlmsg_data(nlh);
 	struct nlattr *nla, *pos;
 	int rem, prem;
 
+	*nest = 0;
 	nla_for_each_attr(nla, genlmsg_attrdata(gnlh, 0),
 			  genlmsg_attrlen(gnlh, 0), rem) {
 		if (offset_in(nlh, nla) == off)
-			return attr_name(gnlh->cmd, false, nla_type(nla));
-		if (gnlh->cmd != VMMIG_CMD_SESSION_NEW ||
-		    nla_type(nla) != VMMIG_A_SESSION_PARAMS)
+			return nla;
+		if (gnlh->cmd == VMMIG_CMD_HOST_GET ||
+		    !nested_set(nla_type(nla)))
 			continue;
 		nla_for_each_nested(pos, nla, prem) {
-			if (offset_in(nlh, pos) == off)
-				return attr_name(gnlh->cmd, true, nla_type(pos));
+			if (offset_in(nlh, pos) == off) {
+				*nest = nla_type(nla);
+				return pos;
+			}
 		}
 	}
 	return NULL;
@@ -108,12 +143,25 @@ static const char *attr_at(struct nlmsghdr *nlh, uint32_t off)
 static const char *bad_attr(struct nlmsghdr *req, struct nlattr **tb)
 {
 	const struct genlmsghdr *gnlh = nlmsg_data(req);
+	struct nlattr *nla;
+	uint32_t nest = 0, outer;
 
-	if (tb[NLMSGERR_ATTR_MISS_TYPE])
-		return attr_name(gnlh->cmd, tb[NLMSGERR_ATTR_MISS_NEST] != NULL,
+	if (tb[NLMSGERR_ATTR_MISS_TYPE]) {
+		/* Missing inside a nest: the nest's own type says which set. */
+		if (tb[NLMSGERR_ATTR_MISS_NEST]) {
+			nla = attr_at(req, nla_get_u32(tb[NLMSGERR_ATTR_MISS_NEST]),
+				      &outer);
+			if (!nla || outer)
+				return NULL;
+			nest = nla_type(nla);
+		}
+		return attr_name(gnlh->cmd, nest,
 				 nla_get_u32(tb[NLMSGERR_ATTR_MISS_TYPE]));
-	if (tb[NLMSGERR_ATTR_OFFS])
-		return attr_at(req, nla_get_u32(tb[NLMSGERR_ATTR_OFFS]));
+	}
+	if (tb[NLMSGERR_ATTR_OFFS]) {
+		nla = attr_at(req, nla_get_u32(tb[NLMSGERR_ATTR_OFFS]), &nest);
+		return nla ? attr_name(gnlh->cmd, nest, nla_type(nla)) : NULL;
+	}
 	return NULL;
 }
 

@@ -68,6 +68,8 @@ int vmmig__nlerr(struct vmmig *h, int nlerr);
 int vmmig__open_fail(struct vmmig *h, int err);
 
 int vmmig__msg(struct vmmig *h, uint8_t cmd, int flags, struct nl_msg **out);
+int vmmig__msg_sized(struct vmmig *h, uint8_t cmd, int flags, size_t size,
+		     struct nl_msg **out);
 int vmmig__request(struct vmmig *h, struct nl_msg *msg,
 		   const struct vmmig_reply *reply);
 

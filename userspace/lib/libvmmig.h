@@ -326,6 +326,48 @@ int vmmig_session_ring_full(struct vmmig *h, uint32_t id, uint32_t vcpu);
 int vmmig_session_dirty(struct vmmig *h, uint32_t id, uint64_t gpa,
 			uint64_t length);
 
+/* A range of guest physical memory. */
+struct vmmig_range {
+	uint64_t gpa;
+	uint64_t length;	/* bytes, at least 1 */
+};
+
+/**
+ * vmmig_session_dirty_ranges() - as vmmig_session_dirty(), for many writes
+ * at once, as device emulation scatters them (since LIBVMMIG_0.5).
+ * @h: handle.
+ * @id: the session.
+ * @ranges: what the VMM wrote, in any order; they may overlap.
+ * @n: how many.
+ *
+ * The pages go to the module as bitmaps, as few requests as fit (10,000
+ * pages scattered over 1 GiB take one); each request is taken whole or
+ * not at all.  On an error, requests sent before it were taken: their
+ * pages are sent again, which is harmless.
+ *
+ * Return: as vmmig_session_dirty(); -EINVAL for a range of length 0 or
+ * one that wraps around.
+ */
+int vmmig_session_dirty_ranges(struct vmmig *h, uint32_t id,
+			       const struct vmmig_range *ranges, size_t n);
+
+/**
+ * vmmig_session_dirty_bitmap() - as vmmig_session_dirty(), for the pages
+ * of a dirty bitmap (since LIBVMMIG_0.5).
+ * @h: handle.
+ * @id: the session.
+ * @gpa: guest physical address of bit 0's page (page aligned).
+ * @bitmap: bit i (bit i % 64 of word i / 64) set: the VMM wrote the page
+ *	at @gpa + i pages, as KVM_GET_DIRTY_LOG's and QEMU's bitmaps.
+ * @npages: bits in @bitmap.
+ *
+ * Every set bit must be guest memory; clear bits may cover holes.
+ *
+ * Return: as vmmig_session_dirty_ranges().
+ */
+int vmmig_session_dirty_bitmap(struct vmmig *h, uint32_t id, uint64_t gpa,
+			       const uint64_t *bitmap, uint64_t npages);
+
 /*
  * What vmmig_session_set() changes.  Options structs carry their own
  * size, as libbpf's do: set .sz = sizeof(struct vmmig_tune) (or use
