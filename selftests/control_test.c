@@ -667,6 +667,117 @@ TEST_F(vmmig, set_tunables)
 	close(vm);
 }
 
+/*
+ * Batched session-dirty on a live session (not started: checked against
+ * the VM's one page at gpa 0): bitmaps and ranges, and what is wrong with
+ * them, said of the attribute at fault.
+ */
+TEST_F(vmmig, dirty_batches)
+{
+	struct vmmig_params live = { .mode = VMMIG_MODE_LIVE };
+	struct vmmig_range ranges[2] = {
+		{ .gpa = 8, .length = 8 }, { .gpa = 0, .length = 4096 },
+	};
+	uint64_t bits = 1, gpa;
+	struct nlraw_reply rep;
+	struct nlattr *nest;
+	struct nl_msg *m;
+	uint8_t byte;
+	uint32_t id;
+	int vm, off;
+
+	vm = vm_create_ring(_metadata);
+	ASSERT_EQ(0, vmmig_session_create(self->h, VMMIG_ROLE_SOURCE, vm,
+					  &self->sp[0], 1, &live, &id))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+
+	EXPECT_EQ(0, vmmig_session_dirty_ranges(self->h, id, ranges, 2))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+	EXPECT_EQ(0, vmmig_session_dirty_bitmap(self->h, id, 0, &bits, 1))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+	/* Bits past npages are not looked at. */
+	bits = ~0ULL;
+	EXPECT_EQ(0, vmmig_session_dirty_bitmap(self->h, id, 0, &bits, 1))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+	EXPECT_EQ(-ERANGE, vmmig_session_dirty_bitmap(self->h, id, 0, &bits, 2));
+	EXPECT_NE(NULL, strstr(vmmig_errmsg(self->h), "not guest memory"))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+	EXPECT_EQ(-EINVAL, vmmig_session_dirty_bitmap(self->h, id, 8, &bits, 1));
+	ranges[0].length = 0;
+	EXPECT_EQ(-EINVAL, vmmig_session_dirty_ranges(self->h, id, ranges, 2));
+	ranges[0] = (struct vmmig_range){ .gpa = 1 << 20, .length = 1 };
+	EXPECT_EQ(-ERANGE, vmmig_session_dirty_ranges(self->h, id, ranges, 2));
+
+	/* A set bit past guest memory: the nest is at fault. */
+	m = nlraw_msg(&self->raw, VMMIG_CMD_SESSION_DIRTY);
+	nlraw_put_u32(m, VMMIG_A_SESSION_ID, id);
+	off = nlraw_nest_start(m, VMMIG_A_SESSION_DIRTY_BITMAP, &nest);
+	gpa = 0;
+	nlraw_put(m, VMMIG_A_DIRTY_BITMAP_GPA, &gpa, sizeof(gpa));
+	byte = 0x02;
+	nlraw_put(m, VMMIG_A_DIRTY_BITMAP_BITS, &byte, 1);
+	nlraw_nest_end(m, nest);
+	EXPECT_EQ(-ERANGE, nlraw_send(&self->raw, m, &rep));
+	EXPECT_EQ(off, rep.off) TH_LOG("%s", rep.msg);
+
+	/* gpa not page aligned. */
+	m = nlraw_msg(&self->raw, VMMIG_CMD_SESSION_DIRTY);
+	nlraw_put_u32(m, VMMIG_A_SESSION_ID, id);
+	nlraw_nest_start(m, VMMIG_A_SESSION_DIRTY_BITMAP, &nest);
+	gpa = 0x800;
+	off = nlraw_put(m, VMMIG_A_DIRTY_BITMAP_GPA, &gpa, sizeof(gpa));
+	byte = 0x01;
+	nlraw_put(m, VMMIG_A_DIRTY_BITMAP_BITS, &byte, 1);
+	nlraw_nest_end(m, nest);
+	EXPECT_EQ(-EINVAL, nlraw_send(&self->raw, m, &rep));
+	EXPECT_EQ(off, rep.off) TH_LOG("%s", rep.msg);
+
+	/* No bits: the missing attribute is named, inside its nest. */
+	m = nlraw_msg(&self->raw, VMMIG_CMD_SESSION_DIRTY);
+	nlraw_put_u32(m, VMMIG_A_SESSION_ID, id);
+	nlraw_nest_start(m, VMMIG_A_SESSION_DIRTY_BITMAP, &nest);
+	gpa = 0;
+	nlraw_put(m, VMMIG_A_DIRTY_BITMAP_GPA, &gpa, sizeof(gpa));
+	nlraw_nest_end(m, nest);
+	EXPECT_EQ(-EINVAL, nlraw_send(&self->raw, m, &rep));
+	EXPECT_EQ(VMMIG_A_DIRTY_BITMAP_BITS, rep.miss_type);
+
+	/* Empty bits: the policy's minimum length. */
+	m = nlraw_msg(&self->raw, VMMIG_CMD_SESSION_DIRTY);
+	nlraw_put_u32(m, VMMIG_A_SESSION_ID, id);
+	nlraw_nest_start(m, VMMIG_A_SESSION_DIRTY_BITMAP, &nest);
+	nlraw_put(m, VMMIG_A_DIRTY_BITMAP_GPA, &gpa, sizeof(gpa));
+	off = nlraw_put(m, VMMIG_A_DIRTY_BITMAP_BITS, &byte, 0);
+	nlraw_nest_end(m, nest);
+	EXPECT_EQ(-ERANGE, nlraw_send(&self->raw, m, &rep));
+	EXPECT_EQ(off, rep.off) TH_LOG("%s", rep.msg);
+
+	/* A range and bitmaps at once. */
+	m = nlraw_msg(&self->raw, VMMIG_CMD_SESSION_DIRTY);
+	nlraw_put_u32(m, VMMIG_A_SESSION_ID, id);
+	nlraw_put(m, VMMIG_A_SESSION_GPA, &gpa, sizeof(gpa));
+	off = nlraw_nest_start(m, VMMIG_A_SESSION_DIRTY_BITMAP, &nest);
+	nlraw_put(m, VMMIG_A_DIRTY_BITMAP_GPA, &gpa, sizeof(gpa));
+	byte = 0x01;
+	nlraw_put(m, VMMIG_A_DIRTY_BITMAP_BITS, &byte, 1);
+	nlraw_nest_end(m, nest);
+	EXPECT_EQ(-EINVAL, nlraw_send(&self->raw, m, &rep));
+	EXPECT_EQ(off, rep.off) TH_LOG("%s", rep.msg);
+
+	/* A range whose last byte wraps around. */
+	m = nlraw_msg(&self->raw, VMMIG_CMD_SESSION_DIRTY);
+	nlraw_put_u32(m, VMMIG_A_SESSION_ID, id);
+	gpa = ~0ULL - 10;
+	off = nlraw_put(m, VMMIG_A_SESSION_GPA, &gpa, sizeof(gpa));
+	gpa = 100;
+	nlraw_put(m, VMMIG_A_SESSION_LENGTH, &gpa, sizeof(gpa));
+	EXPECT_EQ(-ERANGE, nlraw_send(&self->raw, m, &rep));
+	EXPECT_EQ(off, rep.off) TH_LOG("%s", rep.msg);
+
+	ASSERT_EQ(0, vmmig_session_destroy(self->h, id));
+	close(vm);
+}
+
 /* Read a small file whole into @buf (NUL-terminated); 0 or -errno. */
 static int read_file(const char *path, char *buf, size_t len)
 {
