@@ -71,6 +71,127 @@ struct vmmig_mem *vmmig_mem_snapshot(struct kvm *kvm)
 	return mem;
 }
 
+/**
+ * vmmig_mem_alloc() - an empty layout, for the VMM's (vmmig_mem_add()).
+ *
+ * Return: the layout, or NULL.
+ */
+struct vmmig_mem *vmmig_mem_alloc(void)
+{
+	struct vmmig_mem *mem = kvzalloc_obj(*mem, GFP_KERNEL_ACCOUNT);
+
+	if (mem)
+		mem->layout.page_size = PAGE_SIZE;
+	return mem;
+}
+
+/**
+ * vmmig_mem_dup() - a copy of @mem, for a worker to own.
+ * @mem: a layout.
+ *
+ * Return: the copy, or ERR_PTR(-ENOMEM).
+ */
+struct vmmig_mem *vmmig_mem_dup(const struct vmmig_mem *mem)
+{
+	struct vmmig_mem *copy = kvmalloc(sizeof(*mem), GFP_KERNEL_ACCOUNT);
+
+	if (!copy)
+		return ERR_PTR(-ENOMEM);
+	memcpy(copy, mem, sizeof(*mem));
+	return copy;
+}
+
+/**
+ * vmmig_mem_add() - add a memslot the VMM describes to @mem.
+ * @mem: a layout from vmmig_mem_alloc(), kept in slot order.
+ * @ms: the memslot: (address space << 16) | id, base gfn, pages.
+ * @hva: where the VMM maps it.
+ *
+ * Return: 0; -E2BIG past VMMIG_WIRE_MAX_SLOTS; -EINVAL for an address
+ * space KVM does not have, an id past KVM's user memslots, or no pages;
+ * -ERANGE for guest addresses that wrap around; -EEXIST for a slot given
+ * twice; -EADDRINUSE for guest addresses another slot of the same
+ * address space has.
+ */
+int vmmig_mem_add(struct vmmig_mem *mem, const struct vmmig_wire_mslot *ms,
+		  unsigned long hva)
+{
+	u32 n = mem->layout.nr_slots, i;
+
+	if (n == VMMIG_WIRE_MAX_SLOTS)
+		return -E2BIG;
+	if ((ms->slot >> 16) >= VMMIG_KVM_MAX_AS ||
+	    (ms->slot & 0xffff) >= KVM_USER_MEM_SLOTS || !ms->npages)
+		return -EINVAL;
+	if (ms->base_gfn + ms->npages < ms->base_gfn ||
+	    ms->base_gfn + ms->npages > (U64_MAX >> PAGE_SHIFT))
+		return -ERANGE;
+	for (i = 0; i < n; i++) {
+		const struct vmmig_wire_mslot *o = &mem->layout.slots[i];
+
+		if (o->slot == ms->slot)
+			return -EEXIST;
+		if ((o->slot >> 16) == (ms->slot >> 16) &&
+		    ms->base_gfn < o->base_gfn + o->npages &&
+		    o->base_gfn < ms->base_gfn + ms->npages)
+			return -EADDRINUSE;
+	}
+	for (i = n; i && mem->layout.slots[i - 1].slot > ms->slot; i--) {
+		mem->layout.slots[i] = mem->layout.slots[i - 1];
+		mem->hva[i] = mem->hva[i - 1];
+		mem->flags[i] = mem->flags[i - 1];
+	}
+	mem->layout.slots[i] = *ms;
+	mem->hva[i] = hva;
+	mem->flags[i] = 0;
+	mem->layout.nr_slots = n + 1;
+	return 0;
+}
+
+/**
+ * vmmig_mem_check_hva() - is [@hva, @hva + @size) memory of the current
+ * process that vmmig can write pages into?
+ * @hva: start, page aligned.
+ * @size: bytes, a multiple of the page size.
+ *
+ * Every byte must be mapped, writable, and neither I/O nor PFN-mapped
+ * memory (a device BAR, say), which has no pages to write.  Checked when
+ * the VMM hands the layout over; it owns the mappings afterwards (a write
+ * that faults fails the session with io-error).
+ *
+ * Return: 0, -EFAULT (not all mapped, or not a user address), -EACCES
+ * (not writable) or -EINVAL (I/O or PFN mapping).
+ */
+int vmmig_mem_check_hva(unsigned long hva, u64 size)
+{
+	struct mm_struct *mm = current->mm;
+	unsigned long end = hva + size;
+	struct vm_area_struct *vma;
+	int err = 0;
+
+	if (!mm || end < hva || !access_ok((void __user *)hva, size))
+		return -EFAULT;
+	mmap_read_lock(mm);
+	while (hva < end) {
+		vma = vma_lookup(mm, hva);
+		if (!vma) {
+			err = -EFAULT;
+			break;
+		}
+		if (!(vma->vm_flags & VM_WRITE)) {
+			err = -EACCES;
+			break;
+		}
+		if (vma->vm_flags & (VM_IO | VM_PFNMAP)) {
+			err = -EINVAL;
+			break;
+		}
+		hva = vma->vm_end;
+	}
+	mmap_read_unlock(mm);
+	return err;
+}
+
 void vmmig_mem_free(struct vmmig_mem *mem)
 {
 	kvfree(mem);

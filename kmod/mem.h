@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Guest memory: a VM's memslots as the stream describes them, and where
- * each lives in the VMM's address space.
+ * each lives in the VMM's address space.  A destination takes them from
+ * the VMM when it gives a layout (session-new's region attributes: its
+ * own memslots may differ from the source's), else from the VM.
  *
  * The layout is taken once, when a session starts; memslots must not
  * change while memory moves (a quick migration runs with the VM paused and
@@ -24,6 +26,11 @@ struct vmmig_mem {
 };
 
 struct vmmig_mem *vmmig_mem_snapshot(struct kvm *kvm);
+struct vmmig_mem *vmmig_mem_alloc(void);
+struct vmmig_mem *vmmig_mem_dup(const struct vmmig_mem *mem);
+int vmmig_mem_add(struct vmmig_mem *mem, const struct vmmig_wire_mslot *ms,
+		  unsigned long hva);
+int vmmig_mem_check_hva(unsigned long hva, u64 size);
 void vmmig_mem_free(struct vmmig_mem *mem);
 bool vmmig_mem_same(const struct vmmig_mem *a, const struct vmmig_mem *b);
 u64 vmmig_mem_generation(struct kvm *kvm, int as);

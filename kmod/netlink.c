@@ -28,6 +28,7 @@
 
 #include "compat.h"
 #include "dirty.h"
+#include "mem.h"
 #include "netlink.h"
 #include "netlink_gen.h"
 #include "session.h"
@@ -394,6 +395,13 @@ static int vmmig_nl_session_new_precheck(struct genl_info *info,
 		err = vmmig_nl_params_check(info, tb, params);
 	if (err)
 		return err;
+	if (info->attrs[VMMIG_A_SESSION_REGION] &&
+	    nla_get_u32(info->attrs[VMMIG_A_SESSION_ROLE]) !=
+	    VMMIG_ROLE_DESTINATION) {
+		NL_SET_ERR_MSG_ATTR(extack, info->attrs[VMMIG_A_SESSION_REGION],
+				    "region: a layout is for destination sessions");
+		return -EINVAL;
+	}
 	bad = tb[VMMIG_A_PARAMS_MODE];
 	if (params->mode == VMMIG_MODE_LIVE &&
 	    nla_get_u32(info->attrs[VMMIG_A_SESSION_ROLE]) != VMMIG_ROLE_SOURCE) {
@@ -408,6 +416,105 @@ static int vmmig_nl_session_new_precheck(struct genl_info *info,
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/*
+ * A destination's layout from the VMM: every region nest, checked against
+ * the others and against the VMM's own mappings (the caller is the VMM).
+ */
+static int vmmig_nl_layout(struct vmmig_session *s, struct genl_info *info)
+{
+	struct nlattr *tb[VMMIG_A_REGION_MAX + 1];
+	struct netlink_ext_ack *extack = info->extack;
+	const struct nlattr *attr;
+	struct vmmig_mem *mem;
+	int rem, err = 0;
+
+	mem = vmmig_mem_alloc();
+	if (!mem)
+		return -ENOMEM;
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+		struct vmmig_wire_mslot ms;
+		u64 gpa, size, hva;
+
+		if (nla_type(attr) != VMMIG_A_SESSION_REGION)
+			continue;
+		err = nla_parse_nested(tb, VMMIG_A_REGION_MAX, attr,
+				       vmmig_region_nl_policy, extack);
+		if (err)
+			goto out_free;
+		if (NL_REQ_ATTR_CHECK(extack, attr, tb, VMMIG_A_REGION_SLOT) ||
+		    NL_REQ_ATTR_CHECK(extack, attr, tb, VMMIG_A_REGION_GPA) ||
+		    NL_REQ_ATTR_CHECK(extack, attr, tb, VMMIG_A_REGION_SIZE) ||
+		    NL_REQ_ATTR_CHECK(extack, attr, tb, VMMIG_A_REGION_HVA)) {
+			NL_SET_ERR_MSG(extack,
+				       "region: needs slot, gpa, size and hva");
+			err = -EINVAL;
+			goto out_free;
+		}
+		gpa = nla_get_u64(tb[VMMIG_A_REGION_GPA]);
+		size = nla_get_u64(tb[VMMIG_A_REGION_SIZE]);
+		hva = nla_get_u64(tb[VMMIG_A_REGION_HVA]);
+		if (!PAGE_ALIGNED(gpa) || !PAGE_ALIGNED(size) ||
+		    !PAGE_ALIGNED(hva)) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "region: gpa, size and hva must be page aligned");
+			err = -EINVAL;
+			goto out_free;
+		}
+		ms = (struct vmmig_wire_mslot) {
+			.slot		= nla_get_u32(tb[VMMIG_A_REGION_SLOT]),
+			.base_gfn	= gpa >> PAGE_SHIFT,
+			.npages		= size >> PAGE_SHIFT,
+		};
+		err = vmmig_mem_add(mem, &ms, hva);
+		switch (err) {
+		case 0:
+			break;
+		case -E2BIG:
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "region: more than 512 memslots");
+			goto out_free;
+		case -EINVAL:
+			NL_SET_ERR_MSG_ATTR(extack, tb[VMMIG_A_REGION_SLOT],
+					    "region slot: not a KVM address space and user memslot id");
+			goto out_free;
+		case -EEXIST:
+			NL_SET_ERR_MSG_ATTR(extack, tb[VMMIG_A_REGION_SLOT],
+					    "region slot: given twice");
+			err = -EINVAL;
+			goto out_free;
+		case -EADDRINUSE:
+			NL_SET_ERR_MSG_ATTR(extack, tb[VMMIG_A_REGION_GPA],
+					    "region gpa: overlaps another region of the address space");
+			err = -EINVAL;
+			goto out_free;
+		default:
+			NL_SET_ERR_MSG_ATTR(extack, tb[VMMIG_A_REGION_SIZE],
+					    "region gpa, size: past the end of guest addresses");
+			goto out_free;
+		}
+		err = vmmig_mem_check_hva(hva, size);
+		if (err == -EACCES) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[VMMIG_A_REGION_HVA],
+					    "region hva: memory is not writable");
+			goto out_free;
+		} else if (err == -EINVAL) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[VMMIG_A_REGION_HVA],
+					    "region hva: I/O or PFN-mapped memory has no pages to write");
+			goto out_free;
+		} else if (err) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[VMMIG_A_REGION_HVA],
+					    "region hva, size: not all mapped in the VMM");
+			goto out_free;
+		}
+	}
+	s->layout = mem;
+	return 0;
+
+out_free:
+	vmmig_mem_free(mem);
+	return err;
 }
 
 /* Resolve and hold every sock-fd of the request, in order. */
@@ -461,6 +568,11 @@ int vmmig_nl_session_new_doit(struct sk_buff *skb, struct genl_info *info)
 			    info->attrs[VMMIG_A_SESSION_VM_FD], info->extack);
 	if (err)
 		goto out_put;
+	if (info->attrs[VMMIG_A_SESSION_REGION]) {
+		err = vmmig_nl_layout(s, info);
+		if (err)
+			goto out_put;
+	}
 	if (params.mode == VMMIG_MODE_LIVE && !vmmig_vm_has_dirty_ring(&s->vm)) {
 		NL_SET_ERR_MSG_ATTR(info->extack,
 				    info->attrs[VMMIG_A_SESSION_VM_FD],

@@ -28,14 +28,22 @@ const struct nla_policy vmmig_params_nl_policy[VMMIG_A_PARAMS_PEER_TIMEOUT_MS + 
 	[VMMIG_A_PARAMS_PEER_TIMEOUT_MS] = NLA_POLICY_RANGE(NLA_U32, 100, 30000),
 };
 
+const struct nla_policy vmmig_region_nl_policy[VMMIG_A_REGION_HVA + 1] = {
+	[VMMIG_A_REGION_SLOT] = { .type = NLA_U32, },
+	[VMMIG_A_REGION_GPA] = { .type = NLA_U64, },
+	[VMMIG_A_REGION_SIZE] = NLA_POLICY_MIN(NLA_U64, 1),
+	[VMMIG_A_REGION_HVA] = { .type = NLA_U64, },
+};
+
 /* VMMIG_CMD_SESSION_NEW - do */
-const struct nla_policy vmmig_session_new_nl_policy[VMMIG_A_SESSION_BLOB_FD + 1] = {
+const struct nla_policy vmmig_session_new_nl_policy[VMMIG_A_SESSION_REGION + 1] = {
 	[VMMIG_A_SESSION_ROLE] = NLA_POLICY_RANGE(NLA_U32, 1, 2),
 	[VMMIG_A_SESSION_VM_FD] = NLA_POLICY_MIN(NLA_S32, 0),
 	[VMMIG_A_SESSION_SOCK_FD] = NLA_POLICY_MIN(NLA_S32, 0),
 	[VMMIG_A_SESSION_PARAMS] = NLA_POLICY_NESTED(vmmig_params_nl_policy),
 	[VMMIG_A_SESSION_FILE_FD] = NLA_POLICY_MIN(NLA_S32, 0),
 	[VMMIG_A_SESSION_BLOB_FD] = NLA_POLICY_MIN(NLA_S32, 0),
+	[VMMIG_A_SESSION_REGION] = NLA_POLICY_NESTED(vmmig_region_nl_policy),
 };
 
 /* VMMIG_CMD_SESSION_GET - do */
@@ -94,7 +102,7 @@ const struct genl_ops vmmig_nl_ops[10] = {
 		.cmd		= VMMIG_CMD_SESSION_NEW,
 		.doit		= vmmig_nl_session_new_doit,
 		.policy		= vmmig_session_new_nl_policy,
-		.maxattr	= VMMIG_A_SESSION_BLOB_FD,
+		.maxattr	= VMMIG_A_SESSION_REGION,
 		.flags		= GENL_UNS_ADMIN_PERM,
 	},
 	{

@@ -314,9 +314,12 @@ u32 vmmig_recv_run(struct vmmig_session *s)
 	loff_t blob_pos = 0;
 	int ret;
 
-	mem = vmmig_mem_snapshot(s->vm.kvm);
+	/* The VMM's layout if it gave one, else the VM's memslots. */
+	mem = s->layout ? vmmig_mem_dup(s->layout) :
+			  vmmig_mem_snapshot(s->vm.kvm);
 	if (IS_ERR(mem))
-		return VMMIG_REASON_LAYOUT_MISMATCH;
+		return PTR_ERR(mem) == -ENOMEM ? VMMIG_REASON_IO_ERROR :
+		       VMMIG_REASON_LAYOUT_MISMATCH;
 	rx = kmalloc_obj(*rx, GFP_KERNEL);
 	if (!rx) {
 		vmmig_mem_free(mem);

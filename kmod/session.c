@@ -21,6 +21,7 @@
 #include <net/netlink.h>
 
 #include "compat.h"
+#include "mem.h"
 #include "netlink.h"
 #include "session.h"
 #include "state.h"
@@ -93,6 +94,8 @@ static void vmmig_session_free(struct kref *ref)
 	WARN_ON_ONCE(s->worker);
 	if (s->blob_file)
 		fput(s->blob_file);
+	if (s->layout)
+		vmmig_mem_free(s->layout);
 	for (i = 0; i < s->nr_channels; i++)
 		vmmig_channel_release(&s->channels[i]);
 	vmmig_dirty_release(&s->dirty);

@@ -133,6 +133,7 @@ struct vmmig_session {
 	unsigned int nr_channels;
 	struct vmmig_channel channels[VMMIG_MAX_CHANNELS];
 	struct file *blob_file;		/* VMM state to send / receive into */
+	struct vmmig_mem *layout;	/* destination: the VMM's, or NULL */
 
 	struct kref ref;
 	bool unlinked;			/* under vmmig_registry_lock */
