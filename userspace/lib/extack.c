@@ -37,6 +37,7 @@ static const char *const session_names[] = {
 	[VMMIG_A_SESSION_LENGTH]	= "length",
 	[VMMIG_A_SESSION_RING]		= "ring",
 	[VMMIG_A_SESSION_WORKER_TID]	= "worker-tid",
+	[VMMIG_A_SESSION_REGION]	= "region",
 	[VMMIG_A_SESSION_DIRTY_BITMAP]	= "dirty-bitmap",
 };
 
@@ -63,6 +64,16 @@ static const char *const host_names[] = {
 	[VMMIG_A_HOST_WIRE_VERSION]	= "wire-version",
 };
 
+static const char *const region_names[] = {
+	[VMMIG_A_REGION_SLOT]	= "slot",
+	[VMMIG_A_REGION_GPA]	= "gpa",
+	[VMMIG_A_REGION_SIZE]	= "size",
+	[VMMIG_A_REGION_HVA]	= "hva",
+};
+
+_Static_assert(ARRAY_SIZE(region_names) == VMMIG_A_REGION_MAX + 1,
+	       "a region attribute without a name");
+
 static const char *const dirty_bitmap_names[] = {
 	[VMMIG_A_DIRTY_BITMAP_GPA]	= "gpa",
 	[VMMIG_A_DIRTY_BITMAP_BITS]	= "bits",
@@ -74,6 +85,9 @@ _Static_assert(ARRAY_SIZE(dirty_bitmap_names) == VMMIG_A_DIRTY_BITMAP_MAX + 1,
 static const struct attr_set session_set = { session_names, ARRAY_SIZE(session_names) };
 static const struct attr_set params_set = { params_names, ARRAY_SIZE(params_names) };
 static const struct attr_set host_set = { host_names, ARRAY_SIZE(host_names) };
+static const struct attr_set region_set = {
+	region_names, ARRAY_SIZE(region_names)
+};
 static const struct attr_set dirty_bitmap_set = {
 	dirty_bitmap_names, ARRAY_SIZE(dirty_bitmap_names)
 };
@@ -86,6 +100,8 @@ static const struct attr_set *nested_set(uint32_t nest)
 		return &params_set;
 	case VMMIG_A_SESSION_DIRTY_BITMAP:
 		return &dirty_bitmap_set;
+	case VMMIG_A_SESSION_REGION:
+		return &region_set;
 	default:
 		return NULL;
 	}

@@ -138,6 +138,63 @@ void vmmig_close(struct vmmig *h);
 /** vmmig_errmsg() - message of the last failed call on @h (never NULL). */
 const char *vmmig_errmsg(const struct vmmig *h);
 
+/*
+ * One memslot of the source, as the destination VMM maps it: a
+ * destination's own KVM memslots may differ from the source's (QEMU's do
+ * at incoming time: other ids, split by PAM or ROM sections, BARs).
+ */
+struct vmmig_region {
+	uint32_t slot;		/* the source's: (address space << 16) | id */
+	uint64_t gpa;		/* page aligned */
+	uint64_t size;		/* bytes, a multiple of the page size */
+	uint64_t hva;		/* where this VMM maps it: its own, writable */
+};
+
+#define VMMIG_MAX_REGIONS	512
+
+/*
+ * Everything a session is created with but its role and VM (see
+ * vmmig_session_new()).  Options structs carry their own size, as
+ * libbpf's do: VMMIG_NEW_OPTS() sets .sz; the library takes fields past
+ * it as 0, and an older library refuses a non-zero field it does not
+ * know.  Fields only ever grow at the end.
+ */
+struct vmmig_new_opts {
+	size_t sz;
+	uint32_t flags;			/* VMMIG_NEW_* */
+	const int *sock_fds;		/* channels: connected stream sockets */
+	unsigned int nr_socks;
+	int file_fd;			/* with VMMIG_NEW_FILE: save/restore */
+	int blob_fd;			/* with VMMIG_NEW_BLOB: VMM state */
+	const struct vmmig_params *params;	/* NULL: defaults */
+	/* Destination: the layout to receive into, one per source memslot
+	 * (at most VMMIG_MAX_REGIONS), instead of the VM's memslots. */
+	const struct vmmig_region *regions;
+	unsigned int nr_regions;
+};
+
+#define VMMIG_NEW_FILE	(1u << 0)	/* file_fd instead of sockets */
+#define VMMIG_NEW_BLOB	(1u << 1)	/* blob_fd is set */
+
+#define VMMIG_NEW_OPTS(...) \
+	((struct vmmig_new_opts){ .sz = sizeof(struct vmmig_new_opts), __VA_ARGS__ })
+
+/**
+ * vmmig_session_new() - create a session: the one call behind every other
+ * create call, and the one that grows (since LIBVMMIG_0.5).
+ * @h: handle; owns the session from now on.
+ * @role: VMMIG_ROLE_SOURCE or VMMIG_ROLE_DESTINATION.
+ * @vm_fd: KVM VM file descriptor (KVM_CREATE_VM), of this process.
+ * @opts: channels (sockets, or a file), blob, parameters, layout.
+ * @id: the new session's id.
+ *
+ * Return: 0, or a negative errno with the kernel's message naming the
+ * attribute at fault (a region's hva that is not this VMM's writable
+ * memory, say).
+ */
+int vmmig_session_new(struct vmmig *h, uint32_t role, int vm_fd,
+		      const struct vmmig_new_opts *opts, uint32_t *id);
+
 /**
  * vmmig_session_create() - create a session.
  * @h: handle; owns the session from now on.

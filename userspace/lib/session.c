@@ -202,21 +202,46 @@ static int put_params(struct nl_msg *msg, const struct vmmig_params *p)
 	return rc ?: nla_nest_end(msg, nest);
 }
 
-static int put_create(struct nl_msg *msg, const struct vmmig_session_cfg *c)
+/* The region nests of a destination's layout. */
+static int put_regions(struct nl_msg *msg, const struct vmmig_region *r,
+		       unsigned int n)
+{
+	unsigned int i;
+	int rc = 0;
+
+	for (i = 0; !rc && i < n; i++) {
+		struct nlattr *nest = nla_nest_start(msg, VMMIG_A_SESSION_REGION);
+
+		if (!nest)
+			return -NLE_NOMEM;
+		rc = nla_put_u32(msg, VMMIG_A_REGION_SLOT, r[i].slot);
+		rc = rc ?: nla_put_u64(msg, VMMIG_A_REGION_GPA, r[i].gpa);
+		rc = rc ?: nla_put_u64(msg, VMMIG_A_REGION_SIZE, r[i].size);
+		rc = rc ?: nla_put_u64(msg, VMMIG_A_REGION_HVA, r[i].hva);
+		rc = rc ?: nla_nest_end(msg, nest);
+	}
+	return rc;
+}
+
+/* session-new from @o, whose fields past o->sz are taken as 0. */
+static int put_new(struct nl_msg *msg, uint32_t role, int vm_fd,
+		   const struct vmmig_new_opts *o)
 {
 	unsigned int i;
 	int rc;
 
-	rc = nla_put_u32(msg, VMMIG_A_SESSION_ROLE, c->role);
-	rc = rc ?: nla_put_s32(msg, VMMIG_A_SESSION_VM_FD, c->vm_fd);
-	for (i = 0; !rc && i < c->nr_socks; i++)
-		rc = nla_put_s32(msg, VMMIG_A_SESSION_SOCK_FD, c->sock_fds[i]);
-	if (!rc && c->file_fd >= 0)
-		rc = nla_put_s32(msg, VMMIG_A_SESSION_FILE_FD, c->file_fd);
-	if (!rc && c->blob_fd >= 0)
-		rc = nla_put_s32(msg, VMMIG_A_SESSION_BLOB_FD, c->blob_fd);
-	if (!rc && c->params)
-		rc = put_params(msg, c->params);
+	rc = nla_put_u32(msg, VMMIG_A_SESSION_ROLE, role);
+	rc = rc ?: nla_put_s32(msg, VMMIG_A_SESSION_VM_FD, vm_fd);
+	for (i = 0; !rc && i < o->nr_socks; i++)
+		rc = nla_put_s32(msg, VMMIG_A_SESSION_SOCK_FD, o->sock_fds[i]);
+	if (!rc && (o->flags & VMMIG_NEW_FILE))
+		rc = nla_put_s32(msg, VMMIG_A_SESSION_FILE_FD, o->file_fd);
+	if (!rc && (o->flags & VMMIG_NEW_BLOB))
+		rc = nla_put_s32(msg, VMMIG_A_SESSION_BLOB_FD, o->blob_fd);
+	if (!rc && o->params)
+		rc = put_params(msg, o->params);
+	if (!rc && o->nr_regions)
+		rc = put_regions(msg, o->regions, o->nr_regions);
 	return rc;
 }
 
@@ -227,23 +252,38 @@ static int parse_id(struct vmmig *h, struct nlattr **tb, void *arg)
 	return 0;
 }
 
-int vmmig_session_create_cfg(struct vmmig *h,
-			     const struct vmmig_session_cfg *cfg, uint32_t *id)
+int vmmig_session_new(struct vmmig *h, uint32_t role, int vm_fd,
+		      const struct vmmig_new_opts *opts, uint32_t *id)
 {
 	const struct vmmig_reply reply = {
 		vmmig__session_policy, VMMIG_A_SESSION_MAX, parse_id, id
 	};
+	struct vmmig_new_opts o = { 0 };
 	struct nl_msg *msg;
 	int rc;
 
-	if (cfg->nr_socks > VMMIG_MAX_CHANNELS ||
-	    (cfg->nr_socks && !cfg->sock_fds))
+	if (!opts)
+		return vmmig__errf(h, -EINVAL, "struct vmmig_new_opts is NULL");
+	if (!vmmig__opts_valid(h, opts, opts->sz, sizeof(*opts),
+			       "struct vmmig_new_opts"))
+		return -EINVAL;
+	/* What the caller's struct has; the rest stays 0. */
+	memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	if (o.flags & ~(VMMIG_NEW_FILE | VMMIG_NEW_BLOB))
+		return vmmig__errf(h, -EINVAL,
+				   "struct vmmig_new_opts: unknown flags %#x",
+				   o.flags & ~(VMMIG_NEW_FILE | VMMIG_NEW_BLOB));
+	if (o.nr_socks > VMMIG_MAX_CHANNELS || (o.nr_socks && !o.sock_fds))
 		return vmmig__errf(h, -EINVAL, "sock-fd: at most %d sockets",
 				   VMMIG_MAX_CHANNELS);
-	rc = vmmig__msg(h, VMMIG_CMD_SESSION_NEW, 0, &msg);
+	if (o.nr_regions > VMMIG_MAX_REGIONS || (o.nr_regions && !o.regions))
+		return vmmig__errf(h, -EINVAL, "region: at most %d regions",
+				   VMMIG_MAX_REGIONS);
+	rc = vmmig__msg_sized(h, VMMIG_CMD_SESSION_NEW, 0,
+			      4096 + o.nr_regions * 64, &msg);
 	if (rc)
 		return rc;
-	rc = put_create(msg, cfg);
+	rc = put_new(msg, role, vm_fd, &o);
 	if (rc < 0) {
 		nlmsg_free(msg);
 		return vmmig__nlerr(h, rc);
@@ -253,6 +293,20 @@ int vmmig_session_create_cfg(struct vmmig *h,
 	if (!rc && !*id)
 		rc = bad_reply(h, "no session id");
 	return rc;
+}
+
+int vmmig_session_create_cfg(struct vmmig *h,
+			     const struct vmmig_session_cfg *cfg, uint32_t *id)
+{
+	struct vmmig_new_opts o = VMMIG_NEW_OPTS(.sock_fds = cfg->sock_fds,
+						 .nr_socks = cfg->nr_socks,
+						 .file_fd = cfg->file_fd,
+						 .blob_fd = cfg->blob_fd,
+						 .params = cfg->params);
+
+	o.flags = (cfg->file_fd >= 0 ? VMMIG_NEW_FILE : 0) |
+		  (cfg->blob_fd >= 0 ? VMMIG_NEW_BLOB : 0);
+	return vmmig_session_new(h, cfg->role, cfg->vm_fd, &o, id);
 }
 
 int vmmig_session_create(struct vmmig *h, uint32_t role, int vm_fd,
