@@ -778,6 +778,102 @@ TEST_F(vmmig, dirty_batches)
 	close(vm);
 }
 
+/*
+ * A destination's layout from its VMM (region attributes): checked
+ * against itself and against the VMM's own mappings, each fault named.
+ */
+TEST_F(vmmig, layout_regions)
+{
+	uint8_t *rw = mmap(NULL, 5 * 4096, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+			   -1, 0);
+	struct vmmig_region reg[2] = {
+		{ .slot = 0, .gpa = 0, .size = 2 * 4096, .hva = (uintptr_t)rw },
+		{ .slot = 1 << 16 | 3, .gpa = 0, .size = 2 * 4096,
+		  .hva = (uintptr_t)rw + 2 * 4096 },
+	};
+	struct vmmig_new_opts o = VMMIG_NEW_OPTS(.sock_fds = &self->sp[1],
+						 .nr_socks = 1, .regions = reg,
+						 .nr_regions = 2);
+	struct nlraw_reply rep;
+	struct nlattr *nest;
+	struct nl_msg *m;
+	uint64_t v;
+	uint32_t id;
+	int off;
+
+	ASSERT_NE(MAP_FAILED, rw);
+	ASSERT_NE(MAP_FAILED, ro);
+	/* A hole right after the 4 pages (mmap's neighbours are anyone's). */
+	ASSERT_EQ(0, munmap(rw + 4 * 4096, 4096));
+	/* Two address spaces: the same gpa twice is fine. */
+	ASSERT_EQ(0, vmmig_session_new(self->h, VMMIG_ROLE_DESTINATION,
+				       self->vm, &o, &id))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+	ASSERT_EQ(0, vmmig_session_destroy(self->h, id));
+
+#define EXPECT_NEW_FAILS(role, err, words)				\
+	do {								\
+		EXPECT_EQ(err, vmmig_session_new(self->h, role, self->vm, \
+						 &o, &id));		\
+		EXPECT_NE(NULL, strstr(vmmig_errmsg(self->h), words))	\
+			TH_LOG("%s", vmmig_errmsg(self->h));		\
+	} while (0)
+
+	EXPECT_NEW_FAILS(VMMIG_ROLE_SOURCE, -EINVAL, "destination");
+	reg[1].slot = 0;
+	EXPECT_NEW_FAILS(VMMIG_ROLE_DESTINATION, -EINVAL, "twice");
+	reg[1].slot = 1;
+	EXPECT_NEW_FAILS(VMMIG_ROLE_DESTINATION, -EINVAL, "overlaps");
+	reg[1].gpa = 1 << 20;
+	reg[1].slot = 7 << 16;
+	EXPECT_NEW_FAILS(VMMIG_ROLE_DESTINATION, -EINVAL, "address space");
+	reg[1].slot = 1;
+	reg[1].hva = (uintptr_t)ro;
+	reg[1].size = 4096;
+	EXPECT_NEW_FAILS(VMMIG_ROLE_DESTINATION, -EACCES, "not writable");
+	reg[1].hva = (uintptr_t)rw + 3 * 4096;
+	reg[1].size = 2 * 4096;		/* one page past the mapping */
+	EXPECT_NEW_FAILS(VMMIG_ROLE_DESTINATION, -EFAULT, "mapped");
+	reg[1].size = 4096;
+	reg[1].hva = (uintptr_t)rw + 3 * 4096 + 8;
+	EXPECT_NEW_FAILS(VMMIG_ROLE_DESTINATION, -EINVAL, "aligned");
+	reg[1].hva = (uintptr_t)rw + 3 * 4096;
+	o.nr_regions = VMMIG_MAX_REGIONS + 1;
+	EXPECT_NEW_FAILS(VMMIG_ROLE_DESTINATION, -EINVAL, "region");
+#undef EXPECT_NEW_FAILS
+
+	/* The offset of the attribute at fault, and a missing one. */
+	m = nlraw_msg(&self->raw, VMMIG_CMD_SESSION_NEW);
+	nlraw_put_u32(m, VMMIG_A_SESSION_ROLE, VMMIG_ROLE_DESTINATION);
+	nlraw_put_u32(m, VMMIG_A_SESSION_VM_FD, self->vm);
+	nlraw_put_u32(m, VMMIG_A_SESSION_SOCK_FD, self->sp[1]);
+	nlraw_nest_start(m, VMMIG_A_SESSION_REGION, &nest);
+	nlraw_put_u32(m, VMMIG_A_REGION_SLOT, 0);
+	v = 0;
+	nlraw_put(m, VMMIG_A_REGION_GPA, &v, sizeof(v));
+	v = 4096;
+	nlraw_put(m, VMMIG_A_REGION_SIZE, &v, sizeof(v));
+	v = (uintptr_t)ro;
+	off = nlraw_put(m, VMMIG_A_REGION_HVA, &v, sizeof(v));
+	nlraw_nest_end(m, nest);
+	EXPECT_EQ(-EACCES, nlraw_send(&self->raw, m, &rep));
+	EXPECT_EQ(off, rep.off) TH_LOG("%s", rep.msg);
+	m = nlraw_msg(&self->raw, VMMIG_CMD_SESSION_NEW);
+	nlraw_put_u32(m, VMMIG_A_SESSION_ROLE, VMMIG_ROLE_DESTINATION);
+	nlraw_put_u32(m, VMMIG_A_SESSION_VM_FD, self->vm);
+	nlraw_put_u32(m, VMMIG_A_SESSION_SOCK_FD, self->sp[1]);
+	nlraw_nest_start(m, VMMIG_A_SESSION_REGION, &nest);
+	nlraw_put_u32(m, VMMIG_A_REGION_SLOT, 0);
+	nlraw_nest_end(m, nest);
+	EXPECT_EQ(-EINVAL, nlraw_send(&self->raw, m, &rep));
+	EXPECT_EQ(VMMIG_A_REGION_GPA, rep.miss_type);
+
+	munmap(rw, 4 * 4096);
+	munmap(ro, 4096);
+}
+
 /* Read a small file whole into @buf (NUL-terminated); 0 or -errno. */
 static int read_file(const char *path, char *buf, size_t len)
 {

@@ -8,12 +8,16 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 
 #include "migrate.h"
 #include "util.h"
 
 #define MIG_WS_GPA	0x01000000UL	/* first working set: 16 MiB */
+/* o->dst_layout: a BAR-like memslot the source does not have. */
+#define MIG_BAR_GPA	0xfd000000ULL
+#define MIG_BAR_SIZE	(2ULL << 20)
 
 static uint64_t mig_now_ms(void)
 {
@@ -94,6 +98,62 @@ static const struct vmm_runner_ops mig_ops = {
  * @boot: load the guest and set up its vCPUs and memory (a source); else
  *	leave memory zero for a migration to fill (a destination).
  */
+/*
+ * o->dst_layout: give a destination other KVM memslots than the source's,
+ * as QEMU's has at incoming time: the first RAM slot split in two, every
+ * slot with another id, and a BAR-like slot above RAM.  Guest memory
+ * stays where it was (g->vm.slots still describes it as the source's), so
+ * the guest runs on as before once migrated.
+ */
+static int mig_remap(struct mig_guest *g)
+{
+	const struct vmm_vm *vm = &g->vm;
+	uint64_t size0 = vm->slots[0].npages * VMM_PAGE;
+	uint64_t half = size0 / 2;
+	struct kvm_userspace_memory_region r[4];
+	unsigned int i;
+
+	if (vm->nr_slots != 2 ||
+	    vm->slots[1].gpa + vm->slots[1].npages * VMM_PAGE > MIG_BAR_GPA)
+		return -EINVAL;
+	for (i = 0; i < 2; i++) {
+		struct kvm_userspace_memory_region del = {
+			.slot = vm->slots[i].slot,
+		};
+
+		if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &del))
+			return -errno;
+	}
+	g->bar = mmap(NULL, MIG_BAR_SIZE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (g->bar == MAP_FAILED) {
+		g->bar = NULL;
+		return -errno;
+	}
+	r[0] = (struct kvm_userspace_memory_region){
+		.slot = 10, .guest_phys_addr = vm->slots[0].gpa,
+		.memory_size = half, .userspace_addr = (uintptr_t)vm->mem[0],
+	};
+	r[1] = (struct kvm_userspace_memory_region){
+		.slot = 11, .guest_phys_addr = vm->slots[0].gpa + half,
+		.memory_size = size0 - half,
+		.userspace_addr = (uintptr_t)vm->mem[0] + half,
+	};
+	r[2] = (struct kvm_userspace_memory_region){
+		.slot = 12, .guest_phys_addr = vm->slots[1].gpa,
+		.memory_size = vm->slots[1].npages * VMM_PAGE,
+		.userspace_addr = (uintptr_t)vm->mem[1],
+	};
+	r[3] = (struct kvm_userspace_memory_region){
+		.slot = 13, .guest_phys_addr = MIG_BAR_GPA,
+		.memory_size = MIG_BAR_SIZE, .userspace_addr = (uintptr_t)g->bar,
+	};
+	for (i = 0; i < 4; i++)
+		if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r[i]))
+			return -errno;
+	return 0;
+}
+
 int __mig_guest_create(struct mig_guest *g, const struct mig_opts *o,
 		       bool boot)
 {
@@ -115,6 +175,8 @@ int __mig_guest_create(struct mig_guest *g, const struct mig_opts *o,
 	if (err)
 		return err;
 	err = __vmm_vm_enable_dirty_ring(&g->vm, o->ring_entries);
+	if (!err && !boot && o->dst_layout)
+		err = mig_remap(g);
 	for (i = 0; !err && i < o->nr_vcpus; i++) {
 		err = __vmm_vcpu_create_id(&g->vcpus[i], &g->vm, i);
 		if (!err)
@@ -159,6 +221,8 @@ void mig_guest_destroy(struct mig_guest *g)
 	}
 	if (g->vm.nr_slots)
 		vmm_vm_destroy(&g->vm);
+	if (g->bar)
+		munmap(g->bar, MIG_BAR_SIZE);
 	memset(g, 0, sizeof(*g));
 }
 
@@ -343,7 +407,9 @@ int __mig_live(struct vmmig *h, struct mig_guest *src, struct mig_guest *dst,
 	struct vmmig_params p = o->params;
 	uint64_t t0, deadline, rf0 = 0;
 	int fds[2] = { -1, -1 }, sblob, dblob, err;
-	struct vmmig_session_cfg scfg, dcfg;
+	struct vmmig_region layout[VMM_MAX_SLOTS];
+	struct vmmig_new_opts dopts;
+	struct vmmig_session_cfg scfg;
 	uint32_t sid = 0, did = 0;
 	struct vmmig *ev = NULL;
 	unsigned int i;
@@ -363,11 +429,21 @@ int __mig_live(struct vmmig *h, struct mig_guest *src, struct mig_guest *dst,
 	if (err)
 		goto out;
 
-	dcfg = (struct vmmig_session_cfg) {
-		.role = VMMIG_ROLE_DESTINATION, .vm_fd = dst->vm.fd,
-		.sock_fds = &fds[1], .nr_socks = 1, .file_fd = -1,
-		.blob_fd = dblob,
-	};
+	dopts = VMMIG_NEW_OPTS(.flags = VMMIG_NEW_BLOB,
+			       .sock_fds = &fds[1], .nr_socks = 1,
+			       .blob_fd = dblob);
+	/* The source's memslots, where the destination VMM maps them. */
+	for (i = 0; o->dst_layout && i < src->vm.nr_slots; i++) {
+		const struct vmm_slot *sl = &src->vm.slots[i];
+
+		layout[i] = (struct vmmig_region){
+			.slot = sl->slot, .gpa = sl->gpa,
+			.size = sl->npages * VMM_PAGE,
+			.hva = (uintptr_t)vmm_gpa_hva(&dst->vm, sl->gpa),
+		};
+		dopts.regions = layout;
+		dopts.nr_regions = i + 1;
+	}
 	scfg = (struct vmmig_session_cfg) {
 		.role = VMMIG_ROLE_SOURCE, .vm_fd = src->vm.fd,
 		.sock_fds = &fds[0], .nr_socks = 1, .file_fd = -1,
@@ -380,7 +456,8 @@ int __mig_live(struct vmmig *h, struct mig_guest *src, struct mig_guest *dst,
 		goto out;
 	r->stage = "sessions";
 	if (!err)
-		err = vmmig_session_create_cfg(h, &dcfg, &did);
+		err = vmmig_session_new(h, VMMIG_ROLE_DESTINATION, dst->vm.fd,
+					&dopts, &did);
 	if (!err)
 		err = vmmig_session_create_cfg(h, &scfg, &sid);
 	if (!err)

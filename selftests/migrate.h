@@ -42,6 +42,10 @@ struct mig_opts {
 	/* >= 0: the destination guest's spin delay, set before it resumes
 	 * (a benchmark's slow guest checks itself quickly there). */
 	int64_t dst_delay;
+	/* The destination has other KVM memslots than the source (split,
+	 * renumbered, an extra BAR) and its session gets the source's
+	 * layout from the VMM (session-new's regions). */
+	bool dst_layout;
 	/* Before the switchover: pause and switch over only when it returns
 	 * true (default: once the session is ready). */
 	bool (*switch_now)(void *ctx, const struct vmmig_session_info *si);
@@ -64,6 +68,7 @@ struct mig_guest {
 	struct vmmig *h[VMM_MAX_VCPUS];
 	uint32_t session;
 	uint64_t ring_full_calls;
+	void *bar;		/* o->dst_layout's extra memslot */
 };
 
 struct mig_result {
