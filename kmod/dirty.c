@@ -30,10 +30,12 @@
 static_assert(ARRAY_SIZE(((struct vmmig_dirty *)0)->generation) >=
 	      VMMIG_KVM_MAX_AS);
 
-void vmmig_dirty_init(struct vmmig_dirty *d, const struct vmmig_vm *vm)
+void vmmig_dirty_init(struct vmmig_dirty *d, const struct vmmig_vm *vm,
+		      const struct vmmig_mem_filter *filter)
 {
 	mutex_init(&d->lock);
 	d->vm = vm;
+	d->filter = filter;
 }
 
 /* The session is freed: what stop kept for session-get goes too. */
@@ -143,7 +145,7 @@ static int vmmig_dirty_check_slots(struct vmmig_dirty *d)
 	/* Read the generations first: a change after this is seen next time. */
 	for (as = 0; as < vmmig_kvm_nr_as(kvm); as++)
 		d->generation[as] = vmmig_mem_generation(kvm, as);
-	now = vmmig_mem_snapshot(kvm);
+	now = vmmig_mem_source(kvm, d->filter);
 	if (IS_ERR(now))
 		return PTR_ERR(now) == -ENOMEM ? -ENOMEM : -ESTALE;
 	same = vmmig_mem_same(d->mem, now);
@@ -204,10 +206,14 @@ static int vmmig_dirty_harvest_ring(struct vmmig_dirty *d,
 		d->fetch[idx] = ++fetch;
 		(*count)++;
 
-		/* KVM's internal memslots are not logged nor migrated. */
+		/*
+		 * KVM's internal memslots and those the VMM does not migrate
+		 * are not; an alias's page is its canonical slot's.
+		 */
 		si = vmmig_mem_find(d->mem, slot);
 		if (si < 0 || offset >= d->mem->layout.slots[si].npages)
 			continue;
+		si = vmmig_mem_canonical(d->mem, si, &offset);
 		d->buf[d->nr_buf++] = (struct vmmig_dirty_gfn) {
 			.slot_index = si,
 			.offset = offset,
@@ -319,7 +325,7 @@ struct vmmig_mem *vmmig_dirty_start(struct vmmig_dirty *d)
 	/* Generations first: a change after them is seen by the next check. */
 	for (as = 0; as < vmmig_kvm_nr_as(kvm); as++)
 		d->generation[as] = vmmig_mem_generation(kvm, as);
-	mem = vmmig_mem_snapshot(kvm);
+	mem = vmmig_mem_source(kvm, d->filter);
 	if (IS_ERR(mem))
 		return mem;
 	err = -ENODATA;
@@ -438,6 +444,9 @@ void vmmig_dirty_mark_all(struct vmmig_dirty *d)
 	if (d->tracking) {
 		d->nr_dirty = 0;
 		for (i = 0; i < d->mem->layout.nr_slots; i++) {
+			/* An alias's pages go as its canonical slot's. */
+			if (d->mem->alias[i])
+				continue;
 			bitmap_fill(d->bitmap[i], d->mem->layout.slots[i].npages);
 			d->nr_dirty += d->mem->layout.slots[i].npages;
 		}
@@ -456,7 +465,8 @@ static int vmmig_dirty_walk(struct vmmig_dirty *d, const struct vmmig_mem *mem,
 	const struct vmmig_wire_mslot *ms = NULL;
 	unsigned int seen = 0;
 	int i = -1;
-	u64 k;
+	u64 k, off;
+	u32 ci;
 
 	for (k = 0; k < r->npages; k++) {
 		u64 gfn = r->gfn + k;
@@ -479,7 +489,9 @@ static int vmmig_dirty_walk(struct vmmig_dirty *d, const struct vmmig_mem *mem,
 				k = ms->base_gfn + ms->npages - 1 - r->gfn;
 			continue;
 		}
-		if (!__test_and_set_bit(gfn - ms->base_gfn, d->bitmap[i])) {
+		off = gfn - ms->base_gfn;
+		ci = vmmig_mem_canonical(mem, i, &off);
+		if (!__test_and_set_bit(off, d->bitmap[ci])) {
 			d->nr_dirty++;
 			d->newly_dirty++;
 		}

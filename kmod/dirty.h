@@ -46,6 +46,7 @@
 #include "wire.h"
 
 struct vmmig_mem;
+struct vmmig_mem_filter;
 struct vmmig_vm;
 
 /* A harvested entry waiting for the reset: layout slot and page offset. */
@@ -66,6 +67,7 @@ struct vmmig_dirty {
 	bool closed;			/* switchover's last harvest began */
 	int error;			/* reset failed, memslots changed: sticky */
 	const struct vmmig_vm *vm;	/* the session's; constant */
+	const struct vmmig_mem_filter *filter;	/* the session's; constant */
 	const struct vmmig_mem *mem;	/* the worker's layout snapshot */
 
 	unsigned long *bitmap[VMMIG_WIRE_MAX_SLOTS];	/* per layout slot */
@@ -83,7 +85,8 @@ struct vmmig_dirty {
 	unsigned int nr_ends;
 };
 
-void vmmig_dirty_init(struct vmmig_dirty *d, const struct vmmig_vm *vm);
+void vmmig_dirty_init(struct vmmig_dirty *d, const struct vmmig_vm *vm,
+		      const struct vmmig_mem_filter *filter);
 void vmmig_dirty_release(struct vmmig_dirty *d);
 struct vmmig_mem *vmmig_dirty_start(struct vmmig_dirty *d);
 void vmmig_dirty_stop(struct vmmig_dirty *d);

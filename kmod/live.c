@@ -724,7 +724,7 @@ int vmmig_live_report_dirty(struct vmmig_session *s,
 int vmmig_live_check_logging(struct vmmig_session *s,
 			     struct netlink_ext_ack *extack)
 {
-	struct vmmig_mem *mem = vmmig_mem_snapshot(s->vm.kvm);
+	struct vmmig_mem *mem = vmmig_mem_source(s->vm.kvm, &s->filter);
 	int err = 0;
 	u32 i;
 
@@ -733,7 +733,7 @@ int vmmig_live_check_logging(struct vmmig_session *s,
 	for (i = 0; i < mem->layout.nr_slots; i++) {
 		if (!(mem->flags[i] & KVM_MEM_LOG_DIRTY_PAGES)) {
 			NL_SET_ERR_MSG(extack,
-				       "vm-fd: a memslot has dirty logging off: set KVM_MEM_LOG_DIRTY_PAGES on every memslot before session-start");
+				       "vm-fd: a memslot has dirty logging off: set KVM_MEM_LOG_DIRTY_PAGES on every memslot to migrate before session-start");
 			err = -EINVAL;
 			break;
 		}

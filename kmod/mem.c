@@ -71,6 +71,71 @@ struct vmmig_mem *vmmig_mem_snapshot(struct kvm *kvm)
 	return mem;
 }
 
+/* Mark every slot that lies inside an earlier canonical one. */
+static void vmmig_mem_find_aliases(struct vmmig_mem *mem)
+{
+	u32 i, j;
+
+	for (i = 0; i < mem->layout.nr_slots; i++) {
+		u64 size = mem->layout.slots[i].npages << PAGE_SHIFT;
+
+		for (j = 0; j < i; j++) {
+			u64 jsize = mem->layout.slots[j].npages << PAGE_SHIFT;
+
+			if (mem->alias[j] || size > jsize ||
+			    mem->hva[i] < mem->hva[j] ||
+			    mem->hva[i] - mem->hva[j] > jsize - size)
+				continue;
+			mem->alias[i] = j + 1;
+			mem->alias_off[i] = (mem->hva[i] - mem->hva[j]) >>
+					    PAGE_SHIFT;
+			break;
+		}
+	}
+}
+
+/**
+ * vmmig_mem_source() - what a source migrates: the memslots of @kvm that
+ * @filter lets through (all without one), with their aliases found.
+ * @kvm: the VM.
+ * @filter: the VMM's list of memslots to migrate; n 0: all of them.
+ *
+ * Return: as vmmig_mem_snapshot(); ERR_PTR(-ENXIO) if a memslot of the
+ * list does not exist.
+ */
+struct vmmig_mem *vmmig_mem_source(struct kvm *kvm,
+				   const struct vmmig_mem_filter *filter)
+{
+	struct vmmig_mem *mem = vmmig_mem_snapshot(kvm);
+	unsigned int k = 0;
+	u32 i, n = 0;
+
+	if (IS_ERR(mem) || !filter->n)
+		goto aliases;
+	/* Both sorted: keep the listed ones, in order. */
+	for (i = 0; i < mem->layout.nr_slots; i++) {
+		u32 slot = mem->layout.slots[i].slot;
+
+		while (k < filter->n && filter->slots[k] < slot)
+			k++;
+		if (k == filter->n || filter->slots[k] != slot)
+			continue;
+		mem->layout.slots[n] = mem->layout.slots[i];
+		mem->hva[n] = mem->hva[i];
+		mem->flags[n] = mem->flags[i];
+		n++;
+	}
+	if (n != filter->n) {
+		vmmig_mem_free(mem);
+		return ERR_PTR(-ENXIO);
+	}
+	mem->layout.nr_slots = n;
+aliases:
+	if (!IS_ERR(mem))
+		vmmig_mem_find_aliases(mem);
+	return mem;
+}
+
 /**
  * vmmig_mem_alloc() - an empty layout, for the VMM's (vmmig_mem_add()).
  *

@@ -19,13 +19,29 @@
 
 struct kvm;
 
+/*
+ * Source: a slot whose host memory lies wholly inside an earlier one's (a
+ * canonical slot, itself no alias) is that slot's alias: SMM's address
+ * space repeats RAM so.  Its pages go as the canonical slot's, from page
+ * alias_off[i] on, and a dirty entry for it marks the canonical page.
+ */
 struct vmmig_mem {
 	struct vmmig_wire_layout layout;
 	unsigned long hva[VMMIG_WIRE_MAX_SLOTS];	/* per layout slot */
 	u32 flags[VMMIG_WIRE_MAX_SLOTS];		/* KVM_MEM_* */
+	u16 alias[VMMIG_WIRE_MAX_SLOTS];	/* canonical index + 1, 0: none */
+	u64 alias_off[VMMIG_WIRE_MAX_SLOTS];
+};
+
+/* What a source migrates: every memslot, or the VMM's list (sorted). */
+struct vmmig_mem_filter {
+	u32 *slots;
+	unsigned int n;
 };
 
 struct vmmig_mem *vmmig_mem_snapshot(struct kvm *kvm);
+struct vmmig_mem *vmmig_mem_source(struct kvm *kvm,
+				   const struct vmmig_mem_filter *filter);
 struct vmmig_mem *vmmig_mem_alloc(void);
 struct vmmig_mem *vmmig_mem_dup(const struct vmmig_mem *mem);
 int vmmig_mem_add(struct vmmig_mem *mem, const struct vmmig_wire_mslot *ms,
@@ -37,6 +53,16 @@ u64 vmmig_mem_generation(struct kvm *kvm, int as);
 int vmmig_mem_find(const struct vmmig_mem *mem, u32 slot);
 int vmmig_mem_find_gfn(const struct vmmig_mem *mem, u64 gfn);
 bool vmmig_mem_has_range(const struct vmmig_mem *mem, u64 gpa, u64 len);
+
+/* The layout slot and page that (@slot_index, *@offset) is sent as. */
+static inline u32 vmmig_mem_canonical(const struct vmmig_mem *mem,
+				      u32 slot_index, u64 *offset)
+{
+	if (!mem->alias[slot_index])
+		return slot_index;
+	*offset += mem->alias_off[slot_index];
+	return mem->alias[slot_index] - 1;
+}
 
 static inline unsigned long vmmig_mem_hva(const struct vmmig_mem *mem,
 					  u32 slot_index, u64 page_offset)

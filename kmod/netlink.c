@@ -22,6 +22,7 @@
  */
 #include <linux/pid.h>
 #include <linux/sched.h>
+#include <linux/sort.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
 #include <net/sock.h>
@@ -395,6 +396,14 @@ static int vmmig_nl_session_new_precheck(struct genl_info *info,
 		err = vmmig_nl_params_check(info, tb, params);
 	if (err)
 		return err;
+	if (info->attrs[VMMIG_A_SESSION_MIGRATE_SLOT] &&
+	    nla_get_u32(info->attrs[VMMIG_A_SESSION_ROLE]) !=
+	    VMMIG_ROLE_SOURCE) {
+		NL_SET_ERR_MSG_ATTR(extack,
+				    info->attrs[VMMIG_A_SESSION_MIGRATE_SLOT],
+				    "migrate-slot: for source sessions");
+		return -EINVAL;
+	}
 	if (info->attrs[VMMIG_A_SESSION_REGION] &&
 	    nla_get_u32(info->attrs[VMMIG_A_SESSION_ROLE]) !=
 	    VMMIG_ROLE_DESTINATION) {
@@ -517,6 +526,63 @@ out_free:
 	return err;
 }
 
+static int vmmig_u32_cmp(const void *a, const void *b)
+{
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* A source's migrate-slot list: checked, sorted, without duplicates. */
+static int vmmig_nl_filter(struct vmmig_session *s, struct genl_info *info)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	const struct nlattr *attr;
+	unsigned int n = 0, i;
+	int rem;
+	u32 *slots;
+
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+		u32 slot;
+
+		if (nla_type(attr) != VMMIG_A_SESSION_MIGRATE_SLOT)
+			continue;
+		slot = nla_get_u32(attr);
+		if (n == VMMIG_WIRE_MAX_SLOTS) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "migrate-slot: more than 512");
+			return -EINVAL;
+		}
+		if ((slot >> 16) >= VMMIG_KVM_MAX_AS ||
+		    (slot & 0xffff) >= KVM_USER_MEM_SLOTS) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "migrate-slot: not a KVM address space and user memslot id");
+			return -EINVAL;
+		}
+		n++;
+	}
+	slots = kmalloc_array(n, sizeof(*slots), GFP_KERNEL_ACCOUNT);
+	if (!slots)
+		return -ENOMEM;
+	n = 0;
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem)
+		if (nla_type(attr) == VMMIG_A_SESSION_MIGRATE_SLOT)
+			slots[n++] = nla_get_u32(attr);
+	sort(slots, n, sizeof(*slots), vmmig_u32_cmp, NULL);
+	for (i = 1; i < n; i++) {
+		if (slots[i] == slots[i - 1]) {
+			kfree(slots);
+			NL_SET_ERR_MSG_ATTR(extack,
+					    info->attrs[VMMIG_A_SESSION_MIGRATE_SLOT],
+					    "migrate-slot: a memslot is listed twice");
+			return -EINVAL;
+		}
+	}
+	s->filter.slots = slots;
+	s->filter.n = n;
+	return 0;
+}
+
 /* Resolve and hold every sock-fd of the request, in order. */
 static int vmmig_nl_add_channels(struct vmmig_session *s,
 				 struct genl_info *info)
@@ -570,6 +636,11 @@ int vmmig_nl_session_new_doit(struct sk_buff *skb, struct genl_info *info)
 		goto out_put;
 	if (info->attrs[VMMIG_A_SESSION_REGION]) {
 		err = vmmig_nl_layout(s, info);
+		if (err)
+			goto out_put;
+	}
+	if (info->attrs[VMMIG_A_SESSION_MIGRATE_SLOT]) {
+		err = vmmig_nl_filter(s, info);
 		if (err)
 			goto out_put;
 	}
@@ -685,6 +756,22 @@ int vmmig_nl_session_get_dumpit(struct sk_buff *skb,
 	return err == -EMSGSIZE ? skb->len : err;
 }
 
+/* Every memslot the VMM listed to migrate exists by session-start. */
+static int vmmig_nl_check_filter(struct vmmig_session *s,
+				 struct genl_info *info)
+{
+	struct vmmig_mem *mem = vmmig_mem_source(s->vm.kvm, &s->filter);
+
+	if (PTR_ERR_OR_ZERO(mem) == -ENXIO) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[VMMIG_A_SESSION_ID],
+				    "migrate-slot: a memslot listed at session-new does not exist");
+		return -ENXIO;
+	}
+	if (!IS_ERR(mem))
+		vmmig_mem_free(mem);
+	return 0;	/* other errors: the worker tells why */
+}
+
 int vmmig_nl_session_start_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct vmmig_session *s = info->user_ptr[0];
@@ -694,6 +781,8 @@ int vmmig_nl_session_start_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!err)
 		err = vmmig_vm_check(&s->vm, info->attrs[VMMIG_A_SESSION_ID],
 				     info->extack);
+	if (!err && s->filter.n)
+		err = vmmig_nl_check_filter(s, info);
 	if (!err && s->params.mode == VMMIG_MODE_LIVE)
 		err = vmmig_live_check_logging(s, info->extack);
 	if (!err)

@@ -36,7 +36,7 @@ const struct nla_policy vmmig_region_nl_policy[VMMIG_A_REGION_HVA + 1] = {
 };
 
 /* VMMIG_CMD_SESSION_NEW - do */
-const struct nla_policy vmmig_session_new_nl_policy[VMMIG_A_SESSION_REGION + 1] = {
+const struct nla_policy vmmig_session_new_nl_policy[VMMIG_A_SESSION_MIGRATE_SLOT + 1] = {
 	[VMMIG_A_SESSION_ROLE] = NLA_POLICY_RANGE(NLA_U32, 1, 2),
 	[VMMIG_A_SESSION_VM_FD] = NLA_POLICY_MIN(NLA_S32, 0),
 	[VMMIG_A_SESSION_SOCK_FD] = NLA_POLICY_MIN(NLA_S32, 0),
@@ -44,6 +44,7 @@ const struct nla_policy vmmig_session_new_nl_policy[VMMIG_A_SESSION_REGION + 1] 
 	[VMMIG_A_SESSION_FILE_FD] = NLA_POLICY_MIN(NLA_S32, 0),
 	[VMMIG_A_SESSION_BLOB_FD] = NLA_POLICY_MIN(NLA_S32, 0),
 	[VMMIG_A_SESSION_REGION] = NLA_POLICY_NESTED(vmmig_region_nl_policy),
+	[VMMIG_A_SESSION_MIGRATE_SLOT] = { .type = NLA_U32, },
 };
 
 /* VMMIG_CMD_SESSION_GET - do */
@@ -102,7 +103,7 @@ const struct genl_ops vmmig_nl_ops[10] = {
 		.cmd		= VMMIG_CMD_SESSION_NEW,
 		.doit		= vmmig_nl_session_new_doit,
 		.policy		= vmmig_session_new_nl_policy,
-		.maxattr	= VMMIG_A_SESSION_REGION,
+		.maxattr	= VMMIG_A_SESSION_MIGRATE_SLOT,
 		.flags		= GENL_UNS_ADMIN_PERM,
 	},
 	{

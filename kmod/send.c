@@ -139,6 +139,9 @@ static u32 vmmig_send_memory(struct vmmig_session *s,
 		const struct vmmig_wire_mslot *ms = &layout->slots[i];
 		u64 off = 0;
 
+		/* An alias's pages went as its canonical slot's. */
+		if (mem->alias[i])
+			continue;
 		while (off < ms->npages) {
 			unsigned int n = min_t(u64, ms->npages - off,
 					       VMMIG_WIRE_MAX_COUNT);
@@ -360,7 +363,7 @@ u32 vmmig_send_run(struct vmmig_session *s)
 	struct vmmig_mem *mem;
 	u32 reason;
 
-	mem = vmmig_mem_snapshot(s->vm.kvm);
+	mem = vmmig_mem_source(s->vm.kvm, &s->filter);
 	if (IS_ERR(mem))
 		return VMMIG_REASON_LAYOUT_MISMATCH;
 	reason = VMMIG_REASON_IO_ERROR;

@@ -80,7 +80,7 @@ struct vmmig_session *vmmig_session_alloc(u32 role)
 	init_waitqueue_head(&s->wq);
 	INIT_WORK(&s->reap_work, vmmig_session_reap_work);
 	init_completion(&s->reaped);
-	vmmig_dirty_init(&s->dirty, &s->vm);
+	vmmig_dirty_init(&s->dirty, &s->vm, &s->filter);
 	vmmig_params_init(&s->params);
 	atomic_inc(&vmmig_nr_alive);
 	return s;
@@ -96,6 +96,7 @@ static void vmmig_session_free(struct kref *ref)
 		fput(s->blob_file);
 	if (s->layout)
 		vmmig_mem_free(s->layout);
+	kfree(s->filter.slots);
 	for (i = 0; i < s->nr_channels; i++)
 		vmmig_channel_release(&s->channels[i]);
 	vmmig_dirty_release(&s->dirty);

@@ -79,6 +79,7 @@
 
 #include "channel.h"
 #include "dirty.h"
+#include "mem.h"
 #include "params.h"
 #include "vm.h"
 
@@ -134,6 +135,7 @@ struct vmmig_session {
 	struct vmmig_channel channels[VMMIG_MAX_CHANNELS];
 	struct file *blob_file;		/* VMM state to send / receive into */
 	struct vmmig_mem *layout;	/* destination: the VMM's, or NULL */
+	struct vmmig_mem_filter filter;	/* source: the memslots to migrate */
 
 	struct kref ref;
 	bool unlinked;			/* under vmmig_registry_lock */
