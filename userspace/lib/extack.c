@@ -38,6 +38,7 @@ static const char *const session_names[] = {
 	[VMMIG_A_SESSION_RING]		= "ring",
 	[VMMIG_A_SESSION_WORKER_TID]	= "worker-tid",
 	[VMMIG_A_SESSION_REGION]	= "region",
+	[VMMIG_A_SESSION_MIGRATE_SLOT]	= "migrate-slot",
 	[VMMIG_A_SESSION_DIRTY_BITMAP]	= "dirty-bitmap",
 };
 

@@ -171,6 +171,13 @@ struct vmmig_new_opts {
 	 * (at most VMMIG_MAX_REGIONS), instead of the VM's memslots. */
 	const struct vmmig_region *regions;
 	unsigned int nr_regions;
+	/* Source: the memslots to migrate, (address space << 16) | id (at
+	 * most VMMIG_MAX_REGIONS; none: all).  The others (vfio BARs,
+	 * ram_device) are never read and need not log dirty pages.  A
+	 * memslot whose memory lies inside another's (SMM repeating RAM) is
+	 * sent once, as the other's, either way. */
+	const uint32_t *migrate_slots;
+	unsigned int nr_migrate_slots;
 };
 
 #define VMMIG_NEW_FILE	(1u << 0)	/* file_fd instead of sockets */

@@ -242,6 +242,9 @@ static int put_new(struct nl_msg *msg, uint32_t role, int vm_fd,
 		rc = put_params(msg, o->params);
 	if (!rc && o->nr_regions)
 		rc = put_regions(msg, o->regions, o->nr_regions);
+	for (i = 0; !rc && i < o->nr_migrate_slots; i++)
+		rc = nla_put_u32(msg, VMMIG_A_SESSION_MIGRATE_SLOT,
+				 o->migrate_slots[i]);
 	return rc;
 }
 
@@ -279,8 +282,14 @@ int vmmig_session_new(struct vmmig *h, uint32_t role, int vm_fd,
 	if (o.nr_regions > VMMIG_MAX_REGIONS || (o.nr_regions && !o.regions))
 		return vmmig__errf(h, -EINVAL, "region: at most %d regions",
 				   VMMIG_MAX_REGIONS);
+	if (o.nr_migrate_slots > VMMIG_MAX_REGIONS ||
+	    (o.nr_migrate_slots && !o.migrate_slots))
+		return vmmig__errf(h, -EINVAL,
+				   "migrate-slot: at most %d memslots",
+				   VMMIG_MAX_REGIONS);
 	rc = vmmig__msg_sized(h, VMMIG_CMD_SESSION_NEW, 0,
-			      4096 + o.nr_regions * 64, &msg);
+			      4096 + o.nr_regions * 64 +
+			      o.nr_migrate_slots * 8, &msg);
 	if (rc)
 		return rc;
 	rc = put_new(msg, role, vm_fd, &o);
