@@ -874,6 +874,52 @@ TEST_F(vmmig, layout_regions)
 	munmap(ro, 4096);
 }
 
+/*
+ * A source's list of memslots to migrate: checked at session-new, and
+ * each one must exist by session-start.
+ */
+TEST_F(vmmig, migrate_slots)
+{
+	uint32_t slots[2] = { 0, 5 };
+	struct vmmig_new_opts o = VMMIG_NEW_OPTS(.sock_fds = &self->sp[0],
+						 .nr_socks = 1,
+						 .migrate_slots = slots,
+						 .nr_migrate_slots = 2);
+	uint32_t id;
+
+	ASSERT_EQ(0, vmmig_session_new(self->h, VMMIG_ROLE_SOURCE, self->vm,
+				       &o, &id))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+	EXPECT_EQ(-ENXIO, vmmig_session_start(self->h, id));
+	EXPECT_NE(NULL, strstr(vmmig_errmsg(self->h), "does not exist"))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+	ASSERT_EQ(0, vmmig_session_destroy(self->h, id));
+
+	slots[1] = 0;
+	EXPECT_EQ(-EINVAL, vmmig_session_new(self->h, VMMIG_ROLE_SOURCE,
+					     self->vm, &o, &id));
+	EXPECT_NE(NULL, strstr(vmmig_errmsg(self->h), "twice"))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+	slots[1] = 7 << 16;
+	EXPECT_EQ(-EINVAL, vmmig_session_new(self->h, VMMIG_ROLE_SOURCE,
+					     self->vm, &o, &id));
+	EXPECT_NE(NULL, strstr(vmmig_errmsg(self->h), "address space"))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+	o.nr_migrate_slots = 1;
+	EXPECT_EQ(-EINVAL, vmmig_session_new(self->h, VMMIG_ROLE_DESTINATION,
+					     self->vm, &o, &id));
+	EXPECT_NE(NULL, strstr(vmmig_errmsg(self->h), "source"))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+
+	/* The one memslot there is: starts (and waits for its peer). */
+	ASSERT_EQ(0, vmmig_session_new(self->h, VMMIG_ROLE_SOURCE, self->vm,
+				       &o, &id))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+	EXPECT_EQ(0, vmmig_session_start(self->h, id))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+	ASSERT_EQ(0, vmmig_session_destroy(self->h, id));
+}
+
 /* Read a small file whole into @buf (NUL-terminated); 0 or -errno. */
 static int read_file(const char *path, char *buf, size_t len)
 {

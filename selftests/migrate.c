@@ -18,6 +18,8 @@
 /* o->dst_layout: a BAR-like memslot the source does not have. */
 #define MIG_BAR_GPA	0xfd000000ULL
 #define MIG_BAR_SIZE	(2ULL << 20)
+#define MIG_ALIAS_GPA	0x100000000ULL	/* o->alias_slot */
+#define MIG_HOLE_GPA	0x140000000ULL	/* o->src_hole */
 
 static uint64_t mig_now_ms(void)
 {
@@ -154,6 +156,43 @@ static int mig_remap(struct mig_guest *g)
 	return 0;
 }
 
+/* o->alias_slot: memslot 2, memslot 1's memory at MIG_ALIAS_GPA. */
+static int mig_add_alias(struct mig_guest *g)
+{
+	struct vmm_vm *vm = &g->vm;
+	struct kvm_userspace_memory_region r = {
+		.slot = 2, .guest_phys_addr = MIG_ALIAS_GPA,
+		.memory_size = vm->slots[1].npages * VMM_PAGE,
+		.userspace_addr = (uintptr_t)vm->mem[1],
+	};
+
+	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r))
+		return -errno;
+	/* Described like the others (logging, comparisons), not owned. */
+	vm->slots[2] = (struct vmm_slot){ 2, MIG_ALIAS_GPA, vm->slots[1].npages };
+	vm->mem[2] = vm->mem[1];
+	vm->nr_slots = 3;
+	return 0;
+}
+
+/* o->src_hole: memslot 3 on PROT_NONE memory, known to KVM only. */
+static int mig_add_hole(struct mig_guest *g)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = 3, .guest_phys_addr = MIG_HOLE_GPA,
+		.memory_size = MIG_BAR_SIZE,
+	};
+
+	g->hole = mmap(NULL, MIG_BAR_SIZE, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (g->hole == MAP_FAILED) {
+		g->hole = NULL;
+		return -errno;
+	}
+	r.userspace_addr = (uintptr_t)g->hole;
+	return ioctl(g->vm.fd, KVM_SET_USER_MEMORY_REGION, &r) ? -errno : 0;
+}
+
 int __mig_guest_create(struct mig_guest *g, const struct mig_opts *o,
 		       bool boot)
 {
@@ -177,6 +216,10 @@ int __mig_guest_create(struct mig_guest *g, const struct mig_opts *o,
 	err = __vmm_vm_enable_dirty_ring(&g->vm, o->ring_entries);
 	if (!err && !boot && o->dst_layout)
 		err = mig_remap(g);
+	if (!err && o->alias_slot)
+		err = mig_add_alias(g);
+	if (!err && boot && o->src_hole)
+		err = mig_add_hole(g);
 	for (i = 0; !err && i < o->nr_vcpus; i++) {
 		err = __vmm_vcpu_create_id(&g->vcpus[i], &g->vm, i);
 		if (!err)
@@ -219,10 +262,15 @@ void mig_guest_destroy(struct mig_guest *g)
 		vmmig_close(g->h[i]);
 		g->h[i] = NULL;
 	}
+	/* An alias slot's memory is memslot 1's: unmapped once. */
+	if (g->vm.nr_slots == 3 && g->vm.mem[2] == g->vm.mem[1])
+		g->vm.nr_slots = 2;
 	if (g->vm.nr_slots)
 		vmm_vm_destroy(&g->vm);
 	if (g->bar)
 		munmap(g->bar, MIG_BAR_SIZE);
+	if (g->hole)
+		munmap(g->hole, MIG_BAR_SIZE);
 	memset(g, 0, sizeof(*g));
 }
 
@@ -408,8 +456,8 @@ int __mig_live(struct vmmig *h, struct mig_guest *src, struct mig_guest *dst,
 	uint64_t t0, deadline, rf0 = 0;
 	int fds[2] = { -1, -1 }, sblob, dblob, err;
 	struct vmmig_region layout[VMM_MAX_SLOTS];
-	struct vmmig_new_opts dopts;
-	struct vmmig_session_cfg scfg;
+	struct vmmig_new_opts dopts, sopts;
+	uint32_t slots[VMM_MAX_SLOTS];
 	uint32_t sid = 0, did = 0;
 	struct vmmig *ev = NULL;
 	unsigned int i;
@@ -444,11 +492,15 @@ int __mig_live(struct vmmig *h, struct mig_guest *src, struct mig_guest *dst,
 		dopts.regions = layout;
 		dopts.nr_regions = i + 1;
 	}
-	scfg = (struct vmmig_session_cfg) {
-		.role = VMMIG_ROLE_SOURCE, .vm_fd = src->vm.fd,
-		.sock_fds = &fds[0], .nr_socks = 1, .file_fd = -1,
-		.blob_fd = sblob, .params = &p,
-	};
+	sopts = VMMIG_NEW_OPTS(.flags = VMMIG_NEW_BLOB,
+			       .sock_fds = &fds[0], .nr_socks = 1,
+			       .blob_fd = sblob, .params = &p);
+	/* The memslots the test VMM knows; src_hole's is not among them. */
+	for (i = 0; o->src_hole && i < src->vm.nr_slots; i++) {
+		slots[i] = src->vm.slots[i].slot;
+		sopts.migrate_slots = slots;
+		sopts.nr_migrate_slots = i + 1;
+	}
 	/* The VMM's part of the contract: logging on, its harvest paused. */
 	r->stage = "dirty logging";
 	err = __vmm_vm_set_dirty_logging(&src->vm, true);
@@ -459,7 +511,8 @@ int __mig_live(struct vmmig *h, struct mig_guest *src, struct mig_guest *dst,
 		err = vmmig_session_new(h, VMMIG_ROLE_DESTINATION, dst->vm.fd,
 					&dopts, &did);
 	if (!err)
-		err = vmmig_session_create_cfg(h, &scfg, &sid);
+		err = vmmig_session_new(h, VMMIG_ROLE_SOURCE, src->vm.fd,
+					&sopts, &sid);
 	if (!err)
 		err = vmmig_session_start(h, did);
 	for (i = 0; i < src->nr_vcpus; i++)

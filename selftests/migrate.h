@@ -46,6 +46,13 @@ struct mig_opts {
 	 * renumbered, an extra BAR) and its session gets the source's
 	 * layout from the VMM (session-new's regions). */
 	bool dst_layout;
+	/* Both guests get memslot 2 at 4 GiB, an alias of memslot 1 (the
+	 * same host memory), as SMM's address space repeats RAM. */
+	bool alias_slot;
+	/* The source gets memslot 3, PROT_NONE memory without dirty
+	 * logging (a BAR vmmig must not read), and names the memslots to
+	 * migrate (all but that one). */
+	bool src_hole;
 	/* Before the switchover: pause and switch over only when it returns
 	 * true (default: once the session is ready). */
 	bool (*switch_now)(void *ctx, const struct vmmig_session_info *si);
@@ -69,6 +76,7 @@ struct mig_guest {
 	uint32_t session;
 	uint64_t ring_full_calls;
 	void *bar;		/* o->dst_layout's extra memslot */
+	void *hole;		/* o->src_hole's */
 };
 
 struct mig_result {
