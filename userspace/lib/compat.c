@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
  * libvmmig.so ABI compatibility: the LIBVMMIG_0 versions of the calls whose
  * structs grew in LIBVMMIG_0.2, the LIBVMMIG_0.2 versions of those whose

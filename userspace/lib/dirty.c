@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
  * libvmmig: batched session-dirty.  A VMM's own writes to guest memory
  * (virtio rings and buffers, DMA) come scattered a page here, a page

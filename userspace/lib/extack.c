@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
  * Extended-ack decoding: turn the NLMSGERR_ATTR_* of an error into the
  * handle's message, naming the offending attribute of the request when the

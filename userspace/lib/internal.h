@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause */
 /*
  * libvmmig internals shared by the library's source files.  Nothing here is
  * exported from libvmmig.so (see libvmmig.map).

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
  * libvmmig requests: session-new/get/start/cancel/del, the live-migration
  * calls session-switchover/ring-full/dirty, and host-get.
