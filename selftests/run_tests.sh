@@ -113,7 +113,7 @@ bounded() {
 # suite ran into its bound; VMMIG_SUITES=live_test runs it there.
 debug_live_todo=0
 if [ -z "${VMMIG_SUITES:-}" ] && [ "${VMMIG_TEST_PROFILE:-}" = debug ]; then
-	VMMIG_SUITES="control_test quick_test stamp_test teardown_test"
+	VMMIG_SUITES="control_test abi/abi_test quick_test stamp_test teardown_test"
 	debug_live_todo=1
 fi
 want_suite() { [ -z "${VMMIG_SUITES:-}" ] || [[ " $VMMIG_SUITES " == *" $1 "* ]]; }
@@ -149,6 +149,8 @@ suite() { # suite NAME SECONDS [harness filter args...]
 }
 
 suite control_test 600
+# A program built against the previous libvmmig release, run against today's.
+suite abi/abi_test 120
 
 check "no session left on the host" test "$(sessions_now)" = 0
 
