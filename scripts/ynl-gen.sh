@@ -3,7 +3,8 @@
 #
 # Generate uapi/linux/vmmig.h and kmod/netlink_gen.[ch] from the YAML family
 # spec with the kernel's own YNL generator (tools/net/ynl in a kernel source
-# tree), as in-tree families do.  With --check, generate into a temporary
+# tree), as in-tree families do, and libvmmig's name tables
+# (userspace/lib/names_gen.[ch], scripts/names-gen.py).  With --check, generate into a temporary
 # directory and fail if the committed files differ.
 #
 # usage: scripts/ynl-gen.sh KSRC [--check]
@@ -41,9 +42,14 @@ run() { # mode kind out spdx
 run uapi --header vmmig.h 'GPL-2.0 WITH Linux-syscall-note */'
 run kernel --source netlink_gen.c 'GPL-2.0'
 run kernel --header netlink_gen.h 'GPL-2.0 */'
+timeout 60 /usr/bin/python3 "$top/scripts/names-gen.py" \
+	"$top/uapi/netlink/vmmig.yaml" "$tmp/out"
 
 rc=0
-for pair in vmmig.h:uapi/linux/vmmig.h netlink_gen.c:kmod/netlink_gen.c netlink_gen.h:kmod/netlink_gen.h; do
+for pair in vmmig.h:uapi/linux/vmmig.h netlink_gen.c:kmod/netlink_gen.c \
+	    netlink_gen.h:kmod/netlink_gen.h \
+	    names_gen.c:userspace/lib/names_gen.c \
+	    names_gen.h:userspace/lib/names_gen.h; do
 	src=$tmp/out/${pair%%:*}
 	dst=$top/${pair#*:}
 	if [ "$check" = --check ]; then

@@ -10,99 +10,22 @@
 #include <netlink/genl/genl.h>
 
 #include "internal.h"
+#include "names_gen.h"
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
-struct attr_set {
-	const char *const *names;
-	size_t n;
-};
-
-static const char *const session_names[] = {
-	[VMMIG_A_SESSION_ID]		= "id",
-	[VMMIG_A_SESSION_ROLE]		= "role",
-	[VMMIG_A_SESSION_VM_FD]		= "vm-fd",
-	[VMMIG_A_SESSION_SOCK_FD]	= "sock-fd",
-	[VMMIG_A_SESSION_PARAMS]	= "params",
-	[VMMIG_A_SESSION_STATE]		= "state",
-	[VMMIG_A_SESSION_REASON]	= "reason",
-	[VMMIG_A_SESSION_STATS]		= "stats",
-	[VMMIG_A_SESSION_VMM_PID]	= "vmm-pid",
-	[VMMIG_A_SESSION_CHANNELS]	= "channels",
-	[VMMIG_A_SESSION_OLD_STATE]	= "old-state",
-	[VMMIG_A_SESSION_FILE_FD]	= "file-fd",
-	[VMMIG_A_SESSION_BLOB_FD]	= "blob-fd",
-	[VMMIG_A_SESSION_VCPU]		= "vcpu",
-	[VMMIG_A_SESSION_GPA]		= "gpa",
-	[VMMIG_A_SESSION_LENGTH]	= "length",
-	[VMMIG_A_SESSION_RING]		= "ring",
-	[VMMIG_A_SESSION_WORKER_TID]	= "worker-tid",
-	[VMMIG_A_SESSION_REGION]	= "region",
-	[VMMIG_A_SESSION_MIGRATE_SLOT]	= "migrate-slot",
-	[VMMIG_A_SESSION_DIRTY_BITMAP]	= "dirty-bitmap",
-};
-
-_Static_assert(sizeof(session_names) / sizeof(session_names[0]) ==
-	       VMMIG_A_SESSION_MAX + 1, "a session attribute without a name");
-
-static const char *const params_names[] = {
-	[VMMIG_A_PARAMS_DOWNTIME_MS]	 = "downtime-ms",
-	[VMMIG_A_PARAMS_MAX_ROUNDS]	 = "max-rounds",
-	[VMMIG_A_PARAMS_MAX_TIME_MS]	 = "max-time-ms",
-	[VMMIG_A_PARAMS_MAX_BANDWIDTH]	 = "max-bandwidth",
-	[VMMIG_A_PARAMS_ON_LIMIT]	 = "on-limit",
-	[VMMIG_A_PARAMS_THROTTLE_MAX_MS] = "throttle-max-ms",
-	[VMMIG_A_PARAMS_MODE]		 = "mode",
-	[VMMIG_A_PARAMS_PEER_TIMEOUT_MS] = "peer-timeout-ms",
-};
-
-_Static_assert(ARRAY_SIZE(params_names) == VMMIG_A_PARAMS_MAX + 1,
-	       "a params attribute without a name");
-
-static const char *const host_names[] = {
-	[VMMIG_A_HOST_MAX_SESSIONS]	= "max-sessions",
-	[VMMIG_A_HOST_SESSIONS]		= "sessions",
-	[VMMIG_A_HOST_WIRE_VERSION]	= "wire-version",
-};
-
-static const char *const region_names[] = {
-	[VMMIG_A_REGION_SLOT]	= "slot",
-	[VMMIG_A_REGION_GPA]	= "gpa",
-	[VMMIG_A_REGION_SIZE]	= "size",
-	[VMMIG_A_REGION_HVA]	= "hva",
-};
-
-_Static_assert(ARRAY_SIZE(region_names) == VMMIG_A_REGION_MAX + 1,
-	       "a region attribute without a name");
-
-static const char *const dirty_bitmap_names[] = {
-	[VMMIG_A_DIRTY_BITMAP_GPA]	= "gpa",
-	[VMMIG_A_DIRTY_BITMAP_BITS]	= "bits",
-};
-
-_Static_assert(ARRAY_SIZE(dirty_bitmap_names) == VMMIG_A_DIRTY_BITMAP_MAX + 1,
-	       "a dirty-bitmap attribute without a name");
-
-static const struct attr_set session_set = { session_names, ARRAY_SIZE(session_names) };
-static const struct attr_set params_set = { params_names, ARRAY_SIZE(params_names) };
-static const struct attr_set host_set = { host_names, ARRAY_SIZE(host_names) };
-static const struct attr_set region_set = {
-	region_names, ARRAY_SIZE(region_names)
-};
-static const struct attr_set dirty_bitmap_set = {
-	dirty_bitmap_names, ARRAY_SIZE(dirty_bitmap_names)
-};
+/* An attribute set: the name of each of its attributes. */
+typedef const char *(*attr_set)(uint32_t type);
 
 /* The attribute set inside a session attribute of type @nest, if any. */
-static const struct attr_set *nested_set(uint32_t nest)
+static attr_set nested_set(uint32_t nest)
 {
 	switch (nest) {
 	case VMMIG_A_SESSION_PARAMS:
-		return &params_set;
+		return vmmig__attr_params;
 	case VMMIG_A_SESSION_DIRTY_BITMAP:
-		return &dirty_bitmap_set;
+		return vmmig__attr_dirty_bitmap;
 	case VMMIG_A_SESSION_REGION:
-		return &region_set;
+		return vmmig__attr_region;
 	default:
 		return NULL;
 	}
@@ -114,13 +37,13 @@ static const struct attr_set *nested_set(uint32_t nest)
  */
 static const char *attr_name(uint8_t cmd, uint32_t nest, uint32_t type)
 {
-	const struct attr_set *set = &session_set;
+	attr_set set = vmmig__attr_session;
 
 	if (nest)
 		set = nested_set(nest);
 	else if (cmd == VMMIG_CMD_HOST_GET)
-		set = &host_set;
-	return set && type < set->n ? set->names[type] : NULL;
+		set = vmmig__attr_host;
+	return set ? set(type) : NULL;
 }
 
 static uint32_t offset_in(const struct nlmsghdr *nlh, const struct nlattr *nla)

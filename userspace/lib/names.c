@@ -1,72 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
- * libvmmig names: the uapi enums as the YAML spec spells them.
+ * libvmmig names: the uapi enums as the YAML spec spells them (the tables
+ * are generated from it: names_gen.c), and what each reason means to an
+ * operator.
  */
 #include <stddef.h>
 
 #include "libvmmig.h"
+#include "names_gen.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#define LOOKUP(tbl, v)	lookup(tbl, ARRAY_SIZE(tbl), v, "unknown")
-
-static const char *const state_names[] = {
-	[VMMIG_STATE_NEW]		= "new",
-	[VMMIG_STATE_ACTIVE]		= "active",
-	[VMMIG_STATE_READY]		= "ready",
-	[VMMIG_STATE_SWITCHOVER]	= "switchover",
-	[VMMIG_STATE_COMPLETED]		= "completed",
-	[VMMIG_STATE_FAILED]		= "failed",
-	[VMMIG_STATE_CANCELLED]		= "cancelled",
-};
-
-static const char *const role_names[] = {
-	[VMMIG_ROLE_SOURCE]		= "source",
-	[VMMIG_ROLE_DESTINATION]	= "destination",
-};
-
-static const char *const reason_names[] = {
-	[VMMIG_REASON_NONE]		= "none",
-	[VMMIG_REASON_CANCEL]		= "cancel",
-	[VMMIG_REASON_OWNER_GONE]	= "owner-gone",
-	[VMMIG_REASON_VM_GONE]		= "vm-gone",
-	[VMMIG_REASON_NETNS_GONE]	= "netns-gone",
-	[VMMIG_REASON_UNLOAD]		= "unload",
-	[VMMIG_REASON_DESTROYED]	= "destroyed",
-	[VMMIG_REASON_PEER_CLOSED] = "peer-closed",
-	[VMMIG_REASON_IO_ERROR] = "io-error",
-	[VMMIG_REASON_BAD_MAGIC] = "bad-magic",
-	[VMMIG_REASON_BAD_VERSION] = "bad-version",
-	[VMMIG_REASON_BAD_FEATURES] = "bad-features",
-	[VMMIG_REASON_LAYOUT_MISMATCH] = "layout-mismatch",
-	[VMMIG_REASON_BAD_RECORD_TYPE] = "bad-record-type",
-	[VMMIG_REASON_BAD_SLOT] = "bad-slot",
-	[VMMIG_REASON_BAD_GFN] = "bad-gfn",
-	[VMMIG_REASON_BAD_LENGTH] = "bad-length",
-	[VMMIG_REASON_BAD_RESERVED] = "bad-reserved",
-	[VMMIG_REASON_DUPLICATE_HELLO] = "duplicate-hello",
-	[VMMIG_REASON_TRUNCATED] = "truncated",
-	[VMMIG_REASON_TRAILING_DATA] = "trailing-data",
-	[VMMIG_REASON_INCOMPLETE] = "incomplete",
-	[VMMIG_REASON_PEER_TIMEOUT] = "peer-timeout",
-	[VMMIG_REASON_NOT_CONVERGED] = "not-converged",
-	[VMMIG_REASON_MEMSLOT_CHANGED] = "memslot-changed",
-	[VMMIG_REASON_DIRTY_LOG] = "dirty-log",
-	[VMMIG_REASON_NOT_LOGGING] = "not-logging",
-	[VMMIG_REASON_COMMIT_UNKNOWN] = "commit-unknown",
-	[VMMIG_REASON_PEER_ABORTED] = "peer-aborted",
-};
-_Static_assert(sizeof(reason_names) / sizeof(reason_names[0]) ==
-	       __VMMIG_REASON_MAX, "a reason without a name");
-
-static const char *const on_limit_names[] = {
-	[VMMIG_ON_LIMIT_FAIL]		= "fail",
-	[VMMIG_ON_LIMIT_SWITCHOVER]	= "switchover",
-};
-
-static const char *const mode_names[] = {
-	[VMMIG_MODE_QUICK]		= "quick",
-	[VMMIG_MODE_LIVE]		= "live",
-};
 
 static const char *const reason_texts[] = {
 	[VMMIG_REASON_NONE] =
@@ -137,29 +80,34 @@ static const char *lookup(const char *const *tbl, size_t n, uint32_t v,
 	return v < n && tbl[v] ? tbl[v] : unknown;
 }
 
+static const char *known(const char *name)
+{
+	return name ? name : "unknown";
+}
+
 const char *vmmig_state_name(uint32_t state)
 {
-	return LOOKUP(state_names, state);
+	return known(vmmig__name_state(state));
 }
 
 const char *vmmig_role_name(uint32_t role)
 {
-	return LOOKUP(role_names, role);
+	return known(vmmig__name_role(role));
 }
 
 const char *vmmig_reason_name(uint32_t reason)
 {
-	return LOOKUP(reason_names, reason);
+	return known(vmmig__name_reason(reason));
 }
 
 const char *vmmig_on_limit_name(uint32_t on_limit)
 {
-	return LOOKUP(on_limit_names, on_limit);
+	return known(vmmig__name_on_limit(on_limit));
 }
 
 const char *vmmig_mode_name(uint32_t mode)
 {
-	return LOOKUP(mode_names, mode);
+	return known(vmmig__name_mode(mode));
 }
 
 const char *vmmig_reason_text(uint32_t reason)
