@@ -305,20 +305,26 @@ _Static_assert(sizeof(struct vmmig_stats) ==
 	       offsetof(struct vmmig_stats, harvest_ns) + sizeof(uint64_t),
 	       "struct vmmig_stats changed: it needs a compat version");
 
-/* As info_up_0(): start from the caller's struct; harvest_ns is 0. */
-static void info_up_0_2(const struct vmmig_session_info_0_2 *old,
-			struct vmmig_session_info *i)
-{
-	memset(i, 0, sizeof(*i));
-	memcpy(i, old, sizeof(*old));
+/*
+ * Up and down for a layout @v that is the start of today's, member for
+ * member (asserted above for each): copy that much; what it lacks is 0
+ * on the way in (harvest_ns for 0.2, worker_tid for 0.3).
+ */
+#define COMPAT_INFO_PREFIX(v)						\
+static void info_up_##v(const struct vmmig_session_info_##v *old,	\
+			struct vmmig_session_info *i)			\
+{									\
+	memset(i, 0, sizeof(*i));					\
+	memcpy(i, old, sizeof(*old));					\
+}									\
+									\
+static void info_down_##v(const struct vmmig_session_info *i,		\
+			  struct vmmig_session_info_##v *old)		\
+{									\
+	memcpy(old, i, sizeof(*old));					\
 }
 
-static void info_down_0_2(const struct vmmig_session_info *i,
-			  struct vmmig_session_info_0_2 *old)
-{
-	memcpy(old, i, sizeof(*old));
-}
-
+COMPAT_INFO_PREFIX(0_2)
 COMPAT_INFO_CALLS(0_2, "0.2")
 
 /*
@@ -349,20 +355,7 @@ _Static_assert(sizeof(struct vmmig_session_info) ==
 	       offsetof(struct vmmig_session_info, worker_tid) + 8,
 	       "struct vmmig_session_info changed: it needs a compat version");
 
-/* As info_up_0(): start from the caller's struct; worker_tid is 0. */
-static void info_up_0_3(const struct vmmig_session_info_0_3 *old,
-			struct vmmig_session_info *i)
-{
-	memset(i, 0, sizeof(*i));
-	memcpy(i, old, sizeof(*old));
-}
-
-static void info_down_0_3(const struct vmmig_session_info *i,
-			  struct vmmig_session_info_0_3 *old)
-{
-	memcpy(old, i, sizeof(*old));
-}
-
+COMPAT_INFO_PREFIX(0_3)
 COMPAT_INFO_CALLS(0_3, "0.3")
 
 /*
