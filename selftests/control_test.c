@@ -672,8 +672,27 @@ TEST_F(vmmig, set_tunables)
  * the VM's one page at gpa 0): bitmaps and ranges, and what is wrong with
  * them, said of the attribute at fault.
  */
+struct bad_bitmap {
+	const char *what;
+	uint64_t gpa;
+	uint8_t byte;
+	int len;		/* of bits; -1: no bits attribute */
+	bool with_range;	/* a gpa attribute beside the nest */
+	int err;
+	int at_fault;		/* 0 nest, 1 its gpa, 2 its bits, 3 the range's
+				 * gpa; -1: bits missing */
+};
+
 TEST_F(vmmig, dirty_batches)
 {
+	static const struct bad_bitmap bad[] = {
+		{ "a set bit past guest memory", 0, 0x02, 1, false, -ERANGE, 0 },
+		{ "gpa not page aligned", 0x800, 0x01, 1, false, -EINVAL, 1 },
+		{ "no bits", 0, 0, -1, false, -EINVAL, -1 },
+		{ "empty bits", 0, 0, 0, false, -ERANGE, 2 },
+		{ "a range and bitmaps", 0, 0x01, 1, true, -EINVAL, 0 },
+	};
+	unsigned int i;
 	struct vmmig_params live = { .mode = VMMIG_MODE_LIVE };
 	struct vmmig_range ranges[2] = {
 		{ .gpa = 8, .length = 8 }, { .gpa = 0, .length = 4096 },
@@ -682,7 +701,6 @@ TEST_F(vmmig, dirty_batches)
 	struct nlraw_reply rep;
 	struct nlattr *nest;
 	struct nl_msg *m;
-	uint8_t byte;
 	uint32_t id;
 	int vm, off;
 
@@ -708,61 +726,34 @@ TEST_F(vmmig, dirty_batches)
 	ranges[0] = (struct vmmig_range){ .gpa = 1 << 20, .length = 1 };
 	EXPECT_EQ(-ERANGE, vmmig_session_dirty_ranges(self->h, id, ranges, 2));
 
-	/* A set bit past guest memory: the nest is at fault. */
-	m = nlraw_msg(&self->raw, VMMIG_CMD_SESSION_DIRTY);
-	nlraw_put_u32(m, VMMIG_A_SESSION_ID, id);
-	off = nlraw_nest_start(m, VMMIG_A_SESSION_DIRTY_BITMAP, &nest);
-	gpa = 0;
-	nlraw_put(m, VMMIG_A_DIRTY_BITMAP_GPA, &gpa, sizeof(gpa));
-	byte = 0x02;
-	nlraw_put(m, VMMIG_A_DIRTY_BITMAP_BITS, &byte, 1);
-	nlraw_nest_end(m, nest);
-	EXPECT_EQ(-ERANGE, nlraw_send(&self->raw, m, &rep));
-	EXPECT_EQ(off, rep.off) TH_LOG("%s", rep.msg);
+	/* One dirty-bitmap nest each, built by hand; what must be refused. */
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const struct bad_bitmap *b = &bad[i];
+		int offs[4] = { 0 };
 
-	/* gpa not page aligned. */
-	m = nlraw_msg(&self->raw, VMMIG_CMD_SESSION_DIRTY);
-	nlraw_put_u32(m, VMMIG_A_SESSION_ID, id);
-	nlraw_nest_start(m, VMMIG_A_SESSION_DIRTY_BITMAP, &nest);
-	gpa = 0x800;
-	off = nlraw_put(m, VMMIG_A_DIRTY_BITMAP_GPA, &gpa, sizeof(gpa));
-	byte = 0x01;
-	nlraw_put(m, VMMIG_A_DIRTY_BITMAP_BITS, &byte, 1);
-	nlraw_nest_end(m, nest);
-	EXPECT_EQ(-EINVAL, nlraw_send(&self->raw, m, &rep));
-	EXPECT_EQ(off, rep.off) TH_LOG("%s", rep.msg);
-
-	/* No bits: the missing attribute is named, inside its nest. */
-	m = nlraw_msg(&self->raw, VMMIG_CMD_SESSION_DIRTY);
-	nlraw_put_u32(m, VMMIG_A_SESSION_ID, id);
-	nlraw_nest_start(m, VMMIG_A_SESSION_DIRTY_BITMAP, &nest);
-	gpa = 0;
-	nlraw_put(m, VMMIG_A_DIRTY_BITMAP_GPA, &gpa, sizeof(gpa));
-	nlraw_nest_end(m, nest);
-	EXPECT_EQ(-EINVAL, nlraw_send(&self->raw, m, &rep));
-	EXPECT_EQ(VMMIG_A_DIRTY_BITMAP_BITS, rep.miss_type);
-
-	/* Empty bits: the policy's minimum length. */
-	m = nlraw_msg(&self->raw, VMMIG_CMD_SESSION_DIRTY);
-	nlraw_put_u32(m, VMMIG_A_SESSION_ID, id);
-	nlraw_nest_start(m, VMMIG_A_SESSION_DIRTY_BITMAP, &nest);
-	nlraw_put(m, VMMIG_A_DIRTY_BITMAP_GPA, &gpa, sizeof(gpa));
-	off = nlraw_put(m, VMMIG_A_DIRTY_BITMAP_BITS, &byte, 0);
-	nlraw_nest_end(m, nest);
-	EXPECT_EQ(-ERANGE, nlraw_send(&self->raw, m, &rep));
-	EXPECT_EQ(off, rep.off) TH_LOG("%s", rep.msg);
-
-	/* A range and bitmaps at once. */
-	m = nlraw_msg(&self->raw, VMMIG_CMD_SESSION_DIRTY);
-	nlraw_put_u32(m, VMMIG_A_SESSION_ID, id);
-	nlraw_put(m, VMMIG_A_SESSION_GPA, &gpa, sizeof(gpa));
-	off = nlraw_nest_start(m, VMMIG_A_SESSION_DIRTY_BITMAP, &nest);
-	nlraw_put(m, VMMIG_A_DIRTY_BITMAP_GPA, &gpa, sizeof(gpa));
-	byte = 0x01;
-	nlraw_put(m, VMMIG_A_DIRTY_BITMAP_BITS, &byte, 1);
-	nlraw_nest_end(m, nest);
-	EXPECT_EQ(-EINVAL, nlraw_send(&self->raw, m, &rep));
-	EXPECT_EQ(off, rep.off) TH_LOG("%s", rep.msg);
+		m = nlraw_msg(&self->raw, VMMIG_CMD_SESSION_DIRTY);
+		nlraw_put_u32(m, VMMIG_A_SESSION_ID, id);
+		if (b->with_range)
+			offs[3] = nlraw_put(m, VMMIG_A_SESSION_GPA, &b->gpa,
+					    sizeof(b->gpa));
+		offs[0] = nlraw_nest_start(m, VMMIG_A_SESSION_DIRTY_BITMAP,
+					   &nest);
+		offs[1] = nlraw_put(m, VMMIG_A_DIRTY_BITMAP_GPA, &b->gpa,
+				    sizeof(b->gpa));
+		if (b->len >= 0)
+			offs[2] = nlraw_put(m, VMMIG_A_DIRTY_BITMAP_BITS,
+					    &b->byte, b->len);
+		nlraw_nest_end(m, nest);
+		EXPECT_EQ(b->err, nlraw_send(&self->raw, m, &rep))
+			TH_LOG("%s", b->what);
+		if (b->at_fault < 0) {
+			EXPECT_EQ(VMMIG_A_DIRTY_BITMAP_BITS, rep.miss_type)
+				TH_LOG("%s", b->what);
+		} else {
+			EXPECT_EQ(offs[b->at_fault], rep.off)
+				TH_LOG("%s: %s", b->what, rep.msg);
+		}
+	}
 
 	/* A range whose last byte wraps around. */
 	m = nlraw_msg(&self->raw, VMMIG_CMD_SESSION_DIRTY);

@@ -121,6 +121,17 @@ FIXTURE_TEARDOWN(live)
 	vmmig_close(self->h);
 }
 
+/*
+ * A 256 MiB guest with smaller working sets, for the cases that are about
+ * one behaviour rather than about size.
+ */
+static void small_guest(struct mig_opts *o)
+{
+	o->mem_mib = 256;
+	o->ws_pages = 2048;
+	o->static_mib = 16;
+}
+
 /* After a completed migration: the destination is the source now. */
 static void swap_guests(FIXTURE_DATA(live) *self)
 {
@@ -268,9 +279,7 @@ TEST_F_TIMEOUT(live, destination_layout_from_vmm, 600)
 
 	if (variant->ring != 4096)
 		SKIP(return, "one ring size is enough");
-	self->o.mem_mib = 256;
-	self->o.ws_pages = 2048;
-	self->o.static_mib = 16;
+	small_guest(&self->o);
 	new_source(_metadata, self);
 
 	/*
@@ -317,9 +326,7 @@ TEST_F_TIMEOUT(live, alias_and_filtered_slots, 600)
 
 	if (variant->ring != 4096)
 		SKIP(return, "one ring size is enough");
-	self->o.mem_mib = 256;
-	self->o.ws_pages = 2048;
-	self->o.static_mib = 16;
+	small_guest(&self->o);
 	self->o.delay = 2000000;	/* nearly idle: few pages sent again */
 	self->o.alias_slot = true;
 	self->o.src_hole = true;
@@ -426,9 +433,7 @@ TEST_F_TIMEOUT(live, twenty_in_a_row, 2400)
 
 	if (variant->ring != 4096)
 		SKIP(return, "one ring size is enough");
-	self->o.mem_mib = 256;
-	self->o.ws_pages = 2048;
-	self->o.static_mib = 16;
+	small_guest(&self->o);
 	new_source(_metadata, self);
 	/* The debug kernel: 5 hops (see mig_debug_profile()). */
 	hops = mig_debug_profile() ? 5 : 20;
@@ -492,9 +497,7 @@ TEST_F_TIMEOUT(live, ready_counts_data_in_flight, 600)
 
 	if (variant->ring != 4096)
 		SKIP(return, "one ring size is enough");
-	self->o.mem_mib = 256;
-	self->o.ws_pages = 2048;
-	self->o.static_mib = 16;
+	small_guest(&self->o);
 	self->o.delay = 2000000;	/* a nearly idle guest */
 	self->o.dst_delay = 0;
 	self->o.params.downtime_ms = 20;
@@ -588,11 +591,16 @@ TEST_F_TIMEOUT(live, cap_switches_over_by_policy, 900)
 }
 
 /*
- * session-set on a running session.  Under downtime-ms 1 (no throttle)
- * what the guest dirties in a round never fits, and the session stays
- * active round after round; raised to 30 s it becomes ready at a round's
- * end, and from then on a new downtime-ms is refused (ready is final).
- * Were the change not applied, the migration would time out not ready.
+ * session-set on a running session.  Capped at 4 MiB/s, downtime-ms 1
+ * carries one page: unless both vCPUs stopped writing between two
+ * harvests, what a round leaves never fits (downtime-ms 1 alone did fit,
+ * now and then, on a fast link: a round's leftovers are only what the
+ * guest wrote since the last harvest, a few pages), and the session
+ * stays active round after round, without a throttle.  Raised to 30 s it
+ * becomes ready at a round's end (the cap sends the working sets in a few
+ * seconds), and from then on a new downtime-ms is refused (ready is
+ * final).  Were the change not applied, the migration would time out not
+ * ready.
  */
 struct set_ctx {
 	struct vmmig *h;
@@ -642,10 +650,9 @@ TEST_F_TIMEOUT(live, set_downtime_converges, 600)
 
 	if (variant->ring != 4096)
 		SKIP(return, "one ring size is enough");
-	self->o.mem_mib = 256;
-	self->o.ws_pages = 2048;
-	self->o.static_mib = 16;
+	small_guest(&self->o);
 	self->o.params.downtime_ms = 1;
+	self->o.params.max_bandwidth = 4 << 20;
 	self->o.params.throttle_max_ms = 0;
 	self->o.params.max_rounds = 10000;
 	self->o.params.on_limit = VMMIG_ON_LIMIT_FAIL;
@@ -1301,9 +1308,7 @@ TEST_F_TIMEOUT(live, reports_race_the_switchover, 900)
 
 	if (variant->ring != 4096)
 		SKIP(return, "one ring size is enough");
-	self->o.mem_mib = 256;
-	self->o.ws_pages = 2048;
-	self->o.static_mib = 16;
+	small_guest(&self->o);
 	self->o.started = race_started;
 	self->o.switch_now = race_switch;
 	self->o.ctx = &c;
