@@ -68,6 +68,10 @@ struct vmmig_session *vmmig_session_alloc(u32 role)
 	s = kzalloc_obj(*s, GFP_KERNEL_ACCOUNT);
 	if (!s)
 		return NULL;
+	if (!zalloc_cpumask_var(&s->cpus, GFP_KERNEL_ACCOUNT)) {
+		kfree(s);
+		return NULL;
+	}
 	s->role = role;
 	s->state = VMMIG_STATE_NEW;
 	s->vmm_pid = get_task_pid(current, PIDTYPE_TGID);
@@ -106,6 +110,7 @@ static void vmmig_session_free(struct kref *ref)
 	put_cred(s->cred);
 	put_pid(s->vmm_pid);
 	mutex_destroy(&s->lock);
+	free_cpumask_var(s->cpus);
 	kfree(s);
 	if (atomic_dec_and_test(&vmmig_nr_alive))
 		wake_up_var(&vmmig_nr_alive);
@@ -378,6 +383,13 @@ void vmmig_session_settle(struct vmmig_session *s)
 /* The worker runs as the VMM: its credentials and file size limit. */
 static void vmmig_worker_as_vmm(struct vmmig_session *s)
 {
+	/*
+	 * The CPUs of the VMM thread that started the session.  Set here,
+	 * not on the new thread from session-start: newer kernels give a
+	 * kthread its node's housekeeping CPUs when it first runs
+	 * (kthread_affine_node()), after anything set before its wakeup.
+	 */
+	set_cpus_allowed_ptr(current, s->cpus);
 	task_lock(current->group_leader);
 	current->signal->rlim[RLIMIT_FSIZE] = s->fsize;
 	task_unlock(current->group_leader);
@@ -473,7 +485,8 @@ int vmmig_session_start(struct vmmig_session *s,
 		kthread_stop(worker);
 		goto out_unlock;
 	}
-	set_cpus_allowed_ptr(worker, current->cpus_ptr);
+	/* Applied by the worker itself: see vmmig_worker_as_vmm(). */
+	cpumask_copy(s->cpus, current->cpus_ptr);
 	for (i = 0; i < s->nr_channels; i++)
 		vmmig_channel_prepare(&s->channels[i],
 				      s->params.peer_timeout_ms);

@@ -70,6 +70,7 @@
 #include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/completion.h>
+#include <linux/cpumask.h>
 #include <linux/mutex.h>
 #include <linux/resource.h>
 #include <linux/vmmig.h>
@@ -121,6 +122,7 @@ struct vmmig_session {
 	struct pid *vmm_pid;
 	const struct cred *cred;	/* the VMM's, for the worker */
 	struct rlimit fsize;		/* the VMM's RLIMIT_FSIZE */
+	cpumask_var_t cpus;		/* the starting VMM thread's; set by start */
 	/*
 	 * Fixed but for the tunables of a live source, which session-set
 	 * changes under @lock (WRITE_ONCE each, then @params_gen with
