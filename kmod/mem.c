@@ -9,6 +9,28 @@
 #include "compat.h"
 #include "mem.h"
 
+/*
+ * Put memslot @ms at its place in @mem's layout (ascending slot order) and
+ * count it; the caller checked there is room.
+ */
+static void vmmig_mem_insert(struct vmmig_mem *mem,
+			     const struct vmmig_wire_mslot *ms,
+			     unsigned long hva, u32 flags)
+{
+	u32 i;
+
+	for (i = mem->layout.nr_slots;
+	     i && mem->layout.slots[i - 1].slot > ms->slot; i--) {
+		mem->layout.slots[i] = mem->layout.slots[i - 1];
+		mem->hva[i] = mem->hva[i - 1];
+		mem->flags[i] = mem->flags[i - 1];
+	}
+	mem->layout.slots[i] = *ms;
+	mem->hva[i] = hva;
+	mem->flags[i] = flags;
+	mem->layout.nr_slots++;
+}
+
 /**
  * vmmig_mem_snapshot() - the user memslots of @kvm, in ascending order of
  * (address space << 16 | id), with their host virtual addresses.
@@ -22,7 +44,6 @@ struct vmmig_mem *vmmig_mem_snapshot(struct kvm *kvm)
 	struct kvm_memory_slot *ms;
 	struct vmmig_mem *mem;
 	int as, bkt, idx, err = 0;
-	u32 i, n = 0;
 
 	mem = kvzalloc_obj(*mem, GFP_KERNEL_ACCOUNT);
 	if (!mem)
@@ -42,32 +63,22 @@ struct vmmig_mem *vmmig_mem_snapshot(struct kvm *kvm)
 
 			if (ms->id >= KVM_USER_MEM_SLOTS || !ms->npages)
 				continue;
-			if (n == VMMIG_WIRE_MAX_SLOTS) {
+			if (mem->layout.nr_slots == VMMIG_WIRE_MAX_SLOTS) {
 				err = -E2BIG;
 				break;
 			}
-			/* Insertion sort: the hash walk has no order. */
-			for (i = n; i && mem->layout.slots[i - 1].slot > cur.slot;
-			     i--) {
-				mem->layout.slots[i] = mem->layout.slots[i - 1];
-				mem->hva[i] = mem->hva[i - 1];
-				mem->flags[i] = mem->flags[i - 1];
-			}
-			mem->layout.slots[i] = cur;
-			mem->hva[i] = hva;
-			mem->flags[i] = flags;
-			n++;
+			/* Sorted as inserted: the hash walk has no order. */
+			vmmig_mem_insert(mem, &cur, hva, flags);
 		}
 	}
 	srcu_read_unlock(&kvm->srcu, idx);
 
-	if (!err && !n)
+	if (!err && !mem->layout.nr_slots)
 		err = -ENOENT;
 	if (err) {
 		kvfree(mem);
 		return ERR_PTR(err);
 	}
-	mem->layout.nr_slots = n;
 	return mem;
 }
 
@@ -201,15 +212,7 @@ int vmmig_mem_add(struct vmmig_mem *mem, const struct vmmig_wire_mslot *ms,
 		    o->base_gfn < ms->base_gfn + ms->npages)
 			return -EADDRINUSE;
 	}
-	for (i = n; i && mem->layout.slots[i - 1].slot > ms->slot; i--) {
-		mem->layout.slots[i] = mem->layout.slots[i - 1];
-		mem->hva[i] = mem->hva[i - 1];
-		mem->flags[i] = mem->flags[i - 1];
-	}
-	mem->layout.slots[i] = *ms;
-	mem->hva[i] = hva;
-	mem->flags[i] = 0;
-	mem->layout.nr_slots = n + 1;
+	vmmig_mem_insert(mem, ms, hva, 0);
 	return 0;
 }
 
@@ -343,26 +346,3 @@ int vmmig_mem_find_gfn(const struct vmmig_mem *mem, u64 gfn)
 	return -ENOENT;
 }
 
-/* Is every page of [@gpa, @gpa + @len) guest memory (address space 0)? */
-bool vmmig_mem_has_range(const struct vmmig_mem *mem, u64 gpa, u64 len)
-{
-	u64 gfn, last;
-	int i;
-
-	if (!len || gpa + len < gpa)
-		return false;
-	last = (gpa + len - 1) >> PAGE_SHIFT;
-	for (gfn = gpa >> PAGE_SHIFT; gfn <= last; ) {
-		const struct vmmig_wire_mslot *ms;
-
-		i = vmmig_mem_find_gfn(mem, gfn);
-		if (i < 0)
-			return false;
-		ms = &mem->layout.slots[i];
-		/* Skip to the end of this slot. */
-		gfn = ms->base_gfn + ms->npages;
-		if (!gfn)
-			break;
-	}
-	return true;
-}

@@ -52,7 +52,6 @@ bool vmmig_mem_same(const struct vmmig_mem *a, const struct vmmig_mem *b);
 u64 vmmig_mem_generation(struct kvm *kvm, int as);
 int vmmig_mem_find(const struct vmmig_mem *mem, u32 slot);
 int vmmig_mem_find_gfn(const struct vmmig_mem *mem, u64 gfn);
-bool vmmig_mem_has_range(const struct vmmig_mem *mem, u64 gpa, u64 len);
 
 /* The layout slot and page that (@slot_index, *@offset) is sent as. */
 static inline u32 vmmig_mem_canonical(const struct vmmig_mem *mem,
