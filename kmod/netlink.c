@@ -824,18 +824,15 @@ int vmmig_nl_session_ring_full_doit(struct sk_buff *skb,
 
 /*
  * session-dirty's reports: one range (gpa, length), or every dirty-bitmap
- * nest, each with its attribute (@attrs) for error reports.  Returns how
- * many, or -errno.
+ * nest in order.  Returns how many, or -errno.
  */
 static int vmmig_nl_dirty_reports(struct genl_info *info,
-				  struct vmmig_dirty_report **out,
-				  const struct nlattr ***attrs_out)
+				  struct vmmig_dirty_report **out)
 {
 	struct nlattr *tb[VMMIG_A_DIRTY_BITMAP_MAX + 1];
 	struct netlink_ext_ack *extack = info->extack;
 	struct nlattr **a = info->attrs;
 	struct vmmig_dirty_report *r;
-	const struct nlattr **attrs;
 	const struct nlattr *attr;
 	int rem, n = 0, err;
 	u64 gpa, len;
@@ -852,20 +849,15 @@ static int vmmig_nl_dirty_reports(struct genl_info *info,
 		return -EINVAL;
 
 	r = kvmalloc_array(max(n, 1), sizeof(*r), GFP_KERNEL);
-	attrs = kvmalloc_array(max(n, 1), sizeof(*attrs), GFP_KERNEL);
-	if (!r || !attrs) {
-		err = -ENOMEM;
-		goto err_free;
-	}
+	if (!r)
+		return -ENOMEM;
 	*out = r;
-	*attrs_out = attrs;
 	if (!n) {
 		gpa = nla_get_u64(a[VMMIG_A_SESSION_GPA]);
 		len = nla_get_u64(a[VMMIG_A_SESSION_LENGTH]);
-		attrs[0] = a[VMMIG_A_SESSION_GPA];
 		/* The policy has len >= 1; the last byte must not wrap. */
 		if (len - 1 > U64_MAX - gpa) {
-			NL_SET_ERR_MSG_ATTR(extack, attrs[0],
+			NL_SET_ERR_MSG_ATTR(extack, a[VMMIG_A_SESSION_GPA],
 					    "gpa, length: range wraps around");
 			err = -ERANGE;
 			goto err_free;
@@ -900,7 +892,6 @@ static int vmmig_nl_dirty_reports(struct genl_info *info,
 			err = -EINVAL;
 			goto err_free;
 		}
-		attrs[n] = attr;
 		r[n++] = (struct vmmig_dirty_report) {
 			.gfn	= gpa >> PAGE_SHIFT,
 			.npages	= (u64)nla_len(tb[VMMIG_A_DIRTY_BITMAP_BITS]) * 8,
@@ -910,7 +901,6 @@ static int vmmig_nl_dirty_reports(struct genl_info *info,
 	return n;
 
 err_free:
-	kvfree(attrs);
 	kvfree(r);
 	return err;
 }
@@ -919,24 +909,30 @@ int vmmig_nl_session_dirty_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct vmmig_session *s = info->user_ptr[0];
 	struct vmmig_dirty_report *r;
-	const struct nlattr **attrs;
+	const struct nlattr *attr = info->attrs[VMMIG_A_SESSION_GPA];
 	unsigned int bad = 0;
+	int rem;
 	int n, err;
 
 	err = vmmig_nl_vmm_only(s, info);
 	if (err)
 		return err;
-	n = vmmig_nl_dirty_reports(info, &r, &attrs);
+	n = vmmig_nl_dirty_reports(info, &r);
 	if (n < 0)
 		return n;
 	err = vmmig_live_report_dirty(s, r, n, &bad, info->extack);
-	if (err == -ERANGE && r[bad].bits)
-		NL_SET_ERR_MSG_ATTR(info->extack, attrs[bad],
+	if (err == -ERANGE && r[bad].bits) {
+		/* The bad-th dirty-bitmap nest, as the reports were taken. */
+		nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem)
+			if (nla_type(attr) == VMMIG_A_SESSION_DIRTY_BITMAP &&
+			    !bad--)
+				break;
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
 				    "dirty-bitmap: a page set is not guest memory");
-	else if (err == -ERANGE)
-		NL_SET_ERR_MSG_ATTR(info->extack, attrs[bad],
+	} else if (err == -ERANGE) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
 				    "gpa, length: range is not all guest memory");
-	kvfree(attrs);
+	}
 	kvfree(r);
 	return err;
 }
