@@ -96,14 +96,7 @@ err:
 
 static unsigned int page_shift(void)
 {
-	long size = sysconf(_SC_PAGESIZE);
-	unsigned int shift = 0;
-
-	while (size > 1) {
-		size >>= 1;
-		shift++;
-	}
-	return shift;
+	return __builtin_ctzl(sysconf(_SC_PAGESIZE));
 }
 
 static int cmp_gpa(const void *a, const void *b)
