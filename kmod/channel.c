@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Channels: the sockets (or the file) a session moves its stream over, and
- * the I/O on them.
+ * the I/O on them, for both directions.
  *
- * Receive helpers return 0 when the whole buffer was filled, 1 when the
- * channel ended before its first byte, 2 when it ended in the middle, or a
- * negative errno; a stream cut inside a record is thus told apart from one
- * that ended between records.
+ * Receive helpers return an enum vmmig_rx_end or a negative errno, so that
+ * a stream cut inside a record is told apart from one that ended between
+ * records.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -17,6 +16,7 @@
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 #include <linux/vmmig.h>
+#include <linux/vmmig_wire.h>
 #include <net/netlink.h>
 #include <net/sock.h>
 #include <net/tcp.h>
@@ -31,8 +31,13 @@
  */
 #define VMMIG_NOTSENT_LOWAT	SZ_1M
 
-static int vmmig_file_write(struct vmmig_channel *ch, const void *buf,
-			    size_t len)
+/* A record's bio_vecs: its header and at most VMMIG_WIRE_MAX_COUNT pages. */
+#define VMMIG_REC_BVECS		(1 + VMMIG_WIRE_MAX_COUNT)
+
+/* File channels: a saved stream, written and read at @ch->pos. */
+
+static int vmmig_file_send(struct vmmig_channel *ch, const void *buf,
+			   size_t len, bool more)
 {
 	ssize_t ret;
 
@@ -47,47 +52,194 @@ static int vmmig_file_write(struct vmmig_channel *ch, const void *buf,
 	return 0;
 }
 
-/* Count @nr pages sent on a socket if @err says they were. */
-static int vmmig_sock_sent(struct vmmig_channel *ch, int err, unsigned int nr)
-{
-	if (!err)
-		ch->sent += (u64)nr * PAGE_SIZE;
-	return err;
-}
-
-static int vmmig_sock_send_pages(struct vmmig_channel *ch,
-				 struct page **pages, unsigned int nr,
-				 bool more)
-{
-	return vmmig_sock_sent(ch, vmmig_sendpages(ch->sock, pages, nr, more),
-			       nr);
-}
-
-/* A plain TCP socket: the batched path (compat.h). */
-static int vmmig_tcp_send_pages(struct vmmig_channel *ch,
-				struct page **pages, unsigned int nr,
-				bool more)
-{
-	return vmmig_sock_sent(ch,
-			       vmmig_tcp_sendpages(ch->sock, pages, nr, more),
-			       nr);
-}
-
-static int vmmig_file_send_pages(struct vmmig_channel *ch,
-				 struct page **pages, unsigned int nr,
-				 bool more)
+static int vmmig_file_send_rec(struct vmmig_channel *ch, const void *hdr,
+			       size_t len, struct page **pages,
+			       unsigned int nr, bool more)
 {
 	unsigned int i;
-	int err = 0;
+	int err;
 
+	err = vmmig_file_send(ch, hdr, len, true);
 	for (i = 0; i < nr && !err; i++) {
 		void *p = kmap_local_page(pages[i]);
 
-		err = vmmig_file_write(ch, p, PAGE_SIZE);
+		err = vmmig_file_send(ch, p, PAGE_SIZE, true);
 		kunmap_local(p);
 	}
 	return err;
 }
+
+static int vmmig_file_recv(struct vmmig_channel *ch, struct iov_iter *iter)
+{
+	size_t want = iov_iter_count(iter);
+	ssize_t ret;
+
+	while (iov_iter_count(iter)) {
+		ret = vfs_iter_read(ch->file, iter, &ch->pos, 0);
+		if (ret < 0)
+			return ret;
+		if (!ret)
+			return iov_iter_count(iter) == want ? VMMIG_RX_EOF :
+							      VMMIG_RX_CUT;
+		ch->received += ret;
+	}
+	return VMMIG_RX_FULL;
+}
+
+static const struct vmmig_channel_ops vmmig_file_ops = {
+	.send = vmmig_file_send,
+	.send_rec = vmmig_file_send_rec,
+	.recv = vmmig_file_recv,
+};
+
+/* Socket channels. */
+
+static int vmmig_sock_send(struct vmmig_channel *ch, const void *buf,
+			   size_t len, bool more)
+{
+	struct msghdr msg = {
+		.msg_flags = MSG_NOSIGNAL | (more ? MSG_MORE : 0),
+	};
+	struct kvec vec = { .iov_base = (void *)buf, .iov_len = len };
+	int ret;
+
+	iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, &vec, 1, len);
+	while (msg_data_left(&msg)) {
+		ret = sock_sendmsg(ch->sock, &msg);
+		if (ret <= 0)
+			return ret ? ret : -EPIPE;
+		ch->sent += ret;
+	}
+	return 0;
+}
+
+/*
+ * @msg over a record: a copy of its @len bytes of header, from the
+ * channel's page fragments so that the stack can hold it by reference as
+ * it holds the pages, then the @nr pages.  Return: the header's copy, for
+ * page_frag_free() once sent, or NULL.  *@splice: whether every page may
+ * be taken by reference; a page that may not (sendpage_ok()) makes the
+ * stack copy the record instead, as nvme-tcp does.
+ */
+static void *vmmig_rec_msg(struct vmmig_channel *ch, struct msghdr *msg,
+			   const void *hdr, size_t len, struct page **pages,
+			   unsigned int nr, bool more, bool *splice)
+{
+	void *h = page_frag_alloc(&ch->frag, len, GFP_KERNEL);
+	unsigned int i;
+
+	if (!h)
+		return NULL;
+	memcpy(h, hdr, len);
+	*splice = true;
+	bvec_set_page(&ch->bvec[0], virt_to_page(h), len, offset_in_page(h));
+	for (i = 0; i < nr; i++) {
+		bvec_set_page(&ch->bvec[1 + i], pages[i], PAGE_SIZE, 0);
+		*splice &= sendpage_ok(pages[i]);
+	}
+	msg->msg_flags = MSG_NOSIGNAL | (more ? MSG_MORE : 0);
+	iov_iter_bvec(&msg->msg_iter, ITER_SOURCE, ch->bvec, 1 + nr,
+		      len + (size_t)nr * PAGE_SIZE);
+	return h;
+}
+
+/* One sendmsg() per record on >= 6.5: the socket lock is taken once. */
+static int vmmig_sock_send_rec(struct vmmig_channel *ch, const void *hdr,
+			       size_t len, struct page **pages,
+			       unsigned int nr, bool more)
+{
+	struct msghdr msg = { };
+	bool splice;
+	void *h;
+	int ret = 0;
+
+	h = vmmig_rec_msg(ch, &msg, hdr, len, pages, nr, more, &splice);
+	if (!h)
+		return -ENOMEM;
+	while (msg_data_left(&msg)) {
+		ret = splice ? vmmig_sock_splice(ch->sock, &msg) :
+			       sock_sendmsg(ch->sock, &msg);
+		if (ret <= 0)
+			break;
+		ch->sent += ret;
+	}
+	page_frag_free(h);
+	return ret < 0 ? ret : (msg_data_left(&msg) ? -EPIPE : 0);
+}
+
+static int vmmig_sock_recv(struct vmmig_channel *ch, struct iov_iter *iter)
+{
+	struct msghdr msg = { .msg_iter = *iter };
+	size_t want = msg_data_left(&msg);
+	int ret;
+
+	while (msg_data_left(&msg)) {
+		ret = sock_recvmsg(ch->sock, &msg, MSG_WAITALL);
+		if (ret < 0)
+			return ret;
+		if (!ret)
+			return msg_data_left(&msg) == want ? VMMIG_RX_EOF :
+							     VMMIG_RX_CUT;
+		ch->received += ret;
+	}
+	return VMMIG_RX_FULL;
+}
+
+static const struct vmmig_channel_ops vmmig_sock_ops = {
+	.send = vmmig_sock_send,
+	.send_rec = vmmig_sock_send_rec,
+	.recv = vmmig_sock_recv,
+};
+
+/*
+ * A plain TCP socket where a record would otherwise take a call and a
+ * socket lock hold per page (6.1, compat.h): the record's header and
+ * pages go under one hold.  ACKs that queued in the backlog meanwhile are
+ * processed every 16 pages, as tcp_sendmsg_locked() does.  A ULP
+ * installed since the channel was set up (sk_prot no longer TCP's,
+ * checked under the lock) gets the socket path.
+ */
+static int vmmig_tcp_send_rec(struct vmmig_channel *ch, const void *hdr,
+			      size_t len, struct page **pages,
+			      unsigned int nr, bool more)
+{
+	struct sock *sk = ch->sock->sk;
+	struct msghdr msg = { };
+	unsigned int calls = 0;
+	bool splice;
+	void *h;
+	int ret = 0;
+
+	lock_sock(sk);
+	if (!vmmig_sock_plain_tcp(ch->sock)) {
+		release_sock(sk);
+		return vmmig_sock_send_rec(ch, hdr, len, pages, nr, more);
+	}
+	h = vmmig_rec_msg(ch, &msg, hdr, len, pages, nr, more, &splice);
+	if (!h) {
+		release_sock(sk);
+		return -ENOMEM;
+	}
+	while (msg_data_left(&msg)) {
+		ret = splice ? vmmig_tcp_splice_locked(sk, &msg) :
+			       tcp_sendmsg_locked(sk, &msg,
+						  msg_data_left(&msg));
+		if (ret <= 0)
+			break;
+		ch->sent += ret;
+		if (++calls % 16 == 0)
+			sk_flush_backlog(sk);
+	}
+	release_sock(sk);
+	page_frag_free(h);
+	return ret < 0 ? ret : (msg_data_left(&msg) ? -EPIPE : 0);
+}
+
+static const struct vmmig_channel_ops vmmig_tcp_ops = {
+	.send = vmmig_sock_send,
+	.send_rec = vmmig_tcp_send_rec,
+	.recv = vmmig_sock_recv,
+};
 
 /**
  * vmmig_channel_init() - resolve @fd in the calling task to a connected
@@ -97,8 +249,8 @@ static int vmmig_file_send_pages(struct vmmig_channel *ch,
  * @attr: the netlink attribute @fd came from, for error reports.
  * @extack: error report.
  *
- * Return: 0, -EBADF, -ENOTSOCK, -EINVAL (not a stream socket) or
- * -ENOTCONN.
+ * Return: 0, -EBADF, -ENOTSOCK, -EINVAL (not a stream socket),
+ * -ENOTCONN or -ENOMEM.
  */
 int vmmig_channel_init(struct vmmig_channel *ch, int fd,
 		       const struct nlattr *attr,
@@ -136,10 +288,16 @@ int vmmig_channel_init(struct vmmig_channel *ch, int fd,
 		err = -ENOTCONN;
 		goto err_put;
 	}
+	ch->bvec = kvmalloc_array(VMMIG_REC_BVECS, sizeof(*ch->bvec),
+				  GFP_KERNEL);
+	if (!ch->bvec) {
+		err = -ENOMEM;
+		goto err_put;
+	}
 	ch->file = file;
 	ch->sock = sock;
-	ch->send_pages = vmmig_sock_plain_tcp(sock) ? vmmig_tcp_send_pages :
-						       vmmig_sock_send_pages;
+	ch->ops = vmmig_sock_plain_tcp(sock) ? &vmmig_tcp_ops :
+					       &vmmig_sock_ops;
 	return 0;
 
 err_put:
@@ -189,7 +347,7 @@ int vmmig_channel_init_file(struct vmmig_channel *ch, int fd, bool write,
 	}
 	ch->file = file;
 	ch->sock = NULL;
-	ch->send_pages = vmmig_file_send_pages;
+	ch->ops = &vmmig_file_ops;
 	ch->pos = 0;
 	return 0;
 }
@@ -239,6 +397,9 @@ void vmmig_channel_release(struct vmmig_channel *ch)
 		fput(ch->file);
 	ch->file = NULL;
 	ch->sock = NULL;
+	kvfree(ch->bvec);
+	ch->bvec = NULL;
+	vmmig_page_frag_cache_drain(&ch->frag);
 }
 
 /* How a channel error ends a session. */
@@ -268,76 +429,27 @@ u32 vmmig_channel_reason(int err)
 int vmmig_channel_send(struct vmmig_channel *ch, const void *buf, size_t len,
 		       bool more)
 {
-	struct msghdr msg = {
-		.msg_flags = MSG_NOSIGNAL | (more ? MSG_MORE : 0),
-	};
-	struct kvec vec = { .iov_base = (void *)buf, .iov_len = len };
-	int ret;
-
-	if (vmmig_channel_is_file(ch))
-		return vmmig_file_write(ch, buf, len);
-	while (vec.iov_len) {
-		ret = kernel_sendmsg(ch->sock, &msg, &vec, 1, vec.iov_len);
-		if (ret <= 0)
-			return ret ? ret : -EPIPE;
-		ch->sent += ret;
-		vec.iov_base += ret;
-		vec.iov_len -= ret;
-	}
-	return 0;
+	return ch->ops->send(ch, buf, len, more);
 }
 
 /**
- * vmmig_channel_send_pages() - send whole pages; zero-copy on sockets (the
- * stack takes its own references, the caller may unpin on return).
+ * vmmig_channel_send_rec() - send a record: its header, then whole pages;
+ * the pages zero-copy on sockets (the stack takes its own references, the
+ * caller may unpin on return).
  * @ch: the channel.
+ * @hdr: the header (copied).
+ * @len: its length.
  * @pages: the pages.
- * @nr: how many.
+ * @nr: how many, at most VMMIG_WIRE_MAX_COUNT; may be 0.
  * @more: more data follows at once.
  *
  * Return: 0 or a negative errno.
  */
-int vmmig_channel_send_pages(struct vmmig_channel *ch, struct page **pages,
-			     unsigned int nr, bool more)
+int vmmig_channel_send_rec(struct vmmig_channel *ch, const void *hdr,
+			   size_t len, struct page **pages, unsigned int nr,
+			   bool more)
 {
-	return ch->send_pages(ch, pages, nr, more);
-}
-
-/* Fill @iter completely from a socket. */
-static int vmmig_sock_recv_iter(struct vmmig_channel *ch, struct iov_iter *iter)
-{
-	struct msghdr msg = { .msg_iter = *iter };
-	size_t want = msg_data_left(&msg);
-	int ret;
-
-	while (msg_data_left(&msg)) {
-		ret = sock_recvmsg(ch->sock, &msg, MSG_WAITALL);
-		if (ret < 0)
-			return ret;
-		if (!ret)
-			return msg_data_left(&msg) == want ? 1 : 2;
-		ch->received += ret;
-	}
-	return 0;
-}
-
-static int vmmig_file_read(struct vmmig_channel *ch, void *buf, size_t len,
-			   bool *any)
-{
-	ssize_t ret;
-
-	while (len) {
-		ret = kernel_read(ch->file, buf, len, &ch->pos);
-		if (ret < 0)
-			return ret;
-		if (!ret)
-			return *any ? 2 : 1;
-		*any = true;
-		ch->received += ret;
-		buf += ret;
-		len -= ret;
-	}
-	return 0;
+	return ch->ops->send_rec(ch, hdr, len, pages, nr, more);
 }
 
 /**
@@ -346,19 +458,15 @@ static int vmmig_file_read(struct vmmig_channel *ch, void *buf, size_t len,
  * @buf: destination.
  * @len: bytes to read.
  *
- * Return: 0, 1 (ended before the first byte), 2 (ended in the middle) or a
- * negative errno.
+ * Return: an enum vmmig_rx_end or a negative errno.
  */
 int vmmig_channel_recv(struct vmmig_channel *ch, void *buf, size_t len)
 {
 	struct kvec vec = { .iov_base = buf, .iov_len = len };
 	struct iov_iter iter;
-	bool any = false;
 
-	if (vmmig_channel_is_file(ch))
-		return vmmig_file_read(ch, buf, len, &any);
 	iov_iter_kvec(&iter, ITER_DEST, &vec, 1, len);
-	return vmmig_sock_recv_iter(ch, &iter);
+	return ch->ops->recv(ch, &iter);
 }
 
 /**
@@ -388,9 +496,8 @@ int vmmig_channel_recv_some(struct vmmig_channel *ch, void *buf, size_t len,
 }
 
 /**
- * vmmig_channel_recv_user() - read exactly @len bytes into user memory (the
- * VMM's, with its mm in use): straight from the socket, or through a
- * bounce buffer from a file.
+ * vmmig_channel_recv_user() - read exactly @len bytes straight into user
+ * memory (the VMM's, with its mm in use).
  * @ch: the channel.
  * @uaddr: destination in the VMM's address space.
  * @len: bytes to read.
@@ -401,28 +508,9 @@ int vmmig_channel_recv_user(struct vmmig_channel *ch, unsigned long uaddr,
 			    size_t len)
 {
 	struct iov_iter iter;
-	bool any = false;
-	void *bounce;
-	int ret = 0;
 
-	if (!vmmig_channel_is_file(ch)) {
-		iov_iter_ubuf(&iter, ITER_DEST, (void __user *)uaddr, len);
-		return vmmig_sock_recv_iter(ch, &iter);
-	}
-	bounce = kmalloc(PAGE_SIZE, GFP_KERNEL);
-	if (!bounce)
-		return -ENOMEM;
-	while (len && !ret) {
-		size_t n = min_t(size_t, len, PAGE_SIZE);
-
-		ret = vmmig_file_read(ch, bounce, n, &any);
-		if (!ret && copy_to_user((void __user *)uaddr, bounce, n))
-			ret = -EFAULT;
-		uaddr += n;
-		len -= n;
-	}
-	kfree(bounce);
-	return ret;
+	iov_iter_ubuf(&iter, ITER_DEST, (void __user *)uaddr, len);
+	return ch->ops->recv(ch, &iter);
 }
 
 /**

@@ -14,20 +14,58 @@
 #ifndef _VMMIG_CHANNEL_H
 #define _VMMIG_CHANNEL_H
 
+#include <linux/mm_types_task.h>
 #include <linux/types.h>
 
+struct bio_vec;
 struct file;
+struct iov_iter;
 struct page;
 struct socket;
 struct netlink_ext_ack;
 struct nlattr;
+struct vmmig_channel;
+
+/*
+ * How a receive into a buffer ended: filled, or the channel ended before
+ * the first byte (between records) or in the middle (a cut stream).
+ */
+enum vmmig_rx_end {
+	VMMIG_RX_FULL,
+	VMMIG_RX_EOF,
+	VMMIG_RX_CUT,
+};
+
+/*
+ * A channel's I/O, picked for its kind when it is set up (a file, a
+ * socket, or on 6.1 a plain TCP socket) and never tested again per call.
+ * @send: send all of @buf (copied); @more: more follows at once.
+ * @send_rec: send a record: @len bytes of header (copied) and then @nr
+ *	whole pages (@nr may be 0), by reference on a socket: the stack
+ *	takes its own page references, the caller may unpin on return.
+ * @recv: fill @iter completely.
+ * Return: 0 or a negative errno; @recv an enum vmmig_rx_end or a negative
+ * errno.
+ */
+struct vmmig_channel_ops {
+	int (*send)(struct vmmig_channel *ch, const void *buf, size_t len,
+		    bool more);
+	int (*send_rec)(struct vmmig_channel *ch, const void *hdr, size_t len,
+			struct page **pages, unsigned int nr, bool more);
+	int (*recv)(struct vmmig_channel *ch, struct iov_iter *iter);
+};
 
 struct vmmig_channel {
+	const struct vmmig_channel_ops *ops;
 	struct file *file;
 	struct socket *sock;	/* NULL for a file channel */
-	/* Sends pages; picked for the channel's kind when it is set up. */
-	int (*send_pages)(struct vmmig_channel *ch, struct page **pages,
-			  unsigned int nr, bool more);
+	/*
+	 * A record as one send: its header (a copy in @frag, so that a
+	 * socket can take it by reference too) and its pages.  Allocated
+	 * with the channel; used by the sending worker only.
+	 */
+	struct bio_vec *bvec;
+	struct page_frag_cache frag;
 	loff_t pos;		/* file channel: next offset */
 	u64 sent;		/* stream bytes sent */
 	u64 received;		/* stream bytes received */
@@ -50,8 +88,9 @@ static inline bool vmmig_channel_is_file(const struct vmmig_channel *ch)
 
 int vmmig_channel_send(struct vmmig_channel *ch, const void *buf, size_t len,
 		       bool more);
-int vmmig_channel_send_pages(struct vmmig_channel *ch, struct page **pages,
-			     unsigned int nr, bool more);
+int vmmig_channel_send_rec(struct vmmig_channel *ch, const void *hdr,
+			   size_t len, struct page **pages, unsigned int nr,
+			   bool more);
 int vmmig_channel_recv(struct vmmig_channel *ch, void *buf, size_t len);
 int vmmig_channel_recv_some(struct vmmig_channel *ch, void *buf, size_t len,
 			    bool wait);

@@ -128,74 +128,77 @@ static inline enum vmmig_kvm_conf vmmig_kvm_confidential(struct kvm *kvm)
 #endif
 
 /*
- * Zero-copy send of whole pages on a stream socket: the stack takes its
- * own page references, so the caller may unpin once this returns; the
- * data is read when the stack transmits.  6.1 has kernel_sendpage();
- * from 6.5 sendmsg() with MSG_SPLICE_PAGES replaces it.  6.1.y defines
- * MSG_SPLICE_PAGES too but TCP ignores it there and copies: hence the
- * version test, never "#ifdef MSG_SPLICE_PAGES".
+ * Zero-copy send on a stream socket: the pages a bio_vec iterator holds
+ * are queued by reference, the stack takes its own page references (the
+ * caller may unpin once this returns) and reads the data when it
+ * transmits.  From 6.5 sendmsg() with MSG_SPLICE_PAGES does this for a
+ * whole iterator; 6.1 has kernel_sendpage(), a page at a time.  6.1.y
+ * defines MSG_SPLICE_PAGES too but TCP ignores it there and copies: hence
+ * the version test, never "#ifdef MSG_SPLICE_PAGES".
  *
- * Return: 0 when all @nr pages were queued, or a negative errno.
+ * vmmig_sock_splice() queues the start of @msg's iterator (ITER_BVEC,
+ * every page sendpage_ok()) and advances it.  @msg's MSG_MORE says more
+ * follows the iterator's end.
+ *
+ * Return: bytes queued (> 0), or 0 / a negative errno.
  */
 #if VMMIG_KERNEL_AT_LEAST(6, 5, 0)
-static inline int vmmig_sendpages(struct socket *sock, struct page **pages,
-				  unsigned int nr, bool more)
+static inline int vmmig_sock_splice(struct socket *sock, struct msghdr *msg)
 {
-	struct bio_vec bvec[16];
-	struct msghdr msg = { };
-	unsigned int i, n;
-	int ret;
-
-	while (nr) {
-		n = min_t(unsigned int, nr, ARRAY_SIZE(bvec));
-		for (i = 0; i < n; i++)
-			bvec_set_page(&bvec[i], pages[i], PAGE_SIZE, 0);
-		msg.msg_flags = MSG_SPLICE_PAGES | MSG_NOSIGNAL |
-				(more || n < nr ? MSG_MORE : 0);
-		iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bvec, n,
-			      (size_t)n * PAGE_SIZE);
-		while (msg_data_left(&msg)) {
-			ret = sock_sendmsg(sock, &msg);
-			if (ret <= 0)
-				return ret ? ret : -EPIPE;
-		}
-		pages += n;
-		nr -= n;
-	}
-	return 0;
+	msg->msg_flags |= MSG_SPLICE_PAGES;
+	return sock_sendmsg(sock, msg);
 }
 
-/* One sendmsg() per 16 pages is already the batched form here. */
+/* One sendmsg() of the whole record holds the socket lock once already. */
 static inline bool vmmig_sock_plain_tcp(struct socket *sock)
 {
 	return false;
 }
 
-#define vmmig_tcp_sendpages vmmig_sendpages
-#else
-static inline int vmmig_sendpages(struct socket *sock, struct page **pages,
-				  unsigned int nr, bool more)
+static inline int vmmig_tcp_splice_locked(struct sock *sk,
+					  struct msghdr *msg)
 {
-	unsigned int i;
-	int off, ret;
+	return -EOPNOTSUPP;	/* never called: no plain-TCP channels */
+}
+#else
+/* The bytes of the bio_vec @iter starts in: page, offset, length. */
+static inline struct bio_vec vmmig_iter_bvec(const struct iov_iter *iter)
+{
+	const struct bio_vec *bv = iter->bvec;
+	size_t off = iter->iov_offset;
 
-	for (i = 0; i < nr; i++) {
-		for (off = 0; off < PAGE_SIZE; off += ret) {
-			ret = kernel_sendpage(sock, pages[i], off,
-					      PAGE_SIZE - off,
-					      MSG_NOSIGNAL |
-					      (more || i + 1 < nr ? MSG_MORE : 0));
-			if (ret <= 0)
-				return ret ? ret : -EPIPE;
-		}
-	}
-	return 0;
+	return (struct bio_vec) {
+		.bv_page = bv->bv_page,
+		.bv_offset = bv->bv_offset + off,
+		.bv_len = min_t(size_t, bv->bv_len - off, iov_iter_count(iter)),
+	};
+}
+
+/* Flags for a piece that is not the end of what is to be sent. */
+static inline int vmmig_splice_flags(struct msghdr *msg,
+				     const struct bio_vec *bv)
+{
+	if (bv->bv_len < msg_data_left(msg) || (msg->msg_flags & MSG_MORE))
+		return msg->msg_flags | MSG_MORE | MSG_SENDPAGE_NOTLAST;
+	return msg->msg_flags;
+}
+
+static inline int vmmig_sock_splice(struct socket *sock, struct msghdr *msg)
+{
+	struct bio_vec bv = vmmig_iter_bvec(&msg->msg_iter);
+	int ret;
+
+	ret = kernel_sendpage(sock, bv.bv_page, bv.bv_offset, bv.bv_len,
+			      vmmig_splice_flags(msg, &bv));
+	if (ret > 0)
+		iov_iter_advance(&msg->msg_iter, ret);
+	return ret;
 }
 
 /*
  * A TCP socket with TCP's own sendpage: no ULP (kTLS) and no sockmap,
- * which replace sk_prot.  Only such a socket may take the locked path
- * below, which calls into TCP directly.
+ * which replace sk_prot.  Only such a socket may take the locked path,
+ * which calls into TCP directly.
  */
 static inline bool vmmig_sock_plain_tcp(struct socket *sock)
 {
@@ -203,45 +206,41 @@ static inline bool vmmig_sock_plain_tcp(struct socket *sock)
 }
 
 /*
- * 6.1: kernel_sendpage() takes the socket lock, sizes the segment and
- * pushes for every page.  On a plain TCP socket the pages of a record go
- * under one lock hold through tcp_sendpage_locked(), flagged
- * MSG_SENDPAGE_NOTLAST on all but the last, so that only full segments are
- * pushed meanwhile (kTLS's tls_push_sg() does the same); ACKs that queued
- * in the backlog meanwhile are processed every 16 pages, as
- * tcp_sendmsg_locked() does.  A ULP installed since the channel was set
- * up (sk_prot no longer TCP's, checked under the lock) gets the generic
- * path.
+ * As vmmig_sock_splice(), on a plain TCP socket whose lock the caller
+ * holds: kernel_sendpage() would take the lock, size the segment and push
+ * for every page; under one hold, pages flagged MSG_SENDPAGE_NOTLAST push
+ * only full segments (kTLS's tls_push_sg() does the same).
  */
-static inline int vmmig_tcp_sendpages(struct socket *sock, struct page **pages,
-				      unsigned int nr, bool more)
+static inline int vmmig_tcp_splice_locked(struct sock *sk,
+					  struct msghdr *msg)
 {
-	struct sock *sk = sock->sk;
-	unsigned int i;
-	int off, ret = 0, flags;
+	struct bio_vec bv = vmmig_iter_bvec(&msg->msg_iter);
+	int ret;
 
-	lock_sock(sk);
-	if (!vmmig_sock_plain_tcp(sock)) {
-		release_sock(sk);
-		return vmmig_sendpages(sock, pages, nr, more);
-	}
-	for (i = 0; i < nr; i++) {
-		flags = MSG_NOSIGNAL;
-		if (more || i + 1 < nr)
-			flags |= MSG_MORE | MSG_SENDPAGE_NOTLAST;
-		for (off = 0; off < PAGE_SIZE; off += ret) {
-			ret = tcp_sendpage_locked(sk, pages[i], off,
-						  PAGE_SIZE - off, flags);
-			if (ret <= 0)
-				goto out;
-		}
-		if (i % 16 == 15)
-			sk_flush_backlog(sk);
-	}
-	ret = 0;
-out:
-	release_sock(sk);
-	return ret < 0 ? ret : (i < nr ? -EPIPE : 0);
+	ret = tcp_sendpage_locked(sk, bv.bv_page, bv.bv_offset, bv.bv_len,
+				  vmmig_splice_flags(msg, &bv));
+	if (ret > 0)
+		iov_iter_advance(&msg->msg_iter, ret);
+	return ret;
+}
+#endif
+
+/*
+ * Free what a page_frag_cache holds: page_frag_cache_drain() from 6.9,
+ * by hand before.
+ */
+#if VMMIG_KERNEL_AT_LEAST(6, 9, 0)
+static inline void vmmig_page_frag_cache_drain(struct page_frag_cache *nc)
+{
+	page_frag_cache_drain(nc);
+}
+#else
+static inline void vmmig_page_frag_cache_drain(struct page_frag_cache *nc)
+{
+	if (nc->va)
+		__page_frag_cache_drain(virt_to_head_page(nc->va),
+					nc->pagecnt_bias);
+	nc->va = NULL;
 }
 #endif
 

@@ -26,7 +26,10 @@
 #include "state.h"
 #include "xfer.h"
 
-/* A receive result as a reason: EOF inside a record is a cut stream. */
+/*
+ * A receive result as a reason: the stream ending inside a record (at its
+ * start too: its header came) is a cut stream.
+ */
 static u32 vmmig_recv_reason(int ret)
 {
 	return ret > 0 ? VMMIG_REASON_TRUNCATED : vmmig_channel_reason(ret);
@@ -270,7 +273,7 @@ static u32 vmmig_recv_file_eof(struct vmmig_channel *ch)
 	u8 byte;
 	int ret = vmmig_channel_recv(ch, &byte, 1);
 
-	if (ret == 1)
+	if (ret == VMMIG_RX_EOF)
 		return VMMIG_REASON_NONE;
 	return ret ? vmmig_recv_reason(ret) : VMMIG_REASON_TRAILING_DATA;
 }
@@ -334,8 +337,9 @@ u32 vmmig_recv_run(struct vmmig_session *s)
 		}
 		ret = vmmig_channel_recv(ch, &rec, sizeof(rec));
 		if (ret) {
-			reason = ret == 1 ? vmmig_wire_rx_eof(rx, false) :
-					    vmmig_recv_reason(ret);
+			reason = ret == VMMIG_RX_EOF ?
+				 vmmig_wire_rx_eof(rx, false) :
+				 vmmig_recv_reason(ret);
 			break;
 		}
 		reason = vmmig_recv_record(s, ch, rx, mem, &rec, &blob_pos);

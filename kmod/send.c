@@ -29,12 +29,22 @@ int vmmig_send_rec(struct vmmig_channel *ch, u8 type, u32 slot, u64 gfn,
 	struct vmmig_wire_rec rec;
 	int err;
 
-	vmmig_wire_put_rec(&rec, type, slot, gfn, count,
-			   type == VMMIG_WIRE_PAGES ? count * PAGE_SIZE : len);
+	vmmig_wire_put_rec(&rec, type, slot, gfn, count, len);
 	err = vmmig_channel_send(ch, &rec, sizeof(rec), more || len);
 	if (!err && payload && len)
 		err = vmmig_channel_send(ch, payload, len, more);
 	return err;
+}
+
+/* A PAGES record of @nr pages from @gfn: header and pages in one send. */
+static int vmmig_send_data(struct vmmig_channel *ch, u32 slot, u64 gfn,
+			   struct page **pages, unsigned int nr)
+{
+	struct vmmig_wire_rec rec;
+
+	vmmig_wire_put_rec(&rec, VMMIG_WIRE_PAGES, slot, gfn, nr,
+			   nr * PAGE_SIZE);
+	return vmmig_channel_send_rec(ch, &rec, sizeof(rec), pages, nr, true);
 }
 
 bool vmmig_zero_detect = true;
@@ -82,11 +92,8 @@ static int vmmig_send_batch(struct vmmig_session *s, struct vmmig_channel *ch,
 			if (!err)
 				atomic64_add(j - i, &s->stats.zero_pages);
 		} else {
-			err = vmmig_send_rec(ch, VMMIG_WIRE_PAGES, slot,
-					     gfn + i, j - i, NULL, 0, true);
-			if (!err)
-				err = vmmig_channel_send_pages(ch, pages + i,
-							       j - i, true);
+			err = vmmig_send_data(ch, slot, gfn + i, pages + i,
+					      j - i);
 			if (!err)
 				atomic64_add((u64)(j - i) * PAGE_SIZE,
 					     &s->stats.bytes);
