@@ -306,6 +306,57 @@ err_put:
 }
 
 /**
+ * vmmig_channel_claim() - make a socket channel's socket the session's
+ * while its worker runs.
+ * @ch: the channel; a file channel needs no claim.
+ * @extack: error report.
+ *
+ * Claimed through sk_user_data, as ovpn claims its sockets: a socket that
+ * another running session or another kernel user (sockmap, an
+ * encapsulation) holds is refused, and they are kept off it meanwhile.
+ *
+ * Return: 0 or -EBUSY.
+ */
+int vmmig_channel_claim(struct vmmig_channel *ch,
+			struct netlink_ext_ack *extack)
+{
+	struct sock *sk;
+	int err = 0;
+
+	if (vmmig_channel_is_file(ch))
+		return 0;
+	sk = ch->sock->sk;
+	lock_sock(sk);
+	if (rcu_access_pointer(__sk_user_data(sk))) {
+		NL_SET_ERR_MSG(extack,
+			       "sock-fd is in use by another running session or kernel user");
+		err = -EBUSY;
+	} else {
+		rcu_assign_sk_user_data(sk, ch);
+	}
+	release_sock(sk);
+	return err;
+}
+
+/**
+ * vmmig_channel_unclaim() - give up vmmig_channel_claim()'s claim, if it
+ * stands; may be called again.
+ * @ch: the channel.
+ */
+void vmmig_channel_unclaim(struct vmmig_channel *ch)
+{
+	struct sock *sk;
+
+	if (vmmig_channel_is_file(ch))
+		return;
+	sk = ch->sock->sk;
+	lock_sock(sk);
+	if (rcu_access_pointer(__sk_user_data(sk)) == ch)
+		rcu_assign_sk_user_data(sk, NULL);
+	release_sock(sk);
+}
+
+/**
  * vmmig_channel_init_file() - resolve @fd to a regular file to save a
  * stream to (@write) or restore one from, and hold it.
  * @ch: filled on success.
@@ -393,6 +444,8 @@ struct file *vmmig_blob_file_get(int fd, bool read, const struct nlattr *attr,
 
 void vmmig_channel_release(struct vmmig_channel *ch)
 {
+	/* A worker stopped before it ever ran could not give it back. */
+	vmmig_channel_unclaim(ch);
 	if (ch->file)
 		fput(ch->file);
 	ch->file = NULL;

@@ -6,7 +6,10 @@
  * from (then it is the session's only channel).
  *
  * Lifetime: vmmig_channel_init*() hold the struct file until
- * vmmig_channel_release(); the VMM may close its own fd at any time.  The
+ * vmmig_channel_release(); the VMM may close its own fd at any time.  While
+ * the session's worker runs, a socket is also claimed (sk_user_data): a
+ * second running session, or another kernel user of sk_user_data, is
+ * refused it.  The
  * I/O helpers are used by the session's worker only; file offsets live
  * here (@pos), never in the shared struct file, and so do the counts of
  * the stream's bytes.
@@ -78,6 +81,9 @@ int vmmig_channel_init_file(struct vmmig_channel *ch, int fd, bool write,
 			    const struct nlattr *attr,
 			    struct netlink_ext_ack *extack);
 void vmmig_channel_release(struct vmmig_channel *ch);
+int vmmig_channel_claim(struct vmmig_channel *ch,
+			struct netlink_ext_ack *extack);
+void vmmig_channel_unclaim(struct vmmig_channel *ch);
 struct file *vmmig_blob_file_get(int fd, bool read, const struct nlattr *attr,
 				 struct netlink_ext_ack *extack);
 

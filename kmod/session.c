@@ -380,6 +380,33 @@ void vmmig_session_settle(struct vmmig_session *s)
 						 5 * HZ);
 }
 
+/* The worker is done with its sockets: others may have them now. */
+static void vmmig_session_unclaim(struct vmmig_session *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nr_channels; i++)
+		vmmig_channel_unclaim(&s->channels[i]);
+}
+
+/* The sockets are the worker's while it runs (vmmig_channel_claim()). */
+static int vmmig_session_claim(struct vmmig_session *s,
+			       struct netlink_ext_ack *extack)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < s->nr_channels; i++) {
+		err = vmmig_channel_claim(&s->channels[i], extack);
+		if (err) {
+			while (i--)
+				vmmig_channel_unclaim(&s->channels[i]);
+			return err;
+		}
+	}
+	return 0;
+}
+
 /* The worker runs as the VMM: its credentials and file size limit. */
 static void vmmig_worker_as_vmm(struct vmmig_session *s)
 {
@@ -429,6 +456,7 @@ static int vmmig_session_worker(void *arg)
 	/* Failed: the peer learns it from the closed channel at once. */
 	if (reason)
 		vmmig_session_kick(s);
+	vmmig_session_unclaim(s);
 	atomic64_set(&s->stats.cpu_ns, current->se.sum_exec_runtime);
 	mutex_lock(&s->lock);
 	if (!vmmig_state_is_final(s->state))
@@ -447,8 +475,9 @@ static int vmmig_session_worker(void *arg)
  * Runs in the VMM's context: the worker joins its cgroups and CPUs.
  *
  * Return: 0, -EALREADY if it was started (or ended) before, -EOPNOTSUPP
- * for a session of several channels (not yet), or the error of creating
- * the worker thread.
+ * for a session of several channels (not yet), -EBUSY if another running
+ * session or kernel user holds a socket, or the error of creating the
+ * worker thread.
  */
 int vmmig_session_start(struct vmmig_session *s,
 			struct netlink_ext_ack *extack)
@@ -470,20 +499,23 @@ int vmmig_session_start(struct vmmig_session *s,
 		err = -EOPNOTSUPP;
 		goto out_unlock;
 	}
+	err = vmmig_session_claim(s, extack);
+	if (err)
+		goto out_unlock;
 	worker = kthread_create(vmmig_session_worker, s, "vmmig-%s/%u",
 				s->role == VMMIG_ROLE_SOURCE ? "tx" : "rx",
 				s->id);
 	if (IS_ERR(worker)) {
 		NL_SET_ERR_MSG(extack, "cannot create the session's thread");
 		err = PTR_ERR(worker);
-		goto out_unlock;
+		goto out_unclaim;
 	}
 	err = cgroup_attach_task_all(current, worker);
 	if (err) {
 		NL_SET_ERR_MSG(extack,
 			       "cannot move the session's thread into the VMM's cgroups");
 		kthread_stop(worker);
-		goto out_unlock;
+		goto out_unclaim;
 	}
 	/* Applied by the worker itself: see vmmig_worker_as_vmm(). */
 	cpumask_copy(s->cpus, current->cpus_ptr);
@@ -495,6 +527,11 @@ int vmmig_session_start(struct vmmig_session *s,
 	s->worker = worker;
 	err = vmmig_session_move(s, VMMIG_STATE_ACTIVE, VMMIG_REASON_NONE);
 	wake_up_process(worker);
+	mutex_unlock(&s->lock);
+	return err;
+
+out_unclaim:
+	vmmig_session_unclaim(s);
 out_unlock:
 	mutex_unlock(&s->lock);
 	return err;

@@ -365,6 +365,35 @@ TEST_F(vmmig, bad_fds)
 	close(tcp);
 }
 
+/*
+ * A socket is its running session's: another VM's session may be created
+ * with it, but not started while the first runs; once the first is gone,
+ * it starts.
+ */
+TEST_F(vmmig, socket_claimed)
+{
+	unsigned int i, before = host_sessions(_metadata, self->h);
+	int vm2 = vm_create(_metadata);
+	uint32_t a = create_source(_metadata, self), b = 0;
+	int err;
+
+	err = vmmig_session_create(self->h, VMMIG_ROLE_SOURCE, vm2,
+				   &self->sp[0], 1, NULL, &b);
+	ASSERT_EQ(0, err) TH_LOG("create: %s", vmmig_errmsg(self->h));
+	ASSERT_EQ(0, vmmig_session_start(self->h, a));
+	EXPECT_EQ(-EBUSY, vmmig_session_start(self->h, b));
+	EXPECT_NE(NULL, strstr(vmmig_errmsg(self->h), "sock-fd is in use"))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+	ASSERT_EQ(0, vmmig_session_destroy(self->h, a));
+	/* Reaped: its worker stopped and gave the socket back. */
+	for (i = 0; i < 100 && host_sessions(_metadata, self->h) > before + 1;
+	     i++)
+		usleep(50 * 1000);
+	EXPECT_EQ(0, vmmig_session_start(self->h, b))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+	close(vm2);
+}
+
 /* ---- every attribute: wrong type, out of range, missing, unknown ------- */
 
 struct bad_attr {
