@@ -17,6 +17,7 @@
 #include <linux/errno.h>
 #include <linux/kernel.h>
 
+#include "names_gen.h"
 #include "state.h"
 
 bool vmmig_state_valid(u32 state)
@@ -77,56 +78,10 @@ int vmmig_state_check_move(u32 from, u32 to, u32 reason)
 	return -EINVAL;
 }
 
-static const char * const vmmig_state_names[] = {
-	[VMMIG_STATE_NEW]		= "new",
-	[VMMIG_STATE_ACTIVE]		= "active",
-	[VMMIG_STATE_READY]		= "ready",
-	[VMMIG_STATE_SWITCHOVER]	= "switchover",
-	[VMMIG_STATE_COMPLETED]		= "completed",
-	[VMMIG_STATE_FAILED]		= "failed",
-	[VMMIG_STATE_CANCELLED]		= "cancelled",
-};
-
+/* The spec's names (kmod/names_gen.h), one for every value of the enums. */
 static_assert(ARRAY_SIZE(vmmig_state_names) == __VMMIG_STATE_MAX);
-
-static const char * const vmmig_reason_names[] = {
-	[VMMIG_REASON_NONE]		= "none",
-	[VMMIG_REASON_CANCEL]		= "cancel",
-	[VMMIG_REASON_OWNER_GONE]	= "owner-gone",
-	[VMMIG_REASON_VM_GONE]		= "vm-gone",
-	[VMMIG_REASON_NETNS_GONE]	= "netns-gone",
-	[VMMIG_REASON_UNLOAD]		= "unload",
-	[VMMIG_REASON_DESTROYED]	= "destroyed",
-	[VMMIG_REASON_PEER_CLOSED]	= "peer-closed",
-	[VMMIG_REASON_IO_ERROR]		= "io-error",
-	[VMMIG_REASON_BAD_MAGIC]	= "bad-magic",
-	[VMMIG_REASON_BAD_VERSION]	= "bad-version",
-	[VMMIG_REASON_BAD_FEATURES]	= "bad-features",
-	[VMMIG_REASON_LAYOUT_MISMATCH]	= "layout-mismatch",
-	[VMMIG_REASON_BAD_RECORD_TYPE]	= "bad-record-type",
-	[VMMIG_REASON_BAD_SLOT]		= "bad-slot",
-	[VMMIG_REASON_BAD_GFN]		= "bad-gfn",
-	[VMMIG_REASON_BAD_LENGTH]	= "bad-length",
-	[VMMIG_REASON_BAD_RESERVED]	= "bad-reserved",
-	[VMMIG_REASON_DUPLICATE_HELLO]	= "duplicate-hello",
-	[VMMIG_REASON_TRUNCATED]	= "truncated",
-	[VMMIG_REASON_TRAILING_DATA]	= "trailing-data",
-	[VMMIG_REASON_INCOMPLETE]	= "incomplete",
-	[VMMIG_REASON_PEER_TIMEOUT]	= "peer-timeout",
-	[VMMIG_REASON_NOT_CONVERGED]	= "not-converged",
-	[VMMIG_REASON_MEMSLOT_CHANGED]	= "memslot-changed",
-	[VMMIG_REASON_DIRTY_LOG]	= "dirty-log",
-	[VMMIG_REASON_NOT_LOGGING]	= "not-logging",
-	[VMMIG_REASON_COMMIT_UNKNOWN]	= "commit-unknown",
-	[VMMIG_REASON_PEER_ABORTED]	= "peer-aborted",
-};
-
 static_assert(ARRAY_SIZE(vmmig_reason_names) == __VMMIG_REASON_MAX);
-
-static const char * const vmmig_role_names[] = {
-	[VMMIG_ROLE_SOURCE]		= "source",
-	[VMMIG_ROLE_DESTINATION]	= "destination",
-};
+static_assert(ARRAY_SIZE(vmmig_role_names) == VMMIG_ROLE_DESTINATION + 1);
 
 static const char *vmmig_name(const char * const *names, size_t n, u32 v)
 {

@@ -3,9 +3,10 @@
 #
 # Generate uapi/linux/vmmig.h and kmod/netlink_gen.[ch] from the YAML family
 # spec with the kernel's own YNL generator (tools/net/ynl in a kernel source
-# tree), as in-tree families do, and libvmmig's name tables
-# (userspace/lib/names_gen.[ch], scripts/names-gen.py).  With --check, generate into a temporary
-# directory and fail if the committed files differ.
+# tree), as in-tree families do, and the name tables of libvmmig
+# (userspace/lib/names_gen.[ch]) and of the module (kmod/names_gen.h) with
+# scripts/names-gen.py.  With --check, generate into a temporary directory
+# and fail if the committed files differ.
 #
 # usage: scripts/ynl-gen.sh KSRC [--check]
 set -euo pipefail
@@ -49,7 +50,8 @@ rc=0
 for pair in vmmig.h:uapi/linux/vmmig.h netlink_gen.c:kmod/netlink_gen.c \
 	    netlink_gen.h:kmod/netlink_gen.h \
 	    names_gen.c:userspace/lib/names_gen.c \
-	    names_gen.h:userspace/lib/names_gen.h; do
+	    names_gen.h:userspace/lib/names_gen.h \
+	    kmod_names_gen.h:kmod/names_gen.h; do
 	src=$tmp/out/${pair%%:*}
 	dst=$top/${pair#*:}
 	if [ "$check" = --check ]; then
