@@ -20,7 +20,10 @@ ok() { n=$((n + 1)); echo "ok $n $*"; }
 # SKIP for a choice of scale (6.1 and 6.12 run them), TODO for a defect.
 skip_line() { n=$((n + 1)); skipped=$((skipped + 1)); echo "ok $n $* # SKIP debug kernel: size and repetition are 6.1's and 6.12's job"; }
 todo_line() { n=$((n + 1)); todo=$((todo + 1)); echo "not ok $n $* # TODO debug kernel: pre-copy does not converge in time"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $*"; }
+# What failed, repeated at the end: a CI log's tail then names it.
+fail_log=$(mktemp)
+trap 'rm -f "$fail_log"' EXIT
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $*"; echo "$*" >>"$fail_log"; }
 check_eq() { # check_eq "description" expected actual
 	if [ "$2" = "$3" ]; then ok "$1"; else
 		not_ok "$1"; echo "#   expected: $2"; echo "#   got:      $3"; fi
@@ -128,6 +131,10 @@ case_times() {
 		"ok "* | "not ok "*)
 			printf '    # %ss\n' $((SECONDS - t))
 			t=$SECONDS ;;
+		esac
+		case $line in
+		"not ok "*"# TODO"*) ;;
+		"not ok "*) echo "  ${line#not ok }" >>"$fail_log" ;;
 		esac
 	done
 }
@@ -312,4 +319,8 @@ check "module gone" sh -c '! grep -q "^vmmig " /proc/modules'
 
 echo "1..$n"
 echo "# $((n - failed - skipped - todo)) passed, $failed failed, $skipped skipped, $todo todo"
+if [ -s "$fail_log" ]; then
+	echo "# failed (a suite's failed cases indented, before it):"
+	sed 's/^/#   /' "$fail_log"
+fi
 [ "$failed" -eq 0 ]
