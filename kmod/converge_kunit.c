@@ -221,7 +221,7 @@ static struct kunit_case vmmig_converge_cases[] = {
 };
 
 static struct kunit_suite vmmig_converge_suite = {
-	.name = "vmmig-converge",
+	.name = "vmmig_converge",
 	.test_cases = vmmig_converge_cases,
 };
 

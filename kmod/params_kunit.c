@@ -68,7 +68,7 @@ static struct kunit_case vmmig_params_cases[] = {
 };
 
 static struct kunit_suite vmmig_params_suite = {
-	.name = "vmmig-params",
+	.name = "vmmig_params",
 	.test_cases = vmmig_params_cases,
 };
 

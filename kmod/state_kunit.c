@@ -116,7 +116,7 @@ static struct kunit_case vmmig_state_cases[] = {
 };
 
 static struct kunit_suite vmmig_state_suite = {
-	.name = "vmmig-state",
+	.name = "vmmig_state",
 	.test_cases = vmmig_state_cases,
 };
 

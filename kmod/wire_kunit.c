@@ -545,7 +545,7 @@ static struct kunit_case vmmig_wire_cases[] = {
 };
 
 static struct kunit_suite vmmig_wire_suite = {
-	.name = "vmmig-wire",
+	.name = "vmmig_wire",
 	.test_cases = vmmig_wire_cases,
 };
 
