@@ -583,41 +583,31 @@ static int vmmig_nl_filter(struct vmmig_session *s, struct genl_info *info)
 	return 0;
 }
 
-/* Does @fd name a socket an earlier sock-fd of the request named? */
-static bool vmmig_nl_sock_seen(const struct vmmig_session *s, int fd)
-{
-	struct file *file = fget(fd);
-	bool seen = false;
-	unsigned int i;
-
-	if (!file)
-		return false;
-	for (i = 0; i < s->nr_channels; i++)
-		seen |= s->channels[i].file == file;
-	fput(file);
-	return seen;
-}
-
 /* Resolve and hold every sock-fd of the request, in order. */
 static int vmmig_nl_add_channels(struct vmmig_session *s,
 				 struct genl_info *info)
 {
 	const struct nlattr *attr;
+	unsigned int i;
 	int rem, err;
 
 	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+		struct vmmig_channel *ch = &s->channels[s->nr_channels];
+
 		if (nla_type(attr) != VMMIG_A_SESSION_SOCK_FD)
 			continue;
-		if (vmmig_nl_sock_seen(s, nla_get_s32(attr))) {
-			NL_SET_ERR_MSG_ATTR(info->extack, attr,
-					    "sock-fd names the same socket twice");
-			return -EINVAL;
-		}
-		err = vmmig_channel_init(&s->channels[s->nr_channels],
-					 nla_get_s32(attr), attr, info->extack);
+		err = vmmig_channel_init(ch, nla_get_s32(attr), attr,
+					 info->extack);
 		if (err)
 			return err;
 		s->nr_channels++;
+		for (i = 0; i + 1 < s->nr_channels; i++) {
+			if (s->channels[i].file == ch->file) {
+				NL_SET_ERR_MSG_ATTR(info->extack, attr,
+						    "sock-fd names the same socket twice");
+				return -EINVAL;
+			}
+		}
 	}
 	return 0;
 }
