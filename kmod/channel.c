@@ -143,6 +143,22 @@ static void *vmmig_rec_msg(struct vmmig_channel *ch, struct msghdr *msg,
 	return h;
 }
 
+/* Send all of @msg, a record vmmig_rec_msg() set up; 0 or an errno. */
+static int vmmig_sock_push(struct vmmig_channel *ch, struct msghdr *msg,
+			   bool splice)
+{
+	int ret;
+
+	while (msg_data_left(msg)) {
+		ret = splice ? vmmig_sock_splice(ch->sock, msg) :
+			       sock_sendmsg(ch->sock, msg);
+		if (ret <= 0)
+			return ret ? ret : -EPIPE;
+		ch->sent += ret;
+	}
+	return 0;
+}
+
 /* One sendmsg() per record on >= 6.5: the socket lock is taken once. */
 static int vmmig_sock_send_rec(struct vmmig_channel *ch, const void *hdr,
 			       size_t len, struct page **pages,
@@ -151,20 +167,14 @@ static int vmmig_sock_send_rec(struct vmmig_channel *ch, const void *hdr,
 	struct msghdr msg = { };
 	bool splice;
 	void *h;
-	int ret = 0;
+	int err;
 
 	h = vmmig_rec_msg(ch, &msg, hdr, len, pages, nr, more, &splice);
 	if (!h)
 		return -ENOMEM;
-	while (msg_data_left(&msg)) {
-		ret = splice ? vmmig_sock_splice(ch->sock, &msg) :
-			       sock_sendmsg(ch->sock, &msg);
-		if (ret <= 0)
-			break;
-		ch->sent += ret;
-	}
+	err = vmmig_sock_push(ch, &msg, splice);
 	page_frag_free(h);
-	return ret < 0 ? ret : (msg_data_left(&msg) ? -EPIPE : 0);
+	return err;
 }
 
 static int vmmig_sock_recv(struct vmmig_channel *ch, struct iov_iter *iter)
@@ -210,29 +220,32 @@ static int vmmig_tcp_send_rec(struct vmmig_channel *ch, const void *hdr,
 	void *h;
 	int ret = 0;
 
+	h = vmmig_rec_msg(ch, &msg, hdr, len, pages, nr, more, &splice);
+	if (!h)
+		return -ENOMEM;
 	lock_sock(sk);
 	if (!vmmig_sock_plain_tcp(ch->sock)) {
 		release_sock(sk);
-		return vmmig_sock_send_rec(ch, hdr, len, pages, nr, more);
-	}
-	h = vmmig_rec_msg(ch, &msg, hdr, len, pages, nr, more, &splice);
-	if (!h) {
-		release_sock(sk);
-		return -ENOMEM;
+		ret = vmmig_sock_push(ch, &msg, splice);
+		goto out;
 	}
 	while (msg_data_left(&msg)) {
 		ret = splice ? vmmig_tcp_splice_locked(sk, &msg) :
 			       tcp_sendmsg_locked(sk, &msg,
 						  msg_data_left(&msg));
-		if (ret <= 0)
+		if (ret <= 0) {
+			ret = ret ? ret : -EPIPE;
 			break;
+		}
 		ch->sent += ret;
+		ret = 0;
 		if (++calls % 16 == 0)
 			sk_flush_backlog(sk);
 	}
 	release_sock(sk);
+out:
 	page_frag_free(h);
-	return ret < 0 ? ret : (msg_data_left(&msg) ? -EPIPE : 0);
+	return ret;
 }
 
 static const struct vmmig_channel_ops vmmig_tcp_ops = {

@@ -155,10 +155,12 @@ static inline bool vmmig_sock_plain_tcp(struct socket *sock)
 	return false;
 }
 
+/* As vmmig_sock_splice(), under the lock of a TCP socket (unused here). */
 static inline int vmmig_tcp_splice_locked(struct sock *sk,
 					  struct msghdr *msg)
 {
-	return -EOPNOTSUPP;	/* never called: no plain-TCP channels */
+	msg->msg_flags |= MSG_SPLICE_PAGES;
+	return tcp_sendmsg_locked(sk, msg, msg_data_left(msg));
 }
 #else
 /* The bytes of the bio_vec @iter starts in: page, offset, length. */
