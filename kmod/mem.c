@@ -5,6 +5,7 @@
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/userfaultfd_k.h>
 
 #include "compat.h"
 #include "mem.h"
@@ -258,6 +259,107 @@ int vmmig_mem_check_hva(unsigned long hva, u64 size)
 	}
 	mmap_read_unlock(mm);
 	return err;
+}
+
+/*
+ * Does every page of @vma read as zero, and keep reading so until written?
+ * Private anonymous memory without an anon_vma has never held a page of
+ * its own (a fault that maps one, a swapped-out page, a KSM page all need
+ * it); a read would map the shared zero page.  Not if userfaultfd handles
+ * its missing pages (their content is the handler's), nor PFN or mixed
+ * maps, whose pages a driver inserts.
+ */
+static bool vmmig_mem_vma_fresh(struct vm_area_struct *vma)
+{
+	return vma_is_anonymous(vma) && !(vma->vm_flags & VM_SHARED) &&
+	       !(vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP)) &&
+	       !userfaultfd_armed(vma) && !READ_ONCE(vma->anon_vma);
+}
+
+/* Does layout slot @i's host memory overlap another slot's? */
+static bool vmmig_mem_hva_shared(const struct vmmig_mem *mem, u32 i)
+{
+	unsigned long start = mem->hva[i], end;
+	u32 j;
+
+	end = start + (unsigned long)(mem->layout.slots[i].npages << PAGE_SHIFT);
+	for (j = 0; j < mem->layout.nr_slots; j++) {
+		unsigned long s = mem->hva[j], e;
+
+		e = s + (unsigned long)(mem->layout.slots[j].npages << PAGE_SHIFT);
+		if (j != i && start < e && s < end)
+			return true;
+	}
+	return false;
+}
+
+/* Set the pages of layout slot @i that read as zero in @bits. */
+static void vmmig_mem_zmap_slot(const struct vmmig_mem *mem, u32 i,
+				unsigned long *bits)
+{
+	struct mm_struct *mm = current->mm;
+	unsigned long start = mem->hva[i], hva = start, end;
+	struct vm_area_struct *vma;
+
+	end = start + (unsigned long)(mem->layout.slots[i].npages << PAGE_SHIFT);
+	mmap_read_lock(mm);
+	while (hva < end && (vma = vma_lookup(mm, hva))) {
+		unsigned long next = min(vma->vm_end, end);
+
+		if (vmmig_mem_vma_fresh(vma))
+			bitmap_set(bits, (hva - start) >> PAGE_SHIFT,
+				   (next - hva) >> PAGE_SHIFT);
+		hva = next;
+	}
+	mmap_read_unlock(mm);
+}
+
+/**
+ * vmmig_mem_zmap_create() - which pages of @mem read as zero now.
+ * @mem: the destination's layout; runs with the VMM's mm in use.
+ *
+ * A slot whose host memory another slot shares (an alias) has none: a
+ * write through one would not clear the other's bits.  A slot whose bitmap
+ * cannot be allocated has none either; its pages are looked at.
+ *
+ * Return: the map (its bits NULL where no page qualifies), or NULL.
+ */
+struct vmmig_mem_zmap *vmmig_mem_zmap_create(const struct vmmig_mem *mem)
+{
+	struct vmmig_mem_zmap *zm = kvzalloc_obj(*zm, GFP_KERNEL_ACCOUNT);
+	u32 i;
+
+	if (!zm)
+		return NULL;
+	for (i = 0; i < mem->layout.nr_slots; i++) {
+		u64 npages = mem->layout.slots[i].npages;
+		unsigned long *bits;
+
+		if (vmmig_mem_hva_shared(mem, i))
+			continue;
+		bits = kvcalloc(BITS_TO_LONGS(npages), sizeof(long),
+				GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+		if (!bits)
+			continue;
+		vmmig_mem_zmap_slot(mem, i, bits);
+		if (find_first_bit(bits, npages) < npages)
+			zm->bits[i] = bits;
+		else
+			kvfree(bits);
+	}
+	return zm;
+}
+
+void vmmig_mem_zmap_free(struct vmmig_mem_zmap *zm,
+			 const struct vmmig_mem *mem)
+{
+	u32 i;
+
+	if (!zm)
+		return;
+	for (i = 0; i < mem->layout.nr_slots; i++)
+		kvfree(zm->bits[i]);
+	kvfree(zm);
 }
 
 void vmmig_mem_free(struct vmmig_mem *mem)

@@ -15,6 +15,8 @@
 #ifndef _VMMIG_MEM_H
 #define _VMMIG_MEM_H
 
+#include <linux/bitmap.h>
+
 #include "wire.h"
 
 struct kvm;
@@ -61,6 +63,50 @@ static inline u32 vmmig_mem_canonical(const struct vmmig_mem *mem,
 		return slot_index;
 	*offset += mem->alias_off[slot_index];
 	return mem->alias[slot_index] - 1;
+}
+
+/*
+ * Destination: the pages of each layout slot that read as zero without
+ * being looked at (a set bit).  A page is one when the session starts if it
+ * lies in private anonymous memory that has never held a page: its mapping
+ * has no anon_vma, so nothing was faulted in, swapped out or merged there,
+ * and a read would only map the shared zero page.  It stays one until the
+ * stream writes it.  A ZERO record for such a page costs nothing, where
+ * reading it would take a page fault and a page table (QEMU's multifd
+ * receiver skips zero pages it has not received the same way; its
+ * precopy reads every one).  Owned by the receiving worker; the VMM must
+ * not write the destination's guest memory while the session runs (the
+ * stream does).
+ */
+struct vmmig_mem_zmap {
+	unsigned long *bits[VMMIG_WIRE_MAX_SLOTS];	/* per layout slot */
+};
+
+struct vmmig_mem_zmap *vmmig_mem_zmap_create(const struct vmmig_mem *mem);
+void vmmig_mem_zmap_free(struct vmmig_mem_zmap *zm,
+			 const struct vmmig_mem *mem);
+
+/* Is page @off of layout slot @i known to read as zero? */
+static inline bool vmmig_mem_zmap_zero(const struct vmmig_mem_zmap *zm,
+				       u32 i, u64 off)
+{
+	return zm->bits[i] && test_bit(off, zm->bits[i]);
+}
+
+/* Are all @count pages from @off known to read as zero? */
+static inline bool vmmig_mem_zmap_all_zero(const struct vmmig_mem_zmap *zm,
+					   u32 i, u64 off, u64 count)
+{
+	return zm->bits[i] &&
+	       find_next_zero_bit(zm->bits[i], off + count, off) >= off + count;
+}
+
+/* The stream writes @count pages from @off: they may hold data now. */
+static inline void vmmig_mem_zmap_written(struct vmmig_mem_zmap *zm, u32 i,
+					  u64 off, u64 count)
+{
+	if (zm->bits[i])
+		bitmap_clear(zm->bits[i], off, count);
 }
 
 static inline unsigned long vmmig_mem_hva(const struct vmmig_mem *mem,

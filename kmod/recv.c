@@ -110,19 +110,23 @@ efault:
 }
 
 /*
- * A ZERO record: make @count pages from @hva read as zero.  Pages that
- * already do are left alone: most of a fresh destination was never
- * touched, and writing those pages would allocate and clear memory that
- * reads as zero anyway.  QEMU's destination does the same.  Reading a page
- * to find out costs no memory in private anonymous memory (the shared zero
- * page is mapped), but would allocate one in shared file memory (memfd,
- * shmem): there a page the page cache does not hold is a hole, which reads
- * as zero, and is not read at all.
+ * A ZERO record: make @count pages of layout slot @slot from page @off (at
+ * @hva) read as zero.  Pages that already do are left alone: most of a
+ * fresh destination was never touched, and writing those pages would
+ * allocate and clear memory that reads as zero anyway.  Pages @zm knows to
+ * read as zero are not even looked at.  Reading a page to find out costs
+ * no memory in private anonymous memory (the shared zero page is mapped),
+ * but would allocate one in shared file memory (memfd, shmem): there a page
+ * the page cache does not hold is a hole, which reads as zero, and is not
+ * read at all.
  */
-static int vmmig_recv_zero(unsigned long hva, u64 count)
+static int vmmig_recv_zero(const struct vmmig_mem_zmap *zm, u32 slot,
+			   u64 off, unsigned long hva, u64 count)
 {
 	struct mm_struct *mm = current->mm;
 
+	if (vmmig_mem_zmap_all_zero(zm, slot, off, count))
+		return 0;
 	while (count) {
 		struct file *file = NULL;
 		struct vm_area_struct *vma;
@@ -143,10 +147,12 @@ static int vmmig_recv_zero(unsigned long hva, u64 count)
 		}
 		mmap_read_unlock(mm);
 
-		for (; n && ret >= 0; n--, count--, hva += PAGE_SIZE, index++) {
+		for (; n && ret >= 0;
+		     n--, count--, off++, hva += PAGE_SIZE, index++) {
 			void __user *uaddr = (void __user *)hva;
 
-			if (file && !xa_load(&file->f_mapping->i_pages, index))
+			if (vmmig_mem_zmap_zero(zm, slot, off) ||
+			    (file && !xa_load(&file->f_mapping->i_pages, index)))
 				continue;
 			ret = vmmig_recv_user_zero(uaddr);
 			if (!ret && clear_user(uaddr, PAGE_SIZE))
@@ -182,6 +188,7 @@ static u32 vmmig_recv_progress(struct vmmig_channel *ch, u32 round)
 static u32 vmmig_recv_record(struct vmmig_session *s, struct vmmig_channel *ch,
 			     struct vmmig_wire_rx *rx,
 			     const struct vmmig_mem *mem,
+			     struct vmmig_mem_zmap *zm,
 			     const struct vmmig_wire_rec *rec, loff_t *blob_pos)
 {
 	struct vmmig_wire_commit commit;
@@ -202,6 +209,8 @@ static u32 vmmig_recv_record(struct vmmig_session *s, struct vmmig_channel *ch,
 		return vmmig_recv_hello(rx, ch, len);
 	case VMMIG_WIRE_PAGES:
 		hva = vmmig_mem_hva(mem, d.slot_index, d.page_offset);
+		vmmig_mem_zmap_written(zm, d.slot_index, d.page_offset,
+				       d.count);
 		ret = vmmig_channel_recv_user(ch, hva, len);
 		if (ret)
 			return ret == -EFAULT ? VMMIG_REASON_IO_ERROR :
@@ -212,7 +221,8 @@ static u32 vmmig_recv_record(struct vmmig_session *s, struct vmmig_channel *ch,
 		return VMMIG_REASON_NONE;
 	case VMMIG_WIRE_ZERO:
 		hva = vmmig_mem_hva(mem, d.slot_index, d.page_offset);
-		if (vmmig_recv_zero(hva, d.count))
+		if (vmmig_recv_zero(zm, d.slot_index, d.page_offset, hva,
+				    d.count))
 			return VMMIG_REASON_IO_ERROR;
 		vmmig_wire_rx_done(rx, rec);
 		atomic64_add(d.count, &s->stats.pages);
@@ -309,6 +319,7 @@ static u32 vmmig_recv_end(struct vmmig_session *s, struct vmmig_channel *ch,
 u32 vmmig_recv_run(struct vmmig_session *s)
 {
 	struct vmmig_channel *ch = &s->channels[0];
+	struct vmmig_mem_zmap *zm;
 	struct vmmig_wire_rx *rx;
 	struct vmmig_wire_rec rec;
 	struct vmmig_mem *mem;
@@ -324,7 +335,10 @@ u32 vmmig_recv_run(struct vmmig_session *s)
 		return PTR_ERR(mem) == -ENOMEM ? VMMIG_REASON_IO_ERROR :
 		       VMMIG_REASON_LAYOUT_MISMATCH;
 	rx = kmalloc_obj(*rx, GFP_KERNEL);
-	if (!rx) {
+	zm = vmmig_mem_zmap_create(mem);
+	if (!rx || !zm) {
+		vmmig_mem_zmap_free(zm, mem);
+		kfree(rx);
 		vmmig_mem_free(mem);
 		return VMMIG_REASON_IO_ERROR;
 	}
@@ -342,7 +356,7 @@ u32 vmmig_recv_run(struct vmmig_session *s)
 				 vmmig_recv_reason(ret);
 			break;
 		}
-		reason = vmmig_recv_record(s, ch, rx, mem, &rec, &blob_pos);
+		reason = vmmig_recv_record(s, ch, rx, mem, zm, &rec, &blob_pos);
 		if (!reason && rec.type == VMMIG_WIRE_END)
 			reason = vmmig_recv_end(s, ch, rx, &acked);
 		if (reason)
@@ -362,6 +376,7 @@ u32 vmmig_recv_run(struct vmmig_session *s)
 	    !vmmig_state_is_final(READ_ONCE(s->state)))
 		vmmig_recv_ack(ch, reason, rx->pages);
 	kfree(rx);
+	vmmig_mem_zmap_free(zm, mem);
 	vmmig_mem_free(mem);
 	return reason;
 }

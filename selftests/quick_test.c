@@ -999,6 +999,134 @@ TEST_F_TIMEOUT(quick, zero_pages_into_memfd_allocate_nothing, 180)
 	vmm_vm_destroy(&dst);
 }
 
+/*
+ * A fresh destination (private anonymous memory never touched): how many
+ * of the pages @zero_page says the source had zero are mapped now.  A
+ * ZERO record for such a page is not even read: reading it would map the
+ * shared zero page (and cost a page fault and a page table).  Huge pages
+ * are off so that mincore() counts pages, not the 2 MiB around a write.
+ */
+static uint64_t mapped_zero_pages(struct vmm_vm *vm,
+				  bool (*zero_page)(int s, uint64_t i))
+{
+	uint64_t n = 0, i;
+	unsigned char *vec;
+	int s;
+
+	for (s = 0; s < NSLOTS; s++) {
+		vec = malloc(slots[s].npages);
+		if (!vec || mincore(vm->mem[s], slots[s].npages * PAGE, vec)) {
+			free(vec);
+			return UINT64_MAX;
+		}
+		for (i = 0; i < slots[s].npages; i++)
+			n += zero_page(s, i) && (vec[i] & 1);
+		free(vec);
+	}
+	return n;
+}
+
+static void no_huge_pages(struct __test_metadata *_metadata, struct vmm_vm *vm)
+{
+	int s;
+
+	for (s = 0; s < NSLOTS; s++)
+		ASSERT_EQ(0, madvise(vm->mem[s], slots[s].npages * PAGE,
+				     MADV_NOHUGEPAGE));
+}
+
+static bool fill_source_zero(int s, uint64_t i)
+{
+	(void)s;
+	return i % 8 == 3 || i % 13 == 5;
+}
+
+TEST_F_TIMEOUT(quick, zero_pages_into_fresh_memory_touch_nothing, 180)
+{
+	uint64_t zero = fill_source(&self->src, 0x2e40), mapped;
+	struct vmmig_session_info di;
+	uint32_t src_id, dst_id;
+	struct vmm_vm dst;
+	struct vmmig_session_cfg dcfg = {
+		.role = VMMIG_ROLE_DESTINATION, .sock_fds = &self->sk[1],
+		.nr_socks = 1, .file_fd = -1, .blob_fd = -1,
+	};
+	struct vmmig_session_cfg scfg = {
+		.role = VMMIG_ROLE_SOURCE, .vm_fd = self->src.fd,
+		.sock_fds = &self->sk[0], .nr_socks = 1, .file_fd = -1,
+		.blob_fd = -1,
+	};
+
+	vm_create(_metadata, &dst, 0);
+	no_huge_pages(_metadata, &dst);
+	dcfg.vm_fd = dst.fd;
+	migrate_pair(_metadata, self->h, &dcfg, &scfg, &dst_id, &src_id, 120);
+	ASSERT_EQ(0, vmmig_session_get(self->h, dst_id, &di));
+	EXPECT_EQ(zero, di.stats.zero_pages);
+	/* Before the comparison, which reads (and so maps) every page. */
+	mapped = mapped_zero_pages(&dst, fill_source_zero);
+	EXPECT_EQ(0, mapped) TH_LOG("%llu of %llu zero pages mapped",
+				    (unsigned long long)mapped,
+				    (unsigned long long)zero);
+	EXPECT_EQ(0, vmm_vm_diff_pages(&self->src, &dst));
+	vmm_vm_destroy(&dst);
+}
+
+static bool slot1_page20(int s, uint64_t i)
+{
+	return s == 1 && i == 20;
+}
+
+/*
+ * The destination skips ZERO records only for pages the stream has not
+ * written: a page sent with data and then as zero (the guest cleared it
+ * between rounds) reads as zero at the end, in fresh memory too.
+ */
+TEST_F_TIMEOUT(quick, zero_after_data_into_fresh_memory, 120)
+{
+	static uint8_t data[2 * PAGE];
+	struct vmmig_wire_end end = { .pages = htobe64(4) };
+	uint32_t id, state, reason = 0;
+	struct stream *st;
+	struct vmm_vm dst;
+	uint64_t gfn = slots[1].gpa / PAGE;
+	unsigned int i;
+
+	st = calloc(1, sizeof(*st));
+	ASSERT_NE(NULL, st);
+	memset(data, 0x5c, sizeof(data));
+	put_hello(st, NSLOTS);
+	put_rec(st, VMMIG_WIRE_PAGES, 1, gfn + 10, 2, sizeof(data));
+	put(st, data, sizeof(data));
+	put_rec(st, VMMIG_WIRE_ZERO, 1, gfn + 10, 1, 0);
+	put_rec(st, VMMIG_WIRE_ZERO, 1, gfn + 20, 1, 0);
+	put_rec(st, VMMIG_WIRE_END, 0, 0, 0, sizeof(end));
+	put(st, &end, sizeof(end));
+	put_commit(st, 0, 4);
+
+	vm_create(_metadata, &dst, 0);
+	no_huge_pages(_metadata, &dst);
+	ASSERT_EQ(0, vmmig_session_create(self->h, VMMIG_ROLE_DESTINATION,
+					  dst.fd, &self->sk[1], 1, NULL, &id))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+	ASSERT_EQ(0, vmmig_session_start(self->h, id));
+	ASSERT_EQ((ssize_t)st->len, send(self->sk[0], st->buf, st->len,
+					 MSG_NOSIGNAL));
+	state = wait_final(self->h, id, &reason, 60);
+	EXPECT_EQ(VMMIG_STATE_COMPLETED, state)
+		TH_LOG("%s", vmmig_reason_name(reason));
+	/* Page 20 was never written: left alone (reading it maps it). */
+	EXPECT_EQ(0, mapped_zero_pages(&dst, slot1_page20));
+	for (i = 0; i < PAGE; i++) {
+		ASSERT_EQ(0, dst.mem[1][10 * PAGE + i]) TH_LOG("byte %u", i);
+		ASSERT_EQ(0x5c, dst.mem[1][11 * PAGE + i]) TH_LOG("byte %u", i);
+		ASSERT_EQ(0, dst.mem[1][20 * PAGE + i]) TH_LOG("byte %u", i);
+	}
+	vmmig_session_destroy(self->h, id);
+	vmm_vm_destroy(&dst);
+	free(st);
+}
+
 /* ---- save to a file, restore from it ----------------------------------- */
 
 TEST_F_TIMEOUT(quick, save_and_restore, 300)
