@@ -39,6 +39,7 @@
 # Environment: VMMIG_KERNELS (default both), BENCH_RUNS (live runs per path
 # and configuration, default 3), BENCH_SMOKE=1 (the short version make
 # check runs), BENCH_QUICK=1 (also the quick-migration benchmark),
+# BENCH_LIVE=0 (not the live benchmark: the quick one alone),
 # BENCH_QUICK_RUNS (default 3), BENCH_TIMEOUT (s per boot, default 1500
 # for quick, 3000 for live), BENCH_MEM_MB (the live boot's memory, default
 # 12288: a 4 GiB guest migrates to a second one),
@@ -47,7 +48,7 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 t0=$(date +%s)
 out=build/bench
 mkdir -p "$out"
@@ -96,12 +97,58 @@ children_cpu() {
 
 : >"$out/host-load.txt"
 contended=0
+# proc_cpu FILE: every process's CPU time so far, "pid ticks comm" (kernel
+# threads too).  A process in both the snapshot before a boot and the one
+# after it is not the benchmark's (its processes start and end within).
+proc_cpu() {
+	python3 -c 'import os
+for p in os.listdir("/proc"):
+    if not p.isdigit():
+        continue
+    try:
+        s = open("/proc/%s/stat" % p).read()
+    except OSError:
+        continue
+    r = s.rfind(")")
+    f = s[r + 2:].split()
+    print(p, int(f[11]) + int(f[12]), s[s.find("(") + 1:r].replace(" ", "_"))' \
+		>"$1"
+}
+
+# The machine's interrupt and softirq time so far, in ticks: the busy
+# time no process is charged with.
+machine_irq() {
+	awk '/^cpu /{print $7 + $8; exit}' /proc/stat
+}
+
+# others_top LABEL SECONDS: the other processes that used the most CPU
+# between proc_cpu's two snapshots, and the machine's interrupt time.
+others_top() {
+	local hz i1
+	hz=$(getconf CLK_TCK)
+	i1=$(machine_irq)
+	proc_cpu "$out/.procs1"
+	awk -v hz="$hz" -v w="$2" -v me=$$ -v irq=$((i1 - i0)) '
+		NR == FNR { t[$1 " " $3] = $2; next }
+		($1 " " $3) in t && $1 != me {
+			d = $2 - t[$1 " " $3]
+			if (d > 0) printf "%d %s\n", d, $3
+		}
+		END { printf "%d (interrupts)\n", irq }' \
+		"$out/.procs0" "$out/.procs1" | sort -rn | head -n 5 |
+		awk -v hz="$hz" -v w="$2" -v l="$1" '
+			{ s = s (NR > 1 ? ", " : "") $2 " " \
+			      sprintf("%.1f%%", w > 0 ? 100 * $1 / hz / w : 0) }
+			END { if (s != "") print l ": most of it: " s }' |
+		tee -a "$out/host-load.txt"
+}
+
 # quiet_before LABEL: refuse a busy machine (unless BENCH_ALLOW_LOAD=1).
 # The benchmark's own previous boot leaves the 1-minute load average
 # near 2 for a minute or so: wait up to 2 minutes for it to fall first.
 quiet_before() {
-	local load i
-	for i in $(seq 24); do
+	local load
+	for _ in $(seq 24); do
 		load=$(cut -d' ' -f1 /proc/loadavg)
 		awk -v l="$load" 'BEGIN { exit !(l >= 1.0) }' || break
 		sleep 5
@@ -115,6 +162,8 @@ quiet_before() {
 		fi
 		contended=1
 	fi
+	proc_cpu "$out/.procs0"
+	i0=$(machine_irq)
 	b0=$(machine_busy)
 	children_cpu
 	c0=$children
@@ -139,6 +188,7 @@ quiet_after() {
 			tee -a "$out/host-load.txt"
 		contended=1
 	fi
+	others_top "$1" $((w1 - w0))
 }
 
 rc=0
@@ -183,6 +233,7 @@ for k in $kernels; do
 			cp "$out/vmq-$k"/perf/*.txt "$out/profiles/$k/" 2>/dev/null
 		fi
 	fi
+	[ "${BENCH_LIVE:-1}" = 1 ] || continue
 	echo "== $k: test host running the live benchmark (log: $out/$k.log)"
 	rm -rf "$out/vm-$k"
 	quiet_before "$k live"
@@ -212,9 +263,10 @@ for k in $kernels; do
 	cat "$out/$k-quick.txt"
 	echo
 done
-python3 scripts/bench_report.py --out "$out" \
-	--command "make bench${smoke:+ (BENCH_SMOKE=1)}, BENCH_RUNS=$runs" \
-	"${inputs[@]}" || rc=1
+[ ${#inputs[@]} = 0 ] ||
+	python3 scripts/bench_report.py --out "$out" \
+		--command "make bench${smoke:+ (BENCH_SMOKE=1)}, BENCH_RUNS=$runs" \
+		"${inputs[@]}" || rc=1
 echo
 echo "machine load during the runs ($out/host-load.txt):"
 sed 's/^/  /' "$out/host-load.txt"
