@@ -202,17 +202,20 @@ static void migrate(struct __test_metadata *_metadata,
 				 strerror(-err));
 }
 
-/* The guest keeps dirtying; rings of every size; 512 fills up. */
+/*
+ * The guest keeps dirtying; rings of every size.  Whether a 512-entry ring
+ * fills depends on how soon the worker harvests it (0 or 1 ring-full exits
+ * a migration in the 2026-12-07 runs, as the data path got faster): the
+ * cases that need ring-full exits cap the link (cap_setup()).  Every exit
+ * the VMM saw, vmmig counted.
+ */
 TEST_F_TIMEOUT(live, running_guest, 600)
 {
 	struct mig_result r;
 
 	migrate(_metadata, self, &r);
 	expect_migrated(_metadata, &r);
-	if (variant->ring == 512) {
-		EXPECT_LT(0, r.ring_full) TH_LOG("no ring-full exit");
-		EXPECT_LE(r.ring_full, r.src.stats.ring_full);
-	}
+	EXPECT_LE(r.ring_full, r.src.stats.ring_full);
 	EXPECT_LT(0, r.src.stats.dirty_pages);
 	EXPECT_LT(0, r.src.stats.downtime_ms);
 }
@@ -1025,7 +1028,8 @@ TEST_F_TIMEOUT(live, memslot_deleted_mid_migration, 600)
 
 /*
  * F4 and F20 of the December review: signals hammer the vCPU threads while
- * they harvest at ring-full exits (a 512-entry ring fills all the time).
+ * they harvest at ring-full exits (a 512-entry ring on a capped link fills
+ * all the time).
  * From 6.16 KVM stops a ring reset early on a pending signal; no write may
  * be lost for it.
  */
@@ -1057,6 +1061,15 @@ TEST_F_TIMEOUT(live, signals_on_vcpu_threads, 900)
 
 	if (variant->ring != 512)
 		SKIP(return, "a small ring fills the most");
+	/*
+	 * A capped link, so that the rings fill between harvests: signals
+	 * then land in the ring-full handler too.  (Uncapped, a fast
+	 * migration harvested every ring before it filled: 0 ring-full
+	 * exits, and nothing tested.)  It switches over after its rounds:
+	 * a throttle would not converge it, as every signal ends a hold.
+	 */
+	cap_setup(self, 0, VMMIG_ON_LIMIT_SWITCHOVER);
+	new_source(_metadata, self);
 	ASSERT_EQ(0, pthread_create(&hm.thread, NULL, hammer_thread, &hm));
 	migrate(_metadata, self, &r);
 	__atomic_store_n(&hm.stop, true, __ATOMIC_RELEASE);
