@@ -13,6 +13,8 @@
 #   make bench         live-migration benchmark: vmmig vs the userspace path,
 #                      MSG_ZEROCOPY and QEMU, both kernels (scripts/bench.sh)
 #   make deps          only install the build/test dependencies (root)
+#   make qemu          Debian's QEMU 7.2 with integrations/qemu/7.2 applied
+#                      (scripts/build-qemu.sh; prints the binary's path)
 
 KVER ?= $(shell uname -r)
 KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER)/build) \
@@ -53,11 +55,14 @@ demo:
 bench:
 	bash scripts/bench.sh
 
+qemu:
+	bash scripts/build-qemu.sh
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C userspace clean
 	$(MAKE) -C selftests clean
 	rm -rf build
 
-.PHONY: all modules modules_install userspace selftests install deps check \
+.PHONY: all modules modules_install userspace selftests install deps check qemu \
 	demo bench clean

@@ -100,6 +100,8 @@ PKGS=(
 	qemu-system-x86 busybox-static iproute2
 	libnl-3-dev libnl-genl-3-dev pkg-config
 	sparse dkms
+	# scripts/build-qemu.sh: Debian's QEMU with the vmmig series
+	meson ninja-build libglib2.0-dev libpixman-1-dev libfdt-dev dpkg-dev
 	linux-image-"$K61_VER" linux-headers-"$K61_VER" linux-source-6.1
 	linux-image-"$K612_VER" linux-headers-"$K612_VER"
 )
