@@ -400,6 +400,7 @@ void vmmig_dirty_stop(struct vmmig_dirty *d)
 		return;
 	}
 	d->tracking = false;
+	d->closed = true;	/* for good: see vmmig_dirty_mark() */
 	d->error = 0;
 	flush_signals(current);
 	clear_notify_signal();
@@ -537,9 +538,10 @@ int vmmig_dirty_check(const struct vmmig_mem *mem,
  *
  * All or nothing: every report is checked before any page is marked.
  *
- * Return: 0, -ENOENT if not tracking, -EBUSY once the switchover's last
- * harvest began (the write is not migrated), -ERANGE if a page named is
- * in no memslot (nothing is marked then).
+ * Return: 0, -ENOENT if not tracking yet (round 0 sends every page),
+ * -EBUSY once the switchover's last harvest began or tracking ended (the
+ * write is not migrated), -ERANGE if a page named is in no memslot
+ * (nothing is marked then).
  */
 int vmmig_dirty_mark(struct vmmig_dirty *d, const struct vmmig_dirty_report *r,
 		     unsigned int n, u64 *pages, unsigned int *bad)
@@ -549,12 +551,13 @@ int vmmig_dirty_mark(struct vmmig_dirty *d, const struct vmmig_dirty_report *r,
 
 	*pages = 0;
 	mutex_lock(&d->lock);
-	if (!d->tracking) {
-		err = -ENOENT;
-		goto out;
-	}
+	/* Closed first: once tracking ended, a write is not migrated. */
 	if (d->closed) {
 		err = -EBUSY;
+		goto out;
+	}
+	if (!d->tracking) {
+		err = -ENOENT;
 		goto out;
 	}
 	err = vmmig_dirty_check(d->mem, r, n, bad);

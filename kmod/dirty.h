@@ -64,7 +64,7 @@ struct vmmig_dirty_ring_end {
 struct vmmig_dirty {
 	struct mutex lock;		/* see Locking above */
 	bool tracking;			/* between start and stop */
-	bool closed;			/* switchover's last harvest began */
+	bool closed;			/* last harvest began, or stopped */
 	int error;			/* reset failed, memslots changed: sticky */
 	const struct vmmig_vm *vm;	/* the session's; constant */
 	const struct vmmig_mem_filter *filter;	/* the session's; constant */

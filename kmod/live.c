@@ -666,8 +666,9 @@ int vmmig_live_ring_full(struct vmmig_session *s, u32 vcpu_id,
  * @extack: error report (but for -ERANGE: the caller knows the attribute).
  *
  * Return: 0, -EOPNOTSUPP for a session that is not a live source, -EBUSY
- * once the switchover's last harvest began (the write is not migrated),
- * -ERANGE if a page named is not guest memory (nothing is taken then).
+ * once the switchover's last harvest began or tracking stopped (the write
+ * is not migrated), -ERANGE if a page named is not guest memory (nothing
+ * is taken then).
  */
 int vmmig_live_report_dirty(struct vmmig_session *s,
 			    const struct vmmig_dirty_report *r, unsigned int n,
@@ -689,7 +690,7 @@ int vmmig_live_report_dirty(struct vmmig_session *s,
 	err = vmmig_dirty_mark(&s->dirty, r, n, &pages, bad);
 	if (err == -EBUSY) {
 		NL_SET_ERR_MSG(extack,
-			       "session is switching over: this write is not migrated (report writes before session-switchover)");
+			       "session is switching over or has stopped: this write is not migrated (report writes before session-switchover)");
 		return err;
 	}
 	if (err == -ENOENT) {
