@@ -279,17 +279,13 @@ static bool vmmig_mem_vma_fresh(struct vm_area_struct *vma)
 /* Does layout slot @i's host memory overlap another slot's? */
 static bool vmmig_mem_hva_shared(const struct vmmig_mem *mem, u32 i)
 {
-	unsigned long start = mem->hva[i], end;
+	unsigned long start = mem->hva[i], end = vmmig_mem_hva_end(mem, i);
 	u32 j;
 
-	end = start + (unsigned long)(mem->layout.slots[i].npages << PAGE_SHIFT);
-	for (j = 0; j < mem->layout.nr_slots; j++) {
-		unsigned long s = mem->hva[j], e;
-
-		e = s + (unsigned long)(mem->layout.slots[j].npages << PAGE_SHIFT);
-		if (j != i && start < e && s < end)
+	for (j = 0; j < mem->layout.nr_slots; j++)
+		if (j != i && start < vmmig_mem_hva_end(mem, j) &&
+		    mem->hva[j] < end)
 			return true;
-	}
 	return false;
 }
 
@@ -298,10 +294,10 @@ static void vmmig_mem_zmap_slot(const struct vmmig_mem *mem, u32 i,
 				unsigned long *bits)
 {
 	struct mm_struct *mm = current->mm;
-	unsigned long start = mem->hva[i], hva = start, end;
+	unsigned long start = mem->hva[i], hva = start;
+	unsigned long end = vmmig_mem_hva_end(mem, i);
 	struct vm_area_struct *vma;
 
-	end = start + (unsigned long)(mem->layout.slots[i].npages << PAGE_SHIFT);
 	mmap_read_lock(mm);
 	while (hva < end && (vma = vma_lookup(mm, hva))) {
 		unsigned long next = min(vma->vm_end, end);

@@ -115,4 +115,11 @@ static inline unsigned long vmmig_mem_hva(const struct vmmig_mem *mem,
 	return mem->hva[slot_index] + (unsigned long)(page_offset << PAGE_SHIFT);
 }
 
+/* Where layout slot @i's host memory ends. */
+static inline unsigned long vmmig_mem_hva_end(const struct vmmig_mem *mem,
+					      u32 i)
+{
+	return vmmig_mem_hva(mem, i, mem->layout.slots[i].npages);
+}
+
 #endif /* _VMMIG_MEM_H */
