@@ -131,23 +131,27 @@ sed -e "s|@PREFIX@|$top|" -e "s|@LIBDIR@|$top/userspace/lib|" \
     -e "s|@INCLUDEDIR@|$top/userspace|" -e "s|@VERSION@|0.1.0|" \
     -e 's|^Cflags:.*|Cflags: -I${includedir}/lib -I'"$top"'/uapi|' \
     -e 's|^Libs:.*|Libs: ${libdir}/libvmmig.a|' \
+    -e 's|^Requires.private:|Requires:|' \
     "$top/userspace/lib/libvmmig.pc.in" >"$pc/libvmmig.pc"
 
 # --- configure and build -----------------------------------------------------
 build=$src/build
-if [ ! -f "$build/build.ninja" ]; then
-	log "configuring (KVM only, x86_64)"
+conf=(--target-list=x86_64-softmmu --without-default-features
+      --enable-kvm --disable-tcg --enable-fdt=system --enable-vmmig
+      --disable-docs --disable-install-blobs --meson=/usr/bin/meson
+      --firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu)
+# Configured anew when the flags change (a series that adds an option).
+if [ ! -f "$build/build.ninja" ] ||
+   [ "$(cat "$build/.vmmig-conf" 2>/dev/null)" != "${conf[*]}" ]; then
+	log "configuring (KVM only, x86_64, vmmig)"
 	rm -rf "$build"
 	mkdir -p "$build"
 	# Debian's meson and python: QEMU 7.2 refuses --python without its
 	# own meson, and a python3 earlier in PATH may lack meson.
 	(cd "$build" && PATH=/usr/bin:/bin PKG_CONFIG_PATH=$pc \
-	 ../configure --target-list=x86_64-softmmu --without-default-features \
-		--enable-kvm --disable-tcg --enable-fdt=system \
-		--disable-docs --disable-install-blobs --meson=/usr/bin/meson \
-		--firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu \
-		>"$cache/configure.log" 2>&1) ||
+	 ../configure "${conf[@]}" >"$cache/configure.log" 2>&1) ||
 		{ tail -n 30 "$cache/configure.log"; exit 1; }
+	echo "${conf[*]}" >"$build/.vmmig-conf"
 fi
 log "building qemu-system-x86_64 ($version, series $key)"
 t0=$(date +%s)

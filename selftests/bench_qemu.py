@@ -338,6 +338,9 @@ def qemu_argv(a):
             '-machine', a.machine, '-accel', accel,
             '-cpu', 'host' if a.accel == 'kvm' else 'max',
             '-smp', str(a.vcpus), '-m', str(a.mib), '-kernel', a.kernel]
+    if a.vmmig:
+        # Both sides: the capability set from the start (QMP would do too).
+        argv.extend(['-global', 'migration.x-vmmig=on'])
 
     def u32(gpa, val):
         argv.extend(['-device',
@@ -388,7 +391,7 @@ def guest_writes(q, a):
 
 def new_record(a, run):
     return {
-        'path': 'qemu', 'mib': a.mib, 'vcpus': a.vcpus, 'delay': a.delay,
+        'path': 'qemu+vmmig' if a.vmmig else 'qemu', 'mib': a.mib, 'vcpus': a.vcpus, 'delay': a.delay,
         'run': run, 'ok': False, 'fail': '', 'rate_pps': None,
         'total_ms': None, 'downtime_ms': None, 'setup_ms': None,
         'rounds': None, 'forced_switchover': False, 'bytes': None,
@@ -398,7 +401,7 @@ def new_record(a, run):
         'diff_pages': None, 'guest_errors': None, 'qemu_version': None,
         'harvested': None, 'harvest_ns': None, 'zc_sends': None,
         'zc_copied': None, 'boot_ms': None, 'boot_attempts': 0,
-        'dirty_ring': None,
+        'dirty_ring': None, 'vmmig_session': None, 'vmmig_downtime_ms': None,
         'ws_pages': a.ws_pages,
         'ring_entries': a.ring, 'downtime_target_ms': a.downtime_ms,
         'max_rounds': a.max_rounds,
@@ -431,7 +434,8 @@ def migrate(a, src, dst, port, r):
         if status in ('failed', 'cancelled'):
             raise RunError('migration %s: %s' %
                            (status, info.get('error-desc', '')))
-        if (not r['forced_switchover'] and
+        # x-vmmig: the module limits its rounds itself (max-rounds).
+        if (not a.vmmig and not r['forced_switchover'] and
                 ram.get('dirty-sync-count', 0) >= a.max_rounds):
             sq.cmd('migrate-set-parameters',
                    **{'downtime-limit': MAX_DOWNTIME_MS})
@@ -459,6 +463,18 @@ def migrate(a, src, dst, port, r):
     r['zero_pages'] = ram.get('duplicate')
     mbps = ram.get('mbps')
     r['throughput_mbps'] = None if mbps is None else round(mbps, 1)
+    vm = info.get('vmmig')
+    if a.vmmig:
+        if not vm or vm.get('state') != 'completed':
+            raise RunError('x-vmmig: no completed vmmig session in '
+                           'query-migrate: %s' % vm)
+        # The module's figures: its rounds, pages and switchover-to-ACK.
+        r['vmmig_session'] = vm['session']
+        r['vmmig_downtime_ms'] = vm['downtime']
+        r['rounds'] = vm['rounds'] + 1
+        r['pages'] = (r['pages'] or 0) + vm['pages'] - vm['zero-pages']
+        r['zero_pages'] = (r['zero_pages'] or 0) + vm['zero-pages']
+        r['ring_full'] = vm['ring-full']
 
     # The destination's work ends when it has loaded everything and runs.
     deadline = time.monotonic() + VERIFY_S
@@ -555,6 +571,12 @@ def run_one(a, run, port):
             except RunError as gone:
                 r['fail'] = str(gone)
                 break
+        else:
+            # Both alive: what they said may still explain it.
+            for q in qemus:
+                tail = q.stderr_tail()
+                if tail:
+                    r['fail'] += ' [%s: %s]' % (q.name, tail)
     finally:
         for q in qemus:
             q.kill()
@@ -617,6 +639,9 @@ def parse_args():
     p.add_argument('--kernel', default=os.path.join(HERE, 'guest',
                                                     'qguest.elf'))
     p.add_argument('--machine', default='q35')
+    p.add_argument('--vmmig', action='store_true',
+                   help='migrate with capability x-vmmig (a QEMU with '
+                        'integrations/qemu\'s series, vmmig.ko loaded)')
     p.add_argument('--accel', default='kvm',
                    help='kvm (with the dirty ring); tcg only to try the '
                         'guest out')
