@@ -17,6 +17,9 @@
 #               runtime kernel
 #   kunit       KUnit suites under UML
 #   userspace   libvmmig, vmmigctl, selftests (-Werror), man page lint
+#   qemu        Debian's QEMU 7.2 with integrations/qemu's series
+#               (scripts/build-qemu.sh, cached); its path in build/qemu.path
+#               for the test hosts' qemu_vmmig_test.py
 #   dkms        dkms add/build/install of this tree for each kernel (the
 #               test host then checks autoloading of the installed module;
 #               it is removed again at the end)
@@ -234,6 +237,14 @@ dkms_install() {
 	dkms status -m vmmig
 }
 
+# The patched QEMU the test hosts run (one binary, cached by its inputs).
+qemu_build() {
+	local path
+	path=$(bash scripts/build-qemu.sh) || return 1
+	echo "$path"
+	echo "$path" >"$top/build/qemu.path"
+}
+
 vm() {
 	local k=$1 timeout=2700 append=
 	[ -f "$top/build/$k/vmmig.ko" ] || { echo "no build/$k/vmmig.ko"; return 1; }
@@ -270,6 +281,7 @@ step debug-kernel debug_kernel
 [ -n "$KDEBUG" ] && step "build-$KDEBUG" build_kernel "$KDEBUG"
 step kunit kunit
 step userspace userspace
+step qemu qemu_build
 [ "$(id -u)" -eq 0 ] && step dkms dkms_install
 # Two lanes, a test host each: the debug kernel beside the Debian ones.
 [ -n "$KDEBUG" ] && step_bg "vm-$KDEBUG" vm "$KDEBUG"

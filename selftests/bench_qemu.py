@@ -608,6 +608,11 @@ def summary(r):
 
 
 def parse_args():
+    return parse_args_from(None)
+
+
+def parse_args_from(argv):
+    """parse_args() of @argv (None: the command line's)."""
     p = argparse.ArgumentParser(
         description='Live migration of the stamp guest by real QEMU '
                     '(bench_live\'s QEMU path); run as root in the test host.')
@@ -645,7 +650,7 @@ def parse_args():
     p.add_argument('--accel', default='kvm',
                    help='kvm (with the dirty ring); tcg only to try the '
                         'guest out')
-    a = p.parse_args()
+    a = p.parse_args(argv)
     half = (a.mib << 20) // 2
     if not 1 <= a.vcpus <= MAX_VCPUS:
         p.error('--vcpus: 1..%d' % MAX_VCPUS)

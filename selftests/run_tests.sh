@@ -208,6 +208,18 @@ check "no session left after live_test" test "$(sessions_now)" = 0
 # kmemleak (the debug kernel): scan, and fail on any suspected leak that
 # vmmig allocated.  Reports of other code are shown, not counted.  Called
 # while the module is loaded, so that its frames have names.
+# QEMU migrating through vmmig (integrations/qemu): the patched QEMU of
+# make check's qemu step.  Not on the debug kernel (VMMIG_SUITES).
+if want_suite qemu_vmmig_test.py; then
+	qemu_bin=$(cat "$here/../build/qemu.path" 2>/dev/null)
+	if [ -n "$qemu_bin" ] && [ -x "$qemu_bin" ]; then
+		suite qemu_vmmig_test.py 1500 --qemu "$qemu_bin"
+	else
+		not_ok "qemu_vmmig_test.py: no patched QEMU in build/qemu.path (make qemu)"
+	fi
+	check "no session left after qemu_vmmig_test.py" test "$(sessions_now)" = 0
+fi
+
 kmemleak_check() {
 	local k=/sys/kernel/debug/kmemleak
 	[ -w "$k" ] || return 0
