@@ -6,7 +6,9 @@
 
 Each live.jsonl holds one JSON object per run, written in the test host by
 selftests/bench_live (paths vmmig, userspace, userspace-zc, and the link
-alone: transport, transport-zc) and selftests/bench_qemu.py (path qemu).
+alone: transport, transport-zc) and selftests/bench_qemu.py (path qemu:
+Debian's QEMU; qemu+vmmig and qemu-own: the QEMU of integrations/qemu,
+with x-vmmig on and off, the same binary).
 Runs are grouped by configuration (guest MiB, vCPUs, guest delay); per
 path the figures are medians over the runs that passed verification, with
 min-max for total time and downtime.  A run that failed or timed out is
@@ -35,8 +37,9 @@ import statistics
 import subprocess
 import sys
 
-PATHS = ["vmmig", "userspace", "userspace-zc", "qemu"]
-COLORS = ["#c00000", "#1f77b4", "#17becf", "#2ca02c"]
+PATHS = ["vmmig", "userspace", "userspace-zc", "qemu", "qemu+vmmig",
+         "qemu-own"]
+COLORS = ["#c00000", "#1f77b4", "#17becf", "#2ca02c", "#ff7f0e", "#7f7f7f"]
 GIB = 1 << 30
 
 
@@ -107,6 +110,8 @@ def summarize(runs):
             s["downtime_ms"], s["downtime_ms_range"] = med(down), \
                 spread(down)
             s["rounds"] = med([r["rounds"] for r in ok])
+            s["ack_downtime_ms"] = med([r.get("vmmig_downtime_ms")
+                                        for r in ok])
             s["final_pages"] = med([r.get("final_pages") for r in ok])
             s["guest_pct"] = med([100 * r["mig_rate_pps"] / r["rate_pps"]
                                   if r.get("mig_rate_pps") and
@@ -196,10 +201,14 @@ def table(kver, summ, trans):
             lines.append(f"    {s['path']} {fl}")
         if s is rows[-1]:
             v = next((x for x in rows if x["path"] == "vmmig"), None)
-            for o in rows:
-                if not v or o["path"] == "vmmig":
-                    continue
-                name = f"vmmig/{o['path']}"
+            pairs = [("vmmig/" + o["path"], v, o) for o in rows
+                     if v and o["path"] not in ("vmmig", "qemu+vmmig",
+                                                "qemu-own")]
+            qv = next((x for x in rows if x["path"] == "qemu+vmmig"), None)
+            qo = next((x for x in rows if x["path"] == "qemu-own"), None)
+            if qv and qo:
+                pairs.append(("qemu+vmmig/-own", qv, qo))
+            for name, v, o in pairs:
                 lines.append(
                     f"{name:<19}{ratio(v['total_s'], o['total_s']):>20}"
                     f"{ratio(v['downtime_ms'], o['downtime_ms']):>20}"
@@ -263,6 +272,47 @@ def markdown(kver, summ, trans):
               "\\* Per thread (vmmig's worker, the VMM's migration "
               "thread), secondary: softirq work lands on whichever "
               "thread was running."]
+    return lines
+
+
+def qemu_markdown(kver, summ):
+    """The same patched QEMU, x-vmmig on against its own pre-copy."""
+    lines = [f"Debian {kver}: QEMU 7.2 with integrations/qemu's series, "
+             "x-vmmig on (qemu+vmmig) against off (qemu-own, QEMU's own "
+             "pre-copy), the same binary:", "",
+             "| guest, pages/s written | qemu+vmmig total s | ÷ qemu-own "
+             "| downtime ms (QEMU's figure) | ÷ qemu-own "
+             "| switchover to ACK ms | host CPU/GiB ÷ qemu-own "
+             "| rounds (qemu-own) | passed (qemu-own) |",
+             "|---" * 9 + "|"]
+    n = 0
+    for key in dict.fromkeys((s["mib"], s["vcpus"], s["delay"])
+                             for s in summ):
+        rows = {x["path"]: x for x in summ
+                if (x["mib"], x["vcpus"], x["delay"]) == key}
+        v, o = rows.get("qemu+vmmig"), rows.get("qemu-own")
+        if not v or not o:
+            continue
+        n += 1
+
+        def r(k):
+            return ratio(v.get(k), o.get(k)) if o["passed"] and \
+                v["passed"] else "-"
+        rate = f"{v['rate_pps']:,.0f}" if v["rate_pps"] else "-"
+        lines.append(
+            f"| {key[0]} MiB, {key[1]} vCPU{'s' if key[1] > 1 else ''}, "
+            f"{rate} | {f(v['total_s'], 2) if v['passed'] else 'FAILED'} "
+            f"| {r('total_s')} | {f(v['downtime_ms'], 0)} "
+            f"| {r('downtime_ms')} | {f(v.get('ack_downtime_ms'), 0)} "
+            f"| {r('host_cpu_s_per_gib')} "
+            f"| {f(v.get('rounds'), 0)} ({f(o.get('rounds'), 0)}) "
+            f"| {v['passed']}/{v['runs']} ({o['passed']}/{o['runs']}) |")
+    if not n:
+        return []
+    lines += ["", "QEMU's downtime: its vCPUs stopped to its completion, "
+              "which under x-vmmig waits for the destination's ACK of the "
+              "module's last pages. Host CPU: the test host's whole "
+              "non-guest CPU, the module's kernel threads included.", ""]
     return lines
 
 
@@ -346,7 +396,7 @@ def main():
         summ = summarize(runs)
         trans = transport(runs)
         lines += table(kver, summ, trans) + [""]
-        md += markdown(kver, summ, trans) + [""]
+        md += markdown(kver, summ, trans) + [""] + qemu_markdown(kver, summ)
         png = os.path.join(a.out, f"live-{kver}.png")
         report["kernels"][kver] = {
             "transport": trans, "summary": summ, "runs": runs,

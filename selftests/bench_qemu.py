@@ -391,7 +391,7 @@ def guest_writes(q, a):
 
 def new_record(a, run):
     return {
-        'path': 'qemu+vmmig' if a.vmmig else 'qemu', 'mib': a.mib, 'vcpus': a.vcpus, 'delay': a.delay,
+        'path': a.path or ('qemu+vmmig' if a.vmmig else 'qemu'), 'mib': a.mib, 'vcpus': a.vcpus, 'delay': a.delay,
         'run': run, 'ok': False, 'fail': '', 'rate_pps': None,
         'total_ms': None, 'downtime_ms': None, 'setup_ms': None,
         'rounds': None, 'forced_switchover': False, 'bytes': None,
@@ -644,6 +644,8 @@ def parse_args_from(argv):
     p.add_argument('--kernel', default=os.path.join(HERE, 'guest',
                                                     'qguest.elf'))
     p.add_argument('--machine', default='q35')
+    p.add_argument('--path', help='the records\' path name (default qemu, '
+                   'or qemu+vmmig with --vmmig)')
     p.add_argument('--vmmig', action='store_true',
                    help='migrate with capability x-vmmig (a QEMU with '
                         'integrations/qemu\'s series, vmmig.ko loaded)')

@@ -46,6 +46,10 @@ while [ $# -gt 0 ]; do
 done
 here=$(cd "$(dirname "$0")" && pwd)
 jsonl=$out/live.jsonl
+# The patched QEMU make qemu built, if any (paths qemu+vmmig, qemu-own).
+pqemu=$(cat "$here/../build/qemu.path" 2>/dev/null)
+[ -n "$pqemu" ] && [ -x "$pqemu" ] || pqemu=""
+echo "patched QEMU: ${pqemu:-none (make qemu): no qemu+vmmig path}"
 mkdir -p "$out" && : >"$jsonl" || exit 1
 
 if ! ip netns list | grep -q '^vmmig-src'; then
@@ -72,6 +76,17 @@ config() { # config MIB VCPUS DELAY LABEL
 		python3 "$here/bench_qemu.py" --mib "$1" --vcpus "$2" \
 			--delay "$3" --runs 1 --run-base "$k" --jsonl "$jsonl" ||
 			echo "bench_qemu.py exited $?"
+		# The patched QEMU (integrations/qemu): x-vmmig on, and the
+		# same binary's own pre-copy.
+		[ -n "$pqemu" ] || continue
+		python3 "$here/bench_qemu.py" --qemu "$pqemu" --vmmig \
+			--mib "$1" --vcpus "$2" --delay "$3" --runs 1 \
+			--run-base "$k" --jsonl "$jsonl" ||
+			echo "bench_qemu.py --vmmig exited $?"
+		python3 "$here/bench_qemu.py" --qemu "$pqemu" --path qemu-own \
+			--mib "$1" --vcpus "$2" --delay "$3" --runs 1 \
+			--run-base "$k" --jsonl "$jsonl" ||
+			echo "bench_qemu.py (qemu-own) exited $?"
 	done
 }
 
@@ -127,6 +142,11 @@ PY
 			python3 "$here/bench_qemu.py" --mib 256 --vcpus 2 \
 				--delay "$delays" --runs 1 --run-base 2 \
 				--jsonl "$jsonl"
+		elif [ "$p" = qemu+vmmig ] || [ "$p" = qemu-own ]; then
+			python3 "$here/bench_qemu.py" --qemu "$pqemu" \
+				--path "$p" $([ "$p" = qemu+vmmig ] && echo --vmmig) \
+				--mib 256 --vcpus 2 --delay "$delays" --runs 1 \
+				--run-base 2 --jsonl "$jsonl"
 		else
 			"$here/bench_live" --mib 256 --vcpus 2 --delays "$delays" \
 				--runs 1 --run-base 2 --paths "$p" --jsonl "$jsonl"
