@@ -16,9 +16,12 @@ Cases:
                       vmmigctl shows it) completed with its downtime, the
                       guest sweeps twice more on the destination with 0
                       lost writes
+  linux_verifier      the Linux guest's verifier counts the one page its
+                      selftest option corrupts: it can fail
   linux_migrates      the real Linux guest (guest/linux, stampd) migrates
                       while writing: its heartbeat goes on on the
                       destination and its verifier counts 0 lost writes
+                      over a whole sweep after the one under way
   refused_settings    x-vmmig without the dirty ring, with postcopy-ram,
                       multifd or xbzrle, with TLS, or over exec: is refused
                       with a message naming why
@@ -47,6 +50,7 @@ import tempfile
 import time
 
 import bench_qemu as bq
+import linux_guest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 VMMIGCTL = os.path.join(HERE, '..', 'userspace', 'vmmigctl', 'vmmigctl')
@@ -320,11 +324,11 @@ def case_memslot_changed(env):
 
 
 def case_linux_migrates(env):
-    try:
-        import linux_guest  # pylint: disable=import-outside-toplevel
-    except ImportError as e:
-        raise Fail('no Linux guest driver: %s' % e) from e
     return linux_guest.migrate_once(env, vmmig=True)
+
+
+def case_linux_verifier(env):
+    return linux_guest.verifier_catches(env)
 
 
 CASES = [
@@ -335,6 +339,7 @@ CASES = [
     ('cancel_active', lambda e: cancel_case(e, 'active')),
     ('cancel_device', lambda e: cancel_case(e, 'device')),
     ('memslot_changed', case_memslot_changed),
+    ('linux_verifier', case_linux_verifier),
     ('linux_migrates', case_linux_migrates),
 ]
 
