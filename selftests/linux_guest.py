@@ -14,6 +14,7 @@ sweep grow: the same guest, not a reboot) and errors stays 0 (no write
 was lost).
 """
 
+import array
 import os
 import re
 import time
@@ -22,7 +23,11 @@ import bench_qemu as bq
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 INITRD = os.path.join(HERE, '..', 'build', 'guest', 'stampd.cpio.gz')
-HB = re.compile(rb'stampd hb=(\d+) sweep=(\d+) errors=(\d+) pages=(\d+)')
+HB = re.compile(rb'stampd hb=(\d+) sweep=(\d+) errors=(\d+) pages=(\d+) '
+                rb'mib=\d+ pps=(\d+) up=[\d.]+ dma=(\d+) dmaerr=(\d+)')
+H_HB, H_SWEEP, H_ERR, H_PAGES, H_PPS, H_DMA, H_DMAERR = range(7)
+OOPS = re.compile(rb'[^\n]*(BUG: |Oops|general protection fault|'
+                  rb'Kernel panic|double fault|RIP: )[^\n]*')
 BOOT_S = 90             # QEMU start to the second heartbeat
 MIGRATE_S = 180
 HEARTBEATS_AFTER = 3    # on the destination, to call it running
@@ -31,6 +36,20 @@ HEARTBEATS_AFTER = 3    # on the destination, to call it running
 # entry trampoline, also with QEMU's own migration and none); 5000 held
 # in every run.  Hardware can take stampd.rate=0.
 RATE = 5000
+DISK_MIB = 16           # the disk stampd.dma reads
+DMA_MIB = 16            # its ring of buffers in the guest
+DMA_MAGIC = 0x444d414449534b21
+
+
+def make_disk(path, mib=DISK_MIB):
+    """The image stampd.dma checks: word w of 4 KiB block b holds
+    (b << 32 | w) ^ DMA_MAGIC (guest/linux/stampd.c)."""
+    words = array.array('Q', range(512))
+    with open(path, 'wb') as f:
+        for b in range(mib * 256):
+            base = b << 32
+            f.write(array.array('Q', ((base | w) ^ DMA_MAGIC
+                                      for w in words)).tobytes())
 
 
 class Guest:
@@ -38,7 +57,7 @@ class Guest:
 
     def __init__(self, env, name, qemu, vmmig, mib=64, mem=512, vcpus=2,
                  mode='write', rate=RATE, incoming=None, netns=None,
-                 append=''):
+                 append='', disk=None):
         self.log = os.path.join(env.tmp, name + '.console')
         kver = os.uname().release
         # The test host's uncompressed kernel boots faster (vmtest/run.sh).
@@ -56,6 +75,13 @@ class Guest:
                                                       append),
                 '-chardev', 'file,id=con,path=' + self.log,
                 '-serial', 'chardev:con']
+        if disk:
+            # Read-only on both sides: the image is the migration's shared
+            # storage.
+            argv += ['-drive', 'file=%s,if=none,id=d0,format=raw,'
+                     'readonly=on' % disk,
+                     '-device', 'virtio-blk-pci,drive=d0']
+            argv[argv.index('-append') + 1] += ' stampd.dma=%d' % DMA_MIB
         if vmmig:
             argv += ['-global', 'migration.x-vmmig=on']
         if incoming:
@@ -72,10 +98,29 @@ class Guest:
             return []
         return [tuple(int(x) for x in m.groups()) for m in HB.finditer(data)]
 
+    def console_tail(self, n=6):
+        try:
+            with open(self.log, 'rb') as f:
+                lines = f.read().decode(errors='replace').splitlines()
+        except OSError:
+            return '(none)'
+        return ' | '.join(lines[-n:])
+
+    def kernel_oops(self):
+        """The guest kernel's first oops line on the console, or None."""
+        try:
+            with open(self.log, 'rb') as f:
+                data = f.read()
+        except OSError:
+            return None
+        m = OOPS.search(data)
+        return m.group(0).decode(errors='replace').strip() if m else None
+
     def errors_said(self):
         with open(self.log, 'rb') as f:
             return [l.decode(errors='replace') for l in f.read().splitlines()
                     if l.startswith(b'stampd error') or
+                    l.startswith(b'stampd dma error') or
                     l.startswith(b'stampd FATAL')][:3]
 
     def wait_heartbeats(self, n, after, timeout, what):
@@ -87,9 +132,10 @@ class Guest:
             if len(hbs) >= n:
                 return hbs[-1]
             if time.monotonic() > deadline:
-                raise bq.RunError('%s: %d heartbeats past hb=%d in %d s '
-                                  '(console %s)' % (what, len(hbs), after,
-                                                    timeout, self.log))
+                raise bq.RunError('%s: %d heartbeats past hb=%d in %d s; '
+                                  'its console ends: %s' %
+                                  (what, len(hbs), after, timeout,
+                                   self.console_tail()))
             time.sleep(0.2)
 
 
@@ -110,19 +156,89 @@ def verifier_catches(env):
     return 'errors=1 for the one corrupted page: %s' % g.errors_said()[0]
 
 
-def migrate_once(env, vmmig, downtime_ms=300, mode='write'):
-    """Boot the guest, migrate it while it writes, check the destination
-    goes on without a lost write.  Returns a one-line note."""
+def verify_destination(src, dst, last, mode, dma):
+    """After the migration completed: the destination guest goes on from
+    the source's last heartbeat @last without a lost write (and, with
+    @dma, without a disk read gone wrong).  Returns its last heartbeat;
+    raises bq.RunError otherwise, saying where the guest's kernel crashed
+    first if it did: on the source (before the switchover: the migration
+    moved a crashed guest) or on the destination."""
+    try:
+        return _verify_destination(src, dst, last, mode, dma)
+    except bq.RunError as e:
+        for g, where in ((src, 'source, before the switchover'),
+                         (dst, 'destination')):
+            oops = g.kernel_oops()
+            if oops:
+                raise bq.RunError('%s [the guest kernel crashed on the '
+                                  '%s: %s]' % (e, where, oops)) from e
+        raise
+
+
+def _verify_destination(src, dst, last, mode, dma):
+    """After the migration completed: the destination guest goes on from
+    the source's last heartbeat @last without a lost write (and, with
+    @dma, without a disk read gone wrong).  Returns its last heartbeat;
+    raises bq.RunError otherwise."""
+    if last[H_ERR] or last[H_DMAERR]:
+        raise bq.RunError('source guest: errors=%d dmaerr=%d before the '
+                          'switchover: %s' % (last[H_ERR], last[H_DMAERR],
+                                              src.errors_said()))
+    deadline = time.monotonic() + bq.VERIFY_S
+    while dst.q.qmp.cmd('query-status').get('status') != 'running':
+        if time.monotonic() > deadline:
+            raise bq.RunError('destination not running')
+        time.sleep(0.05)
+    # The destination's console starts empty: its heartbeats go on from
+    # the source's numbers, the guest's own memory.  In write mode, until
+    # a whole sweep after the one under way checked every page's stamp.
+    hb = dst.wait_heartbeats(HEARTBEATS_AFTER, last[0], 60,
+                             'destination guest')
+    # With the disk: until every buffer was checked again (the ring is
+    # read round and round: twice the reads it holds).
+    ring = DMA_MIB * 16
+    deadline = time.monotonic() + 60
+    while (mode == 'write' and hb[H_SWEEP] < last[H_SWEEP] + 2 or
+           dma and hb[H_DMA] < last[H_DMA] + 2 * ring) and \
+            not hb[H_ERR] and not hb[H_DMAERR]:
+        if time.monotonic() > deadline:
+            raise bq.RunError('destination guest: sweep %d (source %d), '
+                              'disk reads %d (source %d) after 60 s' %
+                              (hb[H_SWEEP], last[H_SWEEP], hb[H_DMA],
+                               last[H_DMA]))
+        time.sleep(0.5)
+        hb = dst.wait_heartbeats(1, hb[0], 10, 'destination guest')
+    if hb[H_ERR] or hb[H_DMAERR]:
+        raise bq.RunError('destination guest: errors=%d dmaerr=%d: %s' %
+                          (hb[H_ERR], hb[H_DMAERR], dst.errors_said()))
+    return hb
+
+
+def migrate_once(env, vmmig, downtime_ms=300, mode='write', dma=False):
+    """Boot the guest, migrate it while it writes (and, with @dma, while
+    its disk is read into its memory by QEMU's virtio-blk), check the
+    destination goes on without a lost write.  Returns a one-line note."""
     a = env.a
     if not os.path.exists(INITRD):
         raise bq.RunError('%s: not built (make -C selftests)' % INITRD)
+    disk = None
+    if dma:
+        disk = os.path.join(env.tmp, 'disk.img')
+        make_disk(disk)
     t0 = time.monotonic()
-    src = Guest(env, 'lsrc', a.qemu, vmmig, mode=mode, netns=a.src_netns)
+    src = Guest(env, 'lsrc', a.qemu, vmmig, mode=mode, netns=a.src_netns,
+                disk=disk)
     hb_src = src.wait_heartbeats(2, 0, BOOT_S, 'source guest boot')
+    if dma:
+        # The disk reader is running before the migration starts.
+        hb_src = src.wait_heartbeats(1, hb_src[H_HB], 30, 'source guest')
+        if not hb_src[H_DMA]:
+            raise bq.RunError('source guest: no disk reads: %s' %
+                              src.errors_said())
     boot_s = time.monotonic() - t0
     env.port += 1
     dst = Guest(env, 'ldst', a.qemu, vmmig, mode=mode, netns=a.dst_netns,
-                incoming='tcp:%s:%d' % (a.dst_addr, env.port))
+                incoming='tcp:%s:%d' % (a.dst_addr, env.port), disk=disk)
     sq = src.q.qmp
     sq.cmd('migrate-set-parameters', **{'downtime-limit': downtime_ms,
                                         'max-bandwidth': bq.MAX_BANDWIDTH})
@@ -147,33 +263,14 @@ def migrate_once(env, vmmig, downtime_ms=300, mode='write'):
     if vmmig and vm.get('state') != 'completed':
         raise bq.RunError('vmmig session %s' % vm)
     last = src.heartbeats()[-1]
-    if last[2]:
-        raise bq.RunError('source guest: errors=%d before the switchover: %s'
-                          % (last[2], src.errors_said()))
-    deadline = time.monotonic() + bq.VERIFY_S
-    while dst.q.qmp.cmd('query-status').get('status') != 'running':
-        if time.monotonic() > deadline:
-            raise bq.RunError('destination not running')
-        time.sleep(0.05)
-    # The destination's console starts empty: its heartbeats go on from
-    # the source's numbers, the guest's own memory.  In write mode, until
-    # a whole sweep after the one under way checked every page's stamp.
-    hb = dst.wait_heartbeats(HEARTBEATS_AFTER, last[0], 60,
-                             'destination guest')
-    deadline = time.monotonic() + 60
-    while mode == 'write' and hb[1] < last[1] + 2 and not hb[2]:
-        if time.monotonic() > deadline:
-            raise bq.RunError('destination guest: sweep %d, not 2 past the '
-                              'source\'s %d in 60 s' % (hb[1], last[1]))
-        time.sleep(0.5)
-        hb = dst.wait_heartbeats(1, hb[0], 10, 'destination guest')
-    if hb[2]:
-        raise bq.RunError('destination guest: errors=%d: %s' %
-                          (hb[2], dst.errors_said()))
+    hb = verify_destination(src, dst, last, mode, dma)
     return ('boot %.0f s (hb=%d), %s %d ms downtime (QEMU)%s; destination '
-            'hb=%d sweep=%d errors=0 (source stopped at hb=%d sweep=%d)' %
+            'hb=%d sweep=%d dma=%d errors=0 dmaerr=0 (source stopped at '
+            'hb=%d sweep=%d dma=%d)' %
             (boot_s, hb_src[0], 'x-vmmig' if vmmig else 'QEMU',
              info.get('downtime', -1),
-             ', %d ms switchover to ACK, %d rounds' %
-             (vm.get('downtime', -1), vm.get('rounds', -1) + 1)
-             if vmmig else '', hb[0], hb[1], last[0], last[1]))
+             ', %d ms switchover to ACK, %d rounds, %d pages QEMU wrote '
+             'reported' % (vm.get('downtime', -1), vm.get('rounds', -1) + 1,
+                           vm.get('reported-pages', -1))
+             if vmmig else '', hb[0], hb[1], hb[H_DMA], last[0], last[1],
+             last[H_DMA]))

@@ -22,6 +22,19 @@ Cases:
                       while writing: its heartbeat goes on on the
                       destination and its verifier counts 0 lost writes
                       over a whole sweep after the one under way
+  linux_dma           (only with -r linux_dma) the same while the guest
+                      also reads its virtio-blk disk into a ring of
+                      buffers (stampd.dma): pages QEMU writes, reported to
+                      the module, checked on the destination.  Not in the
+                      default run: under the nested TCG test host the
+                      guest kernel crashes now and then with this load
+                      (on the source, before the switchover: a fault loop
+                      on the entry stack, GS base 0); the failure names
+                      where.  2026-12-07, 6.12: 2 of 5 runs passed (4421
+                      and 8065 QEMU-written pages reported, 0 bad disk
+                      buffers on the destination); in 3 the destination
+                      guest was crashed, 1 recorded crashed on the source
+                      first; QEMU's own migration 2 of 2 with 1 boot hang
   refused_settings    x-vmmig without the dirty ring, with postcopy-ram,
                       multifd or xbzrle, with TLS, or over exec: is refused
                       with a message naming why
@@ -327,6 +340,10 @@ def case_linux_migrates(env):
     return linux_guest.migrate_once(env, vmmig=True)
 
 
+def case_linux_dma(env):
+    return linux_guest.migrate_once(env, vmmig=True, dma=True)
+
+
 def case_linux_verifier(env):
     return linux_guest.verifier_catches(env)
 
@@ -341,6 +358,10 @@ CASES = [
     ('memslot_changed', case_memslot_changed),
     ('linux_verifier', case_linux_verifier),
     ('linux_migrates', case_linux_migrates),
+]
+# Only when asked for (-r): see the docstring.
+EXTRA = [
+    ('linux_dma', case_linux_dma),
 ]
 
 
@@ -360,13 +381,14 @@ def parse_args():
 
 def main():
     a, b = parse_args()
-    names = [n for n, _ in CASES]
+    names = [n for n, _ in CASES + EXTRA]
     for r in a.run:
         if r not in names:
             print('unknown case %s; cases: %s' % (r, ' '.join(names)),
                   file=sys.stderr)
             return 2
-    todo = [(n, f) for n, f in CASES if not a.run or n in a.run]
+    todo = [(n, f) for n, f in CASES + EXTRA
+            if n in a.run or not a.run and (n, f) in CASES]
     print('TAP version 13')
     print('1..%d' % len(todo))
     failed = 0

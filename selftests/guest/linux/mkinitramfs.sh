@@ -13,9 +13,12 @@
 # /init, /dev/console (when run as root: the kernel opens it for init's
 # stdin/out/err; without it stampd mounts devtmpfs and opens the console
 # itself, and Debian's kernels carry a built-in initramfs with it anyway),
-# and empty /dev, /proc, /sys mount points.  No kernel modules: the 8250
-# serial console, devtmpfs, proc, sysfs and gzip initramfs support are
-# built in to Debian's 6.1 and 6.12 kernels.  Timestamps and owners are
+# and empty /dev, /proc, /sys mount points.  The 8250 serial console,
+# devtmpfs, proc, sysfs and gzip initramfs support are built in to Debian's
+# 6.1 and 6.12 kernels; virtio-blk, for stampd.dma, is a module: for every
+# kernel under /lib/modules that has it, its modules and their dependencies
+# go to /lib/modules/KVER/ (uncompressed, without debug info), in load
+# order in /lib/modules/KVER/order.  Timestamps and owners are
 # fixed, so the same stampd binary gives the same archive.
 
 set -euo pipefail
@@ -34,10 +37,36 @@ STAGE=$(mktemp -d "${TMPDIR:-/tmp}/stampd-initramfs.XXXXXX")
 trap 'rm -rf -- "$STAGE"' EXIT
 
 mkdir -p "$STAGE/root/dev" "$STAGE/root/proc" "$STAGE/root/sys"
-"$CC" -static -O2 -Wall -Wextra -Werror -o "$STAGE/root/init" "$HERE/stampd.c"
+"$CC" -static -O2 -Wall -Wextra -Werror -o "$STAGE/root/init" "$HERE/stampd.c" \
+	-lpthread
 strip "$STAGE/root/init" 2>/dev/null || true
 chmod 0755 "$STAGE/root/init"
 mknod -m 0600 "$STAGE/root/dev/console" c 5 1 2>/dev/null || true
+
+# virtio-blk and what it needs, per kernel.
+for dir in /lib/modules/*/; do
+	kver=$(basename "$dir")
+	# One module per call: modprobe takes further words as parameters.
+	deps=$(for m in virtio_pci virtio_blk; do
+		modprobe -S "$kver" --show-depends "$m" 2>/dev/null |
+			sed -n 's/^insmod \([^ ]*\).*/\1/p'
+	       done) || continue
+	echo "$deps" | grep -q virtio_blk || continue
+	[ -n "$deps" ] || continue
+	mdir=$STAGE/root/lib/modules/$kver
+	mkdir -p "$mdir"
+	: >"$mdir/order"
+	for m in $deps; do
+		name=$(basename "$m")
+		case $name in
+		*.ko.xz) xz -dc "$m" >"$mdir/${name%.xz}"; name=${name%.xz} ;;
+		*.ko.zst) zstd -qdc "$m" >"$mdir/${name%.zst}"; name=${name%.zst} ;;
+		*) cp "$m" "$mdir/$name" ;;
+		esac
+		strip --strip-debug "$mdir/$name" 2>/dev/null || true
+		grep -qx "$name" "$mdir/order" || echo "$name" >>"$mdir/order"
+	done
+done
 find "$STAGE/root" -exec touch -h -d @0 {} +
 
 mkdir -p "$(dirname "$OUT")"

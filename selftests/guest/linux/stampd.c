@@ -17,6 +17,15 @@
  *                      (read-only, once per heartbeat): no writes
  *   stampd.rate=N      write mode: at most N pages per second (0, the
  *                      default: as fast as the vCPU goes)
+ *   stampd.dma=N       also read the disk /dev/vda (virtio-blk, the image
+ *                      linux_guest.py writes) with O_DIRECT into a ring of
+ *                      N MiB of buffers, and check each buffer still holds
+ *                      the blocks read into it before reading into it
+ *                      again: those pages are written by the VMM's device
+ *                      emulation (DMA), never by a vCPU, so KVM's dirty log
+ *                      does not see them; a migration must take them from
+ *                      the VMM.  Loads the modules listed in
+ *                      /lib/modules/RELEASE/order first.
  *   stampd.selftest=1  corrupt one page's stamp once, after the second
  *                      sweep (idle mode: after the first check): the next
  *                      check must report exactly one error
@@ -53,6 +62,11 @@
  * jump: a late heartbeat is printed once and the next one is scheduled a
  * second later (no burst of catch-up heartbeats, and never an error).
  *
+ * Disk image (stampd.dma): the 8-byte word w (0..511) of 4 KiB block b
+ * holds (b << 32 | w) ^ 0x444d414449534b21 ("DMADISK!").  A buffer page
+ * that does not hold its block's words at offsets 0, 2048 and 4088 is
+ * counted in dmaerr= (the heartbeat's last fields: dma=READS dmaerr=E).
+ *
  * PID 1 must never exit (the kernel would panic): on a fatal error stampd
  * prints "stampd FATAL ..." and sleeps forever.
  */
@@ -70,6 +84,8 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/syscall.h>
+#include <pthread.h>
 
 #define PAGE_SIZE	4096UL
 #define TAIL_OFF	(PAGE_SIZE - 8)
@@ -88,7 +104,14 @@ static struct {
 	enum mode mode;
 	unsigned long rate;
 	int selftest;
+	unsigned long dma_mib;
 } opt = { .mib = 128, .mode = MODE_WRITE };
+
+#define DMA_MAGIC	0x444d414449534b21ULL
+#define DMA_SLOT	(64 * 1024UL)	/* bytes per read */
+
+/* The disk reader's counters: its thread writes, the heartbeat reads. */
+static uint64_t dma_reads, dma_errors;
 
 static struct {
 	unsigned char *mem;
@@ -165,12 +188,14 @@ static void heartbeat(int64_t now)
 	dt = now - st.hb_prev_ns;
 	pps = dt > 0 ? (st.written - st.hb_written) * NSEC_PER_SEC / dt : 0;
 	st.hb++;
-	say("stampd hb=%llu sweep=%llu errors=%llu pages=%llu mib=%lu pps=%llu up=%lld.%03lld",
+	say("stampd hb=%llu sweep=%llu errors=%llu pages=%llu mib=%lu pps=%llu up=%lld.%03lld dma=%llu dmaerr=%llu",
 	    (unsigned long long)st.hb, (unsigned long long)st.sweeps,
 	    (unsigned long long)st.errors, (unsigned long long)st.written,
 	    opt.mib, (unsigned long long)pps,
 	    (long long)((now - st.start_ns) / NSEC_PER_SEC),
-	    (long long)((now - st.start_ns) % NSEC_PER_SEC / 1000000));
+	    (long long)((now - st.start_ns) % NSEC_PER_SEC / 1000000),
+	    (unsigned long long)__atomic_load_n(&dma_reads, __ATOMIC_RELAXED),
+	    (unsigned long long)__atomic_load_n(&dma_errors, __ATOMIC_RELAXED));
 	st.hb_prev_ns = now;
 	st.hb_written = st.written;
 	/* Late by more than a period (paused guest, clock jump): restart. */
@@ -308,6 +333,122 @@ static void run_idle(void)
 	}
 }
 
+/* The drivers of /dev/vda, in load order (mkinitramfs.sh). */
+static void load_modules(const char *release)
+{
+	char path[512], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/lib/modules/%s/order", release);
+	f = fopen(path, "re");
+	if (!f) {
+		say("stampd: no %s: no modules loaded", path);
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		int fd;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (!*line)
+			continue;
+		snprintf(path, sizeof(path), "/lib/modules/%s/%s", release, line);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || (syscall(SYS_finit_module, fd, "", 0) &&
+			       errno != EEXIST))
+			say("stampd: loading %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	fclose(f);
+}
+
+static inline uint64_t dma_word(uint64_t block, unsigned int w)
+{
+	return (block << 32 | w) ^ DMA_MAGIC;
+}
+
+/* Does the page at @p hold block @block?  Counts it if not. */
+static void dma_check(const unsigned char *p, uint64_t block)
+{
+	static const unsigned int at[] = { 0, 256, 511 };
+	unsigned int i;
+
+	for (i = 0; i < 3; i++) {
+		uint64_t v = ((const uint64_t *)p)[at[i]];
+
+		if (v == dma_word(block, at[i]))
+			continue;
+		if (__atomic_add_fetch(&dma_errors, 1, __ATOMIC_RELAXED) <=
+		    MAX_REPORTS)
+			say("stampd dma error block=%llu word=%u found %#llx (want %#llx)",
+			    (unsigned long long)block, at[i],
+			    (unsigned long long)v,
+			    (unsigned long long)dma_word(block, at[i]));
+		return;
+	}
+}
+
+/*
+ * stampd.dma: read the disk into a ring of buffers forever, each buffer
+ * checked before it is read into again.  Only the VMM (device emulation)
+ * writes these pages.
+ */
+static void *dma_reader(void *arg)
+{
+	unsigned long nslots = (opt.dma_mib << 20) / DMA_SLOT, s;
+	uint64_t *held, nblocks, next = 0;
+	unsigned char *ring;
+	off_t size;
+	int fd, i;
+
+	(void)arg;
+	for (i = 0; i < 100; i++) {
+		fd = open("/dev/vda", O_RDONLY | O_DIRECT | O_CLOEXEC);
+		if (fd >= 0 || errno != ENOENT)
+			break;
+		usleep(100000);
+	}
+	if (fd < 0) {
+		say("stampd FATAL dma: /dev/vda: %s", strerror(errno));
+		return NULL;
+	}
+	size = lseek(fd, 0, SEEK_END);
+	nblocks = size > 0 ? (uint64_t)size / PAGE_SIZE : 0;
+	ring = mmap(NULL, opt.dma_mib << 20, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	held = calloc(nslots, sizeof(*held));
+	if (nblocks < DMA_SLOT / PAGE_SIZE || ring == MAP_FAILED || !held ||
+	    !nslots) {
+		say("stampd FATAL dma: disk of %llu blocks, ring of %lu MiB",
+		    (unsigned long long)nblocks, opt.dma_mib);
+		return NULL;
+	}
+	say("stampd dma ready blocks=%llu slots=%lu", (unsigned long long)nblocks,
+	    nslots);
+	for (s = 0;; s = (s + 1) % nslots) {
+		unsigned char *buf = ring + s * DMA_SLOT;
+		unsigned long pg;
+		ssize_t n;
+
+		/* held[s] is block + 1 of the slot's first page, 0 if none. */
+		for (pg = 0; held[s] && pg < DMA_SLOT / PAGE_SIZE; pg++)
+			dma_check(buf + pg * PAGE_SIZE, held[s] - 1 + pg);
+		n = pread(fd, buf, DMA_SLOT, (off_t)(next * PAGE_SIZE));
+		if (n != (ssize_t)DMA_SLOT) {
+			say("stampd FATAL dma: read of block %llu: %s",
+			    (unsigned long long)next,
+			    n < 0 ? strerror(errno) : "short");
+			return NULL;
+		}
+		held[s] = next + 1;
+		__atomic_add_fetch(&dma_reads, 1, __ATOMIC_RELAXED);
+		/* Slots and blocks drift apart: each slot sees many blocks. */
+		next += DMA_SLOT / PAGE_SIZE * 7;
+		if (next + DMA_SLOT / PAGE_SIZE > nblocks)
+			next %= nblocks - DMA_SLOT / PAGE_SIZE + 1;
+	}
+}
+
 static void parse_cmdline(void)
 {
 	char buf[4096], *tok, *save, *end;
@@ -345,6 +486,12 @@ static void parse_cmdline(void)
 			if (*end) {
 				say("stampd: bad stampd.rate=%s, no cap", tok + 5);
 				opt.rate = 0;
+			}
+		} else if (!strncmp(tok, "dma=", 4)) {
+			opt.dma_mib = strtoul(tok + 4, &end, 0);
+			if (*end) {
+				say("stampd: bad stampd.dma=%s, no disk reads", tok + 4);
+				opt.dma_mib = 0;
 			}
 		} else if (!strncmp(tok, "selftest=", 9)) {
 			opt.selftest = atoi(tok + 9) != 0;
@@ -406,7 +553,7 @@ int main(void)
 	say("%s", "");	/* SeaBIOS leaves its last line unterminated */
 	parse_cmdline();
 	if (uname(&uts))
-		strcpy(uts.release, "?");
+		snprintf(uts.release, sizeof(uts.release), "?");
 	read_clocksource(clocksource, sizeof(clocksource));
 
 	if (opt.mib > (SIZE_MAX >> 20) / 2) {
@@ -429,6 +576,14 @@ int main(void)
 	    opt.mib, st.npages, opt.mode == MODE_IDLE ? "idle" : "write",
 	    opt.rate, opt.selftest, uts.release, clocksource);
 
+	if (opt.dma_mib) {
+		pthread_t t;
+
+		load_modules(uts.release);
+		errno = pthread_create(&t, NULL, dma_reader, NULL);
+		if (errno)
+			fatal("the disk reader thread");
+	}
 	if (opt.mode == MODE_IDLE)
 		run_idle();
 	else
