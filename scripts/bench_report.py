@@ -79,16 +79,31 @@ def harvest_us(r):
     return r["harvest_ns"] / r["harvested"] / 1e3
 
 
+def cfg(x):
+    """A configuration: the guest (the stamp guest unless the record says
+    linux-idle or linux-write), its memory, vCPUs and delay."""
+    return (x.get("guest", "stamp"), x["mib"], x["vcpus"], x["delay"])
+
+
+def cfg_name(s):
+    """A configuration's label in the tables."""
+    vc = f"{s['vcpus']} vCPU{'s' if s['vcpus'] > 1 else ''}"
+    if s.get("guest", "stamp") == "stamp":
+        return f"{s['mib']} MiB, {vc}"
+    return f"Linux guest ({s['guest'][6:]}), {s['mib']} MiB, {vc}"
+
+
 def summarize(runs):
     """Per configuration and path: medians over the passing runs."""
     configs = {}
     for r in runs:
         if r["path"].startswith("transport"):
             continue
-        key = (r["mib"], r["vcpus"], r["delay"])
+        key = cfg(r)
         configs.setdefault(key, {}).setdefault(r["path"], []).append(r)
     out = []
-    for key in sorted(configs, key=lambda k: (k[0], k[1], -k[2])):
+    for key in sorted(configs, key=lambda k: (k[0] != "stamp", k[0], k[1],
+                                              k[2], -k[3])):
         by_path = configs[key]
         rate = med([r.get("rate_pps") for rs in by_path.values()
                     for r in rs])
@@ -98,7 +113,8 @@ def summarize(runs):
                 continue
             ok = [r for r in rs if r["ok"]]
             s = {
-                "mib": key[0], "vcpus": key[1], "delay": key[2],
+                "guest": key[0], "mib": key[1], "vcpus": key[2],
+                "delay": key[3],
                 "rate_pps": rate, "path": path,
                 "runs": len(rs), "passed": len(ok),
                 "failures": [f"run {r['run']}: {r['fail']}"
@@ -169,18 +185,19 @@ def table(kver, summ, trans):
            f"{'MiB sent':>9}{'MiB/s':>7}{'%link':>6}"
            f"{'CPU s/GiB: src':>15}{'dst':>6}{'host':>6}"
            f"{'harvest':>9}{'ring-full':>10}{'throttle s':>11}{'passed':>8}")
-    cfg = None
+    cur = None
     for s in summ:
-        key = (s["mib"], s["vcpus"], s["delay"])
-        if key != cfg:
-            cfg = key
+        key = cfg(s)
+        if key != cur:
+            cur = key
             rate = s["rate_pps"]
-            lines += ["", f"{s['mib']} MiB guest, {s['vcpus']} vCPU"
-                      f"{'s' if s['vcpus'] > 1 else ''}, guest delay "
-                      f"{s['delay']}: {f(rate, 0)} pages/s written before "
+            delay = (f", guest delay {s['delay']}"
+                     if s["guest"] == "stamp" else "")
+            lines += ["", f"{cfg_name(s)}{delay}: "
+                      f"{f(rate, 0)} pages/s written before "
                       f"migrating ({f(rate * 4096 / 1048576 if rate else None, 0)} MiB/s)",
                       hdr]
-            rows = [x for x in summ if (x["mib"], x["vcpus"], x["delay"]) == key]
+            rows = [x for x in summ if cfg(x) == key]
         tr, dr = s["total_s_range"], s["downtime_ms_range"]
         tot = (f"{f(s['total_s'], 2)} ({f(tr[0], 2)}-{f(tr[1], 2)})"
                if s["passed"] else "FAILED")
@@ -235,10 +252,8 @@ def markdown(kver, summ, trans):
              "| src CPU/GiB* ÷ userspace "
              "| harvest/entry ÷ userspace |",
              "|---" * 15 + "|"]
-    for key in dict.fromkeys((s["mib"], s["vcpus"], s["delay"])
-                             for s in summ):
-        rows = {x["path"]: x for x in summ
-                if (x["mib"], x["vcpus"], x["delay"]) == key}
+    for key in dict.fromkeys(cfg(s) for s in summ):
+        rows = {x["path"]: x for x in summ if cfg(x) == key}
         v = rows.get("vmmig")
         if not v:
             continue
@@ -252,7 +267,7 @@ def markdown(kver, summ, trans):
              f" ({v['passed']}/{v['runs']} passed)")
         rate = f"{v['rate_pps']:,.0f}" if v["rate_pps"] else "-"
         lines.append(
-            f"| {key[0]} MiB, {key[1]} vCPU{'s' if key[1] > 1 else ''}, "
+            f"| {cfg_name(next(iter(rows.values())))}, "
             f"{rate} | {tot} | {r('total_s', u)} | {r('total_s', z)} "
             f"| {r('total_s', q)} | {f(v['downtime_ms'], 0)} "
             f"| {r('downtime_ms', u)} | {r('downtime_ms', q)} "
@@ -286,10 +301,8 @@ def qemu_markdown(kver, summ):
              "| rounds (qemu-own) | passed (qemu-own) |",
              "|---" * 9 + "|"]
     n = 0
-    for key in dict.fromkeys((s["mib"], s["vcpus"], s["delay"])
-                             for s in summ):
-        rows = {x["path"]: x for x in summ
-                if (x["mib"], x["vcpus"], x["delay"]) == key}
+    for key in dict.fromkeys(cfg(s) for s in summ):
+        rows = {x["path"]: x for x in summ if cfg(x) == key}
         v, o = rows.get("qemu+vmmig"), rows.get("qemu-own")
         if not v or not o:
             continue
@@ -300,7 +313,7 @@ def qemu_markdown(kver, summ):
                 v["passed"] else "-"
         rate = f"{v['rate_pps']:,.0f}" if v["rate_pps"] else "-"
         lines.append(
-            f"| {key[0]} MiB, {key[1]} vCPU{'s' if key[1] > 1 else ''}, "
+            f"| {cfg_name(next(iter(rows.values())))}, "
             f"{rate} | {f(v['total_s'], 2) if v['passed'] else 'FAILED'} "
             f"| {r('total_s')} | {f(v['downtime_ms'], 0)} "
             f"| {r('downtime_ms')} | {f(v.get('ack_downtime_ms'), 0)} "
@@ -322,6 +335,7 @@ def chart(kver, summ, png):
     if not gp:
         print(f"bench_report: no gnuplot, no {png}", file=sys.stderr)
         return False
+    summ = [s for s in summ if s["guest"] == "stamp"]
     sweep = [s for s in summ if s["mib"] == 256 and s["vcpus"] == 2]
     if len({s["delay"] for s in sweep}) < 2:
         sweep = summ  # a smoke run: whatever there is

@@ -82,6 +82,12 @@ usage: bench_qemu.py [--mib 256] [--vcpus 2] [--delay D] [--runs 3]
                      [--downtime-ms 500] [--max-rounds 30] [--ring 4096]
                      [--timeout 120] [--jsonl OUT] [--src-netns NS]
                      [--dst-netns NS] [--dst-addr ADDR] [--port PORT]
+                     [--qemu BIN] [--path NAME] [--vmmig]
+                     [--guest stamp|linux] [--load idle|write]
+
+--guest linux: the real Linux guest instead (run_linux()): --mib is its
+memory, its stampd working set is linux_guest.Guest's, the records say
+guest linux-idle or linux-write.
 """
 
 import argparse
@@ -391,7 +397,9 @@ def guest_writes(q, a):
 
 def new_record(a, run):
     return {
-        'path': a.path or ('qemu+vmmig' if a.vmmig else 'qemu'), 'mib': a.mib, 'vcpus': a.vcpus, 'delay': a.delay,
+        'path': a.path or ('qemu+vmmig' if a.vmmig else 'qemu'),
+        'guest': a.guest if a.guest == 'stamp' else 'linux-' + a.load,
+        'mib': a.mib, 'vcpus': a.vcpus, 'delay': a.delay,
         'run': run, 'ok': False, 'fail': '', 'rate_pps': None,
         'total_ms': None, 'downtime_ms': None, 'setup_ms': None,
         'rounds': None, 'forced_switchover': False, 'bytes': None,
@@ -530,12 +538,59 @@ def boot_source(a, argv, tmpdir, qemus, r):
     raise AssertionError('not reached')
 
 
+def run_linux(a, r, tmpdir, qemus, port):
+    """One run with the real Linux guest (guest/linux, linux_guest.py)
+    instead of the stamp guest: steps 1-4 with stampd's heartbeat as the
+    guest's own account.  Its load (--load): idle (the working set
+    stamped once, then only read) or write (swept at linux_guest.RATE
+    pages/s).  Warm-up: the working set stamped once (sweep 1).
+    rate_pps: stampd's own figure (its heartbeat's pps) once warmed up.
+    boot_ms: QEMU started to the warm-up done."""
+    import linux_guest as lg    # it imports this module
+    import types
+
+    env = types.SimpleNamespace(tmp=tmpdir, qemus=qemus)
+    t0 = time.monotonic()
+    r['boot_attempts'] = 1
+    src = lg.Guest(env, 'src', a.qemu, a.vmmig, mem=a.mib,
+                   vcpus=a.vcpus, mode=a.load, netns=a.src_netns)
+    hb = src.wait_heartbeats(2, 0, lg.BOOT_S, 'source guest boot')
+    # Warm-up as the stamp guest's: the working set stamped once (idle:
+    # then only read), and one heartbeat after, whose pps is the rate.
+    deadline = time.monotonic() + VERIFY_S
+    while hb[lg.H_SWEEP] < 1 and time.monotonic() < deadline:
+        hb = src.wait_heartbeats(1, hb[lg.H_HB], 10, 'source guest')
+    if hb[lg.H_SWEEP] < 1:
+        raise NoSweep('source guest: no sweep done in %d s' % VERIFY_S)
+    hb = src.wait_heartbeats(1, hb[lg.H_HB], 10, 'source guest')
+    r['boot_ms'] = round((time.monotonic() - t0) * 1e3)
+    if hb[lg.H_ERR]:
+        raise RunError('%d guest errors before migrating' % hb[lg.H_ERR])
+    v = src.q.qmp.cmd('query-version')['qemu']
+    r['qemu_version'] = '%d.%d.%d' % (v['major'], v['minor'], v['micro'])
+    r['dirty_ring'] = src.q.has_thread('kvm-reaper')
+    if not r['dirty_ring']:
+        raise RunError('no dirty ring: ' + src.q.stderr_tail())
+    dst = lg.Guest(env, 'dst', a.qemu, a.vmmig, mem=a.mib, vcpus=a.vcpus,
+                   mode=a.load, netns=a.dst_netns,
+                   incoming='tcp:%s:%d' % (a.dst_addr, port))
+    r['rate_pps'] = hb[lg.H_PPS]
+    migrate(a, src.q, dst.q, port, r)
+    last = src.heartbeats()[-1]
+    hb = lg.verify_destination(src, dst, last, a.load, False)
+    r['guest_errors'] = hb[lg.H_ERR]
+
+
 def run_one(a, run, port):
     """One migration; always returns the run's record."""
     r = new_record(a, run)
     tmpdir = tempfile.mkdtemp(prefix='bench_qemu.')
     qemus = []
     try:
+        if a.guest == 'linux':
+            run_linux(a, r, tmpdir, qemus, port)
+            r['ok'] = True
+            return r
         argv = qemu_argv(a)
         src = boot_source(a, argv, tmpdir, qemus, r)
         v = src.qmp.cmd('query-version')['qemu']
@@ -593,10 +648,10 @@ def fmt(v):
 def summary(r):
     """The run as one human-readable line (as bench_live's)."""
     mib = None if r['bytes'] is None else r['bytes'] / 1048576.0
-    return ('delay %d run %d %-9s %s rate %s pages/s total %s ms downtime %s '
+    return ('%s delay %d run %d %-10s %s rate %s pages/s total %s ms downtime %s '
             'ms rounds %s%s %s MiB src CPU %s ms dst CPU %s ms host CPU %s ms '
             'errors %s boot %s ms%s%s%s' %
-            (r['delay'], r['run'], 'qemu', 'ok' if r['ok'] else 'FAILED',
+            (r['guest'], r['delay'], r['run'], r['path'], 'ok' if r['ok'] else 'FAILED',
              fmt(r['rate_pps']), fmt(r['total_ms']), fmt(r['downtime_ms']),
              fmt(r['rounds']), ' (forced)' if r['forced_switchover'] else '',
              '-' if mib is None else '%.1f' % mib, fmt(r['src_cpu_ms']),
@@ -649,6 +704,11 @@ def parse_args_from(argv):
     p.add_argument('--vmmig', action='store_true',
                    help='migrate with capability x-vmmig (a QEMU with '
                         'integrations/qemu\'s series, vmmig.ko loaded)')
+    p.add_argument('--guest', choices=('stamp', 'linux'), default='stamp',
+                   help='the stamp guest (guest/qguest.elf) or the real '
+                        'Linux guest (guest/linux: Debian\'s kernel, stampd)')
+    p.add_argument('--load', choices=('idle', 'write'), default='write',
+                   help='the Linux guest\'s load (stampd.mode)')
     p.add_argument('--accel', default='kvm',
                    help='kvm (with the dirty ring); tcg only to try the '
                         'guest out')
@@ -666,7 +726,9 @@ def parse_args_from(argv):
         p.error('--runs, --timeout, --max-rounds: at least 1')
     if not 0 <= a.delay < 1 << 32:
         p.error('--delay: a u32')
-    if not os.path.exists(a.kernel):
+    if a.guest == 'linux' and a.accel != 'kvm':
+        p.error('--guest linux: with --accel kvm only')
+    if a.guest == 'stamp' and not os.path.exists(a.kernel):
         p.error('%s: not built (make -C selftests guest/qguest.elf)' %
                 a.kernel)
     return a

@@ -19,6 +19,9 @@
 #               test host needs 12 GiB for 4 GiB: scripts/bench.sh; QEMU's
 #               guest, without paging, stops at 2 GiB)
 #   vCPUs       256 MiB, 1 vCPU, 1/10 of the fastest rate
+#   Linux guest the real Linux guest (selftests/linux_guest.py), 512 MiB,
+#               2 vCPUs, idle and writing (stampd), qemu+vmmig and qemu-own
+#               only (the patched QEMU)
 # each with every path: vmmig, userspace, userspace-zc (bench_live) and
 # QEMU (bench_qemu.py), N runs (default 3), the runs of all paths of one
 # configuration interleaved so that drift in the host hits them alike.
@@ -26,7 +29,8 @@
 #             1/10 rate) under `perf record -a -g`, each summarised (top
 #             symbols) in OUT/perf/live-PATH.txt; not in the figures
 # --smoke: the link for 1 s and one run of every path at 1/10 rate, 256 MiB
-# (a second one for a path whose run failed), and vmmig's profile.
+# (a second one for a path whose run failed), one run of the writing Linux
+# guest with qemu+vmmig and qemu-own, and vmmig's profile.
 #
 # The network namespaces vmmig-src and vmmig-dst with their veth pair
 # (10.99.0.1 - 10.99.0.2) are set up here unless they exist already.
@@ -87,6 +91,28 @@ config() { # config MIB VCPUS DELAY LABEL
 			--mib "$1" --vcpus "$2" --delay "$3" --runs 1 \
 			--run-base "$k" --jsonl "$jsonl" ||
 			echo "bench_qemu.py (qemu-own) exited $?"
+	done
+}
+
+# linux_guest RUNS LOAD...: the real Linux guest (guest/linux, 512 MiB, 2
+# vCPUs), the patched QEMU with x-vmmig on and off, runs interleaved.
+linux_guest() {
+	local k l n=$1
+	shift
+	[ -n "$pqemu" ] || return 0
+	for l in "$@"; do
+		echo "== Linux guest, $l: 512 MiB, 2 vCPUs"
+		for k in $(seq 1 "$n"); do
+			python3 "$here/bench_qemu.py" --qemu "$pqemu" --vmmig \
+				--guest linux --load "$l" --mib 512 --vcpus 2 \
+				--runs 1 --run-base "$k" --jsonl "$jsonl" ||
+				echo "bench_qemu.py --guest linux --vmmig exited $?"
+			python3 "$here/bench_qemu.py" --qemu "$pqemu" \
+				--path qemu-own --guest linux --load "$l" \
+				--mib 512 --vcpus 2 --runs 1 --run-base "$k" \
+				--jsonl "$jsonl" ||
+				echo "bench_qemu.py --guest linux exited $?"
+		done
 	done
 }
 
@@ -152,6 +178,7 @@ PY
 				--runs 1 --run-base 2 --paths "$p" --jsonl "$jsonl"
 		fi
 	done
+	linux_guest 1 write
 	# The profile chain, so that it cannot rot: vmmig only.
 	profiles "$delays" vmmig || exit 1
 else
@@ -165,6 +192,7 @@ else
 	config 1024 2 "$d_10" "size"
 	config 4096 2 "$d_10" "size"
 	config 256 1 "$d_10" "vCPUs"
+	linux_guest "$runs" idle write
 	profiles "$d_10" vmmig userspace userspace-zc qemu
 fi
 echo "bench_run.sh: $(($(date +%s) - t0)) s"
