@@ -275,15 +275,18 @@ live_bench_smoke() {
 import json, sys
 d = sys.argv[1]
 runs = [json.loads(l) for l in open(f"{d}/live.jsonl") if l.strip()]
-ok = {r["path"] for r in runs if r["ok"]}
-want = {"transport", "transport-zc", "vmmig", "userspace", "userspace-zc",
-        "qemu"}
-# The patched QEMU's paths, when make check built it.
+ok = {(r.get("guest", "stamp"), r["path"]) for r in runs if r["ok"]}
+want = {("stamp", p) for p in ("transport", "transport-zc", "vmmig",
+                               "userspace", "userspace-zc", "qemu")}
+# The patched QEMU's paths, when make check built it: the stamp guest
+# and the Linux guest.
 if any(r["path"] in ("qemu+vmmig", "qemu-own") for r in runs):
-    want |= {"qemu+vmmig", "qemu-own"}
+    want |= {(g, p) for g in ("stamp", "linux-write")
+             for p in ("qemu+vmmig", "qemu-own")}
 rep = json.load(open(f"{d}/live.json"))
 chart = next(iter(rep["kernels"].values())).get("chart")
-print(f"# passed: {sorted(ok)}; chart: {chart}")
+print(f"# passed: {sorted(ok)}; missing: {sorted(want - ok)}; "
+      f"chart: {chart}")
 sys.exit(0 if want <= ok and chart else 1)
 PY
 }
