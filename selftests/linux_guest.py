@@ -78,7 +78,8 @@ class Guest:
         if not os.path.exists(kernel):
             kernel = '/boot/vmlinuz-' + kver
         argv = [qemu, '-nodefaults', '-no-user-config', '-display', 'none',
-                '-machine', 'q35', '-accel', 'kvm,dirty-ring-size=4096',
+                '-machine', bq.machine_arg('q35'),
+                '-accel', 'kvm,dirty-ring-size=4096',
                 # pv-eoi off: with it the guest kernel hangs at boot
                 # under the nested TCG test host (guest/linux/boot.sh).
                 '-cpu', 'host,-kvm-pv-eoi', '-smp', str(vcpus),
