@@ -91,6 +91,7 @@ guest linux-idle or linux-write.
 """
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -337,6 +338,7 @@ def host_busy_ms():
 
 # ---- one run ----------------------------------------------------------------
 
+@functools.lru_cache(maxsize=None)
 def machine_arg(machine):
     """-machine's value for @machine on the running kernel.  Kernels built
     without CONFIG_KVM_IOAPIC (an option since 6.16; the debug kernel of
@@ -686,10 +688,11 @@ def fmt(v):
 def summary(r):
     """The run as one human-readable line (as bench_live's)."""
     mib = None if r['bytes'] is None else r['bytes'] / 1048576.0
-    return ('%s delay %d run %d %-10s %s rate %s pages/s total %s ms downtime %s '
-            'ms rounds %s%s %s MiB src CPU %s ms dst CPU %s ms host CPU %s ms '
-            'errors %s boot %s ms%s%s%s' %
-            (r['guest'], r['delay'], r['run'], r['path'], 'ok' if r['ok'] else 'FAILED',
+    return ('%s delay %d run %d %-10s %s rate %s pages/s total %s ms '
+            'downtime %s ms rounds %s%s %s MiB src CPU %s ms dst CPU %s ms '
+            'host CPU %s ms errors %s boot %s ms%s%s%s' %
+            (r['guest'], r['delay'], r['run'], r['path'],
+             'ok' if r['ok'] else 'FAILED',
              fmt(r['rate_pps']), fmt(r['total_ms']), fmt(r['downtime_ms']),
              fmt(r['rounds']), ' (forced)' if r['forced_switchover'] else '',
              '-' if mib is None else '%.1f' % mib, fmt(r['src_cpu_ms']),

@@ -26,8 +26,9 @@ INITRD = os.path.join(HERE, '..', 'build', 'guest', 'stampd.cpio.gz')
 HB = re.compile(rb'stampd hb=(\d+) sweep=(\d+) errors=(\d+) pages=(\d+) '
                 rb'mib=\d+ pps=(\d+) up=[\d.]+ dma=(\d+) dmaerr=(\d+)')
 H_HB, H_SWEEP, H_ERR, H_PAGES, H_PPS, H_DMA, H_DMAERR = range(7)
+# A crash, not a warning (a WARN also prints RIP: and must not count).
 OOPS = re.compile(rb'[^\n]*(BUG: |Oops|general protection fault|'
-                  rb'Kernel panic|double fault|RIP: )[^\n]*')
+                  rb'Kernel panic|double fault)[^\n]*')
 BOOT_S = 90             # QEMU start to the second heartbeat
 MIGRATE_S = 180
 HEARTBEATS_AFTER = 3    # on the destination, to call it running
@@ -104,38 +105,32 @@ class Guest:
         env.qemus.append(self.q)
         self.q.connect(time.monotonic() + bq.BOOT_S)
 
-    def heartbeats(self):
+    def console(self):
+        """What the guest wrote on its serial console so far."""
         try:
             with open(self.log, 'rb') as f:
-                data = f.read()
+                return f.read()
         except OSError:
-            return []
-        return [tuple(int(x) for x in m.groups()) for m in HB.finditer(data)]
+            return b''
+
+    def heartbeats(self):
+        return [tuple(int(x) for x in m.groups())
+                for m in HB.finditer(self.console())]
 
     def console_tail(self, n=6):
-        try:
-            with open(self.log, 'rb') as f:
-                lines = f.read().decode(errors='replace').splitlines()
-        except OSError:
-            return '(none)'
-        return ' | '.join(lines[-n:])
+        lines = self.console().decode(errors='replace').splitlines()
+        return ' | '.join(lines[-n:]) or '(empty)'
 
     def kernel_oops(self):
-        """The guest kernel's first oops line on the console, or None."""
-        try:
-            with open(self.log, 'rb') as f:
-                data = f.read()
-        except OSError:
-            return None
-        m = OOPS.search(data)
+        """The guest kernel's first crash line on the console, or None."""
+        m = OOPS.search(self.console())
         return m.group(0).decode(errors='replace').strip() if m else None
 
     def errors_said(self):
-        with open(self.log, 'rb') as f:
-            return [l.decode(errors='replace') for l in f.read().splitlines()
-                    if l.startswith(b'stampd error') or
-                    l.startswith(b'stampd dma error') or
-                    l.startswith(b'stampd FATAL')][:3]
+        return [l.decode(errors='replace')
+                for l in self.console().splitlines()
+                if l.startswith((b'stampd error', b'stampd dma error',
+                                 b'stampd FATAL'))][:3]
 
     def wait_heartbeats(self, n, after, timeout, what):
         """@n heartbeats past hb number @after; return the last one."""
@@ -196,10 +191,6 @@ def verify_destination(src, dst, last, mode, dma):
 
 
 def _verify_destination(src, dst, last, mode, dma):
-    """After the migration completed: the destination guest goes on from
-    the source's last heartbeat @last without a lost write (and, with
-    @dma, without a disk read gone wrong).  Returns its last heartbeat;
-    raises bq.RunError otherwise."""
     if last[H_ERR] or last[H_DMAERR]:
         raise bq.RunError('source guest: errors=%d dmaerr=%d before the '
                           'switchover: %s' % (last[H_ERR], last[H_DMAERR],

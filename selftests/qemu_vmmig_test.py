@@ -399,8 +399,8 @@ def parse_args():
 
 
 def run_case(b, i, name, fn):
-    """Case @i, printed as its TAP line; True if it passed.  A Linux guest
-    case runs once more if its guest kernel crashed in the QEMU it booted
+    """Case @i, printed as its TAP line; True if it passed.  A case runs
+    once more if its Linux guest's kernel crashed in the QEMU it booted
     in (linux_guest.GuestCrash: under the nested TCG test host that
     happens now and then with no migration at all; vmmig never writes a
     source's memory); the first attempt's crash is printed, and said in
@@ -417,8 +417,7 @@ def run_case(b, i, name, fn):
                                               time.monotonic() - t0))
             return True
         except (Fail, bq.RunError, OSError, KeyError, ValueError) as e:
-            if (isinstance(e, linux_guest.GuestCrash) and attempt == 1 and
-                    name.startswith('linux_')):
+            if isinstance(e, linux_guest.GuestCrash) and attempt == 1:
                 crash = str(e)
                 print('# %s, attempt 1: %s; once more' % (name, e))
                 continue
