@@ -149,52 +149,43 @@ if [ $smoke = 1 ]; then
 	[ -n "$delays" ] || exit 1
 	runs=1
 	config 256 2 "$delays" "smoke"
-	# A path whose one run failed runs once more (its failure stays in
-	# the records and the report): now and then a test guest's vCPU
-	# stalls under nested TCG whatever the path (README, Live migration),
-	# and the smoke is about the chain working, the full runs about
-	# figures.
+	linux_guest 1 write
+	# A path whose one run failed runs once more, for each guest (its
+	# failure stays in the records and the report): now and then a test
+	# guest's vCPU stalls under nested TCG whatever the path (README,
+	# Live migration), or the Linux guest's kernel crashes
+	# (linux_guest.GuestCrash), and the smoke is about the chain working,
+	# the full runs about figures.
 	again=$(python3 - "$jsonl" <<'PY'
 import json, sys
-runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-ok = {r["path"] for r in runs if r["ok"]}
-print(" ".join(sorted({r["path"] for r in runs
-                       if not r["path"].startswith("transport")} - ok)))
+runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()
+        and not json.loads(l)["path"].startswith("transport")]
+key = lambda r: "%s:%s" % (r.get("guest", "stamp"), r["path"])
+ok = {key(r) for r in runs if r["ok"]}
+print(" ".join(sorted({key(r) for r in runs} - ok)))
 PY
 	)
-	for p in $again; do
-		echo "== smoke: $p again"
-		if [ "$p" = qemu ]; then
+	for gp in $again; do
+		g=${gp%%:*} p=${gp#*:}
+		echo "== smoke: $p ($g guest) again"
+		vm=$([ "$p" = qemu+vmmig ] && echo --vmmig)
+		if [ "$g" = linux-write ]; then
+			python3 "$here/bench_qemu.py" --qemu "$pqemu" --path "$p" \
+				$vm --guest linux --load write --mib 512 --vcpus 2 \
+				--runs 1 --run-base 2 --jsonl "$jsonl"
+		elif [ "$p" = qemu ]; then
 			python3 "$here/bench_qemu.py" --mib 256 --vcpus 2 \
 				--delay "$delays" --runs 1 --run-base 2 \
 				--jsonl "$jsonl"
 		elif [ "$p" = qemu+vmmig ] || [ "$p" = qemu-own ]; then
 			python3 "$here/bench_qemu.py" --qemu "$pqemu" \
-				--path "$p" $([ "$p" = qemu+vmmig ] && echo --vmmig) \
+				--path "$p" $vm \
 				--mib 256 --vcpus 2 --delay "$delays" --runs 1 \
 				--run-base 2 --jsonl "$jsonl"
 		else
 			"$here/bench_live" --mib 256 --vcpus 2 --delays "$delays" \
 				--runs 1 --run-base 2 --paths "$p" --jsonl "$jsonl"
 		fi
-	done
-	linux_guest 1 write
-	# Its guest kernel crashes now and then under nested TCG (see
-	# linux_guest.GuestCrash): a path whose run failed runs once more.
-	again=$(python3 - "$jsonl" <<'PY'
-import json, sys
-runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-linux = [r for r in runs if r.get("guest") == "linux-write"]
-ok = {r["path"] for r in linux if r["ok"]}
-print(" ".join(sorted({r["path"] for r in linux} - ok)))
-PY
-	)
-	for p in $again; do
-		echo "== smoke: Linux guest, $p again"
-		python3 "$here/bench_qemu.py" --qemu "$pqemu" --path "$p" \
-			$([ "$p" = qemu+vmmig ] && echo --vmmig) --guest linux \
-			--load write --mib 512 --vcpus 2 --runs 1 --run-base 2 \
-			--jsonl "$jsonl"
 	done
 	# The profile chain, so that it cannot rot: vmmig only.
 	profiles "$delays" vmmig || exit 1

@@ -52,7 +52,6 @@ for dir in /lib/modules/*/; do
 			sed -n 's/^insmod \([^ ]*\).*/\1/p'
 	       done) || continue
 	echo "$deps" | grep -q virtio_blk || continue
-	[ -n "$deps" ] || continue
 	mdir=$STAGE/root/lib/modules/$kver
 	mkdir -p "$mdir"
 	: >"$mdir/order"
