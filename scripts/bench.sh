@@ -246,7 +246,7 @@ for k in $kernels; do
 		VMTEST_TCG_THREAD=multi selftests/vmtest/run.sh --kver "$k" \
 			--project "$top" --out "$out/vmq-$k" \
 			--timeout "${BENCH_TIMEOUT:-1500}" -- \
-			sh -c 'insmod "build/$VMMIG_KVER/vmmig.ko" || exit 1
+			sh -c 'selftests/load_module.sh "build/$VMMIG_KVER/vmmig.ko" || exit 1
 			mkdir -p "$VMMIG_OUT/perf" &&
 			selftests/bench_quick --mib 256 --runs "$1" \
 				--perf "$VMMIG_OUT/perf" >"$VMMIG_OUT/quick.log" 2>&1 ||
@@ -285,7 +285,7 @@ for k in $kernels; do
 	selftests/vmtest/run.sh --kver "$k" --project "$top" \
 		--out "$out/vm-$k" --timeout "${BENCH_TIMEOUT:-3000}" \
 		--mem "${BENCH_MEM_MB:-12288}" -- \
-		sh -c 'insmod "build/$VMMIG_KVER/vmmig.ko" || exit 1
+		sh -c 'selftests/load_module.sh "build/$VMMIG_KVER/vmmig.ko" || exit 1
 		selftests/bench_run.sh "$VMMIG_OUT" --runs "$1" $2' \
 		bench "$runs" "$smoke" >"$out/$k.log" 2>&1 || {
 		rc=1

@@ -13,7 +13,7 @@ ctl=$here/../userspace/vmmigctl/vmmigctl
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 say "insmod vmmig.ko on $(uname -r)"
-insmod "$ko"
+"$here/load_module.sh" "$ko"
 "$ctl" host
 
 say "two hosts: network namespaces vmmig-src (10.99.0.1) and vmmig-dst (10.99.0.2) over veth"

@@ -74,6 +74,8 @@ load_unload_100() {
 		rmmod vmmig || { echo "# rmmod #$i failed"; return 1; }
 	done
 }
+check "vmmig.ko's dependencies load" sh -c \
+	"'$here/load_module.sh' '$ko' && rmmod vmmig"
 check "module loads and unloads 100 times" load_unload_100
 
 check "insmod vmmig.ko" insmod "$ko"
