@@ -465,6 +465,8 @@ void vmmig_channel_release(struct vmmig_channel *ch)
 	ch->sock = NULL;
 	kvfree(ch->bvec);
 	ch->bvec = NULL;
+	kvfree(ch->copy);
+	ch->copy = NULL;
 	vmmig_page_frag_cache_drain(&ch->frag);
 }
 
@@ -481,6 +483,60 @@ u32 vmmig_channel_reason(int err)
 	default:
 		return VMMIG_REASON_IO_ERROR;
 	}
+}
+
+/*
+ * Record checksums (VMMIG_WIRE_F_CSUM): the crc32c of a record's header,
+ * its csum field taken as 0, followed by its payload, with the kernel's
+ * crc32c library (the CPU's crc32 instruction where there is one).
+ */
+#define VMMIG_CRC_SEED	(~0U)
+
+static u32 vmmig_rec_crc_hdr(const struct vmmig_wire_rec *rec)
+{
+	struct vmmig_wire_rec h = *rec;
+
+	h.csum = 0;
+	return crc32c(VMMIG_CRC_SEED, &h, sizeof(h));
+}
+
+/**
+ * vmmig_rec_crc() - the checksum of a record whose payload is in a kernel
+ * buffer.
+ * @rec: its header (rec->csum is ignored).
+ * @payload: its payload; may be NULL if @len is 0.
+ * @len: payload bytes.
+ */
+u32 vmmig_rec_crc(const struct vmmig_wire_rec *rec, const void *payload,
+		  u32 len)
+{
+	u32 crc = vmmig_rec_crc_hdr(rec);
+
+	return len ? crc32c(crc, payload, len) : crc;
+}
+
+/**
+ * vmmig_channel_csum_enable() - every record of this stream carries its
+ * crc32c from now on, both ways.
+ * @ch: the channel.
+ * @copy: a live source: send a copy of each record's pages (see struct
+ *	vmmig_channel).
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int vmmig_channel_csum_enable(struct vmmig_channel *ch, bool copy)
+{
+	size_t size = copy ? VMMIG_WIRE_MAX_COUNT * PAGE_SIZE : PAGE_SIZE;
+
+	if (ch->csum)
+		return 0;
+	/* A receiver reads its pages back a page at a time through it. */
+	ch->copy = kvmalloc(size, GFP_KERNEL);
+	if (!ch->copy)
+		return -ENOMEM;
+	ch->copy_pages = copy;
+	ch->csum = true;
+	return 0;
 }
 
 /**
@@ -503,19 +559,48 @@ int vmmig_channel_send(struct vmmig_channel *ch, const void *buf, size_t len,
  * the pages zero-copy on sockets (the stack takes its own references, the
  * caller may unpin on return).
  * @ch: the channel.
- * @hdr: the header (copied).
- * @len: its length.
+ * @rec: the header (copied); with checksums on, its csum is set here.
  * @pages: the pages.
  * @nr: how many, at most VMMIG_WIRE_MAX_COUNT; may be 0.
  * @more: more data follows at once.
  *
+ * With checksums on, the pages are checksummed where they are, and still
+ * sent by reference: the VM is paused (quick migration, save) and they
+ * stay as they are.  A live source's guest writes on meanwhile: its pages
+ * are copied, checksummed and sent as that copy, so that what goes out is
+ * what was checksummed.
+ *
  * Return: 0 or a negative errno.
  */
-int vmmig_channel_send_rec(struct vmmig_channel *ch, const void *hdr,
-			   size_t len, struct page **pages, unsigned int nr,
-			   bool more)
+int vmmig_channel_send_rec(struct vmmig_channel *ch,
+			   struct vmmig_wire_rec *rec, struct page **pages,
+			   unsigned int nr, bool more)
 {
-	return ch->ops->send_rec(ch, hdr, len, pages, nr, more);
+	unsigned int i;
+	u32 crc;
+	int err;
+
+	if (!ch->csum)
+		return ch->ops->send_rec(ch, rec, sizeof(*rec), pages, nr,
+					 more);
+	crc = vmmig_rec_crc_hdr(rec);
+	if (!ch->copy_pages || !nr) {
+		for (i = 0; i < nr; i++) {
+			void *p = kmap_local_page(pages[i]);
+
+			crc = crc32c(crc, p, PAGE_SIZE);
+			kunmap_local(p);
+		}
+		rec->csum = cpu_to_be32(crc);
+		return ch->ops->send_rec(ch, rec, sizeof(*rec), pages, nr,
+					 more);
+	}
+	for (i = 0; i < nr; i++)
+		memcpy_from_page(ch->copy + i * PAGE_SIZE, pages[i], 0,
+				 PAGE_SIZE);
+	rec->csum = cpu_to_be32(crc32c(crc, ch->copy, nr * PAGE_SIZE));
+	err = ch->ops->send(ch, rec, sizeof(*rec), true);
+	return err ? err : ch->ops->send(ch, ch->copy, nr * PAGE_SIZE, more);
 }
 
 /**
@@ -533,6 +618,66 @@ int vmmig_channel_recv(struct vmmig_channel *ch, void *buf, size_t len)
 
 	iov_iter_kvec(&iter, ITER_DEST, &vec, 1, len);
 	return ch->ops->recv(ch, &iter);
+}
+
+/**
+ * vmmig_channel_rx_begin() - a record header came: with checksums on, its
+ * crc32c is taken up to here.
+ * @ch: the channel.
+ * @rec: the header.
+ */
+void vmmig_channel_rx_begin(struct vmmig_channel *ch,
+			    const struct vmmig_wire_rec *rec)
+{
+	if (ch->csum)
+		ch->rx_crc = vmmig_rec_crc_hdr(rec);
+}
+
+/**
+ * vmmig_channel_recv_payload() - read exactly @len bytes of the current
+ * record's payload into a kernel buffer.
+ * @ch: the channel.
+ * @buf: destination.
+ * @len: bytes to read.
+ *
+ * Return: as vmmig_channel_recv().
+ */
+int vmmig_channel_recv_payload(struct vmmig_channel *ch, void *buf,
+			       size_t len)
+{
+	int ret = vmmig_channel_recv(ch, buf, len);
+
+	if (!ret && ch->csum)
+		ch->rx_crc = crc32c(ch->rx_crc, buf, len);
+	return ret;
+}
+
+/**
+ * vmmig_channel_rx_ok() - with checksums on, does the record received
+ * since vmmig_channel_rx_begin() match its checksum?
+ * @ch: the channel.
+ * @rec: its header.
+ */
+bool vmmig_channel_rx_ok(const struct vmmig_channel *ch,
+			 const struct vmmig_wire_rec *rec)
+{
+	return !ch->csum || ch->rx_crc == be32_to_cpu(rec->csum);
+}
+
+/* The crc32c of what was just received into user memory, read back. */
+static int vmmig_channel_crc_user(struct vmmig_channel *ch,
+				  unsigned long uaddr, size_t len)
+{
+	while (len) {
+		size_t n = min_t(size_t, len, PAGE_SIZE);
+
+		if (copy_from_user(ch->copy, (const void __user *)uaddr, n))
+			return -EFAULT;
+		ch->rx_crc = crc32c(ch->rx_crc, ch->copy, n);
+		uaddr += n;
+		len -= n;
+	}
+	return 0;
 }
 
 /**
@@ -562,11 +707,15 @@ int vmmig_channel_recv_some(struct vmmig_channel *ch, void *buf, size_t len,
 }
 
 /**
- * vmmig_channel_recv_user() - read exactly @len bytes straight into user
- * memory (the VMM's, with its mm in use).
+ * vmmig_channel_recv_user() - read exactly @len bytes of the current
+ * record's payload straight into user memory (the VMM's, with its mm in
+ * use).
  * @ch: the channel.
  * @uaddr: destination in the VMM's address space.
  * @len: bytes to read.
+ *
+ * With checksums on, what landed is read back for the record's crc32c:
+ * the destination VM does not run, so it is what came.
  *
  * Return: as vmmig_channel_recv(), or -EFAULT.
  */
@@ -574,9 +723,13 @@ int vmmig_channel_recv_user(struct vmmig_channel *ch, unsigned long uaddr,
 			    size_t len)
 {
 	struct iov_iter iter;
+	int ret;
 
 	iov_iter_ubuf(&iter, ITER_DEST, (void __user *)uaddr, len);
-	return ch->ops->recv(ch, &iter);
+	ret = ch->ops->recv(ch, &iter);
+	if (!ret && ch->csum)
+		ret = vmmig_channel_crc_user(ch, uaddr, len);
+	return ret;
 }
 
 /**

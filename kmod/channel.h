@@ -28,6 +28,7 @@ struct socket;
 struct netlink_ext_ack;
 struct nlattr;
 struct vmmig_channel;
+struct vmmig_wire_rec;
 
 /*
  * How a receive into a buffer ended: filled, or the channel ended before
@@ -72,6 +73,20 @@ struct vmmig_channel {
 	loff_t pos;		/* file channel: next offset */
 	u64 sent;		/* stream bytes sent */
 	u64 received;		/* stream bytes received */
+	/*
+	 * Record checksums (VMMIG_WIRE_F_CSUM), switched on once per stream
+	 * by vmmig_channel_csum_enable() before the first checksummed record
+	 * goes or comes, by the worker (which alone uses them).  @copy (a
+	 * live source) holds the pages of the record being sent: the guest
+	 * writes on while they are in flight, so the pages sent are a copy,
+	 * the one checksummed (@copy_pages); a receiver reads the pages it
+	 * received back through a page of it.  @rx_crc: the crc32c of the
+	 * record being received, so far.
+	 */
+	bool csum;
+	bool copy_pages;
+	void *copy;
+	u32 rx_crc;
 };
 
 int vmmig_channel_init(struct vmmig_channel *ch, int fd,
@@ -92,12 +107,21 @@ static inline bool vmmig_channel_is_file(const struct vmmig_channel *ch)
 	return !ch->sock;
 }
 
+int vmmig_channel_csum_enable(struct vmmig_channel *ch, bool copy);
+u32 vmmig_rec_crc(const struct vmmig_wire_rec *rec, const void *payload,
+		  u32 len);
 int vmmig_channel_send(struct vmmig_channel *ch, const void *buf, size_t len,
 		       bool more);
-int vmmig_channel_send_rec(struct vmmig_channel *ch, const void *hdr,
-			   size_t len, struct page **pages, unsigned int nr,
-			   bool more);
+int vmmig_channel_send_rec(struct vmmig_channel *ch,
+			   struct vmmig_wire_rec *rec, struct page **pages,
+			   unsigned int nr, bool more);
 int vmmig_channel_recv(struct vmmig_channel *ch, void *buf, size_t len);
+void vmmig_channel_rx_begin(struct vmmig_channel *ch,
+			    const struct vmmig_wire_rec *rec);
+int vmmig_channel_recv_payload(struct vmmig_channel *ch, void *buf,
+			       size_t len);
+bool vmmig_channel_rx_ok(const struct vmmig_channel *ch,
+			 const struct vmmig_wire_rec *rec);
 int vmmig_channel_recv_some(struct vmmig_channel *ch, void *buf, size_t len,
 			    bool wait);
 int vmmig_channel_recv_user(struct vmmig_channel *ch, unsigned long uaddr,

@@ -247,6 +247,18 @@ static inline void vmmig_page_frag_cache_drain(struct page_frag_cache *nc)
 #endif
 
 /*
+ * crc32c(): up to 6.13 in libcrc32c (<linux/crc32c.h>, a module that
+ * depends on the crypto API's crc32c, crc32c-intel with the CPU's crc32
+ * instruction); from 6.14 in lib/crc32 (<linux/crc32.h>), with the
+ * architecture's instruction built in.  Same call either way.
+ */
+#if VMMIG_KERNEL_AT_LEAST(6, 14, 0)
+#include <linux/crc32.h>
+#else
+#include <linux/crc32c.h>
+#endif
+
+/*
  * Typed allocation helpers (kzalloc_obj() and family) arrived in 7.0 and
  * were backported to stable series (Debian's 6.12.117 has them), so the
  * version cannot tell: the macro itself is the feature test here, the one

@@ -581,6 +581,8 @@ u32 vmmig_live_run(struct vmmig_session *s)
 	l.peer.features = VMMIG_WIRE_F_LIVE;
 	if (!vmmig_channel_is_file(l.ch))
 		l.peer.features |= VMMIG_WIRE_F_PROGRESS | VMMIG_WIRE_F_COMMIT;
+	if (s->params.checksum == VMMIG_CHECKSUM_CRC32C)
+		l.peer.features |= VMMIG_WIRE_F_CSUM;
 	reason = vmmig_send_hello(l.ch, l.mem, l.peer.features);
 	atomic64_set(&s->stats.setup_ms, ktime_ms_delta(ktime_get(), s->started));
 	if (!reason)

@@ -54,6 +54,8 @@ static const char * const vmmig_reason_names[] __maybe_unused = {
 	[VMMIG_REASON_NOT_LOGGING]	= "not-logging",
 	[VMMIG_REASON_COMMIT_UNKNOWN]	= "commit-unknown",
 	[VMMIG_REASON_PEER_ABORTED]	= "peer-aborted",
+	[VMMIG_REASON_BAD_CHECKSUM]	= "bad-checksum",
+	[VMMIG_REASON_NO_CHECKSUM]	= "no-checksum",
 };
 
 static const char * const vmmig_on_limit_names[] __maybe_unused = {
@@ -64,6 +66,11 @@ static const char * const vmmig_on_limit_names[] __maybe_unused = {
 static const char * const vmmig_mode_names[] __maybe_unused = {
 	[VMMIG_MODE_QUICK]	= "quick",
 	[VMMIG_MODE_LIVE]	= "live",
+};
+
+static const char * const vmmig_checksum_names[] __maybe_unused = {
+	[VMMIG_CHECKSUM_NONE]	= "none",
+	[VMMIG_CHECKSUM_CRC32C]	= "crc32c",
 };
 
 #endif /* _VMMIG_NAMES_GEN_H */

@@ -85,7 +85,8 @@ static int vmmig_nl_put_params(struct sk_buff *skb,
 			p->throttle_max_ms) ||
 	    nla_put_u32(skb, VMMIG_A_PARAMS_MODE, p->mode) ||
 	    nla_put_u32(skb, VMMIG_A_PARAMS_PEER_TIMEOUT_MS,
-			p->peer_timeout_ms)) {
+			p->peer_timeout_ms) ||
+	    nla_put_u32(skb, VMMIG_A_PARAMS_CHECKSUM, p->checksum)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -211,7 +212,9 @@ static int vmmig_nl_fill_session(struct sk_buff *skb, struct vmmig_session *s,
 	    vmmig_nl_put_params(skb, &params) ||
 	    vmmig_nl_put_stats(skb, s, elapsed_ms) ||
 	    vmmig_nl_put_rings(skb, s) ||
-	    (tid && nla_put_u32(skb, VMMIG_A_SESSION_WORKER_TID, tid))) {
+	    (tid && nla_put_u32(skb, VMMIG_A_SESSION_WORKER_TID, tid)) ||
+	    nla_put_u32(skb, VMMIG_A_SESSION_CHECKSUM,
+			READ_ONCE(s->checksum))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -281,6 +284,7 @@ static u32 vmmig_nl_params_apply(struct nlattr **tb, struct vmmig_params *p)
 		{ VMMIG_A_PARAMS_THROTTLE_MAX_MS,	&p->throttle_max_ms },
 		{ VMMIG_A_PARAMS_MODE,			&p->mode },
 		{ VMMIG_A_PARAMS_PEER_TIMEOUT_MS,	&p->peer_timeout_ms },
+		{ VMMIG_A_PARAMS_CHECKSUM,		&p->checksum },
 	};
 	unsigned int i;
 	u32 given = 0;
@@ -347,6 +351,10 @@ static int vmmig_nl_params_check(struct genl_info *info, struct nlattr **tb,
 	case VMMIG_A_PARAMS_DOWNTIME_MS:
 		NL_SET_ERR_MSG_ATTR(extack, bad,
 				    "params downtime-ms must be at least 1");
+		break;
+	case VMMIG_A_PARAMS_CHECKSUM:
+		NL_SET_ERR_MSG_ATTR(extack, bad,
+				    "params checksum is not a known checksum");
 		break;
 	default:
 		NL_SET_ERR_MSG_ATTR(extack, bad,
@@ -628,6 +636,9 @@ int vmmig_nl_session_new_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!s)
 		return -ENOMEM;
 	s->params = params;
+	/* A destination learns its stream's from the HELLO. */
+	if (s->role == VMMIG_ROLE_SOURCE)
+		s->checksum = params.checksum;
 
 	err = vmmig_vm_init(&s->vm,
 			    nla_get_s32(info->attrs[VMMIG_A_SESSION_VM_FD]),

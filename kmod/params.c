@@ -23,6 +23,7 @@ void vmmig_params_init(struct vmmig_params *p)
 		.throttle_max_ms	= VMMIG_DEFAULT_THROTTLE_MAX_MS,
 		.mode			= VMMIG_MODE_QUICK,
 		.peer_timeout_ms	= VMMIG_DEFAULT_PEER_TIMEOUT_MS,
+		.checksum		= VMMIG_CHECKSUM_NONE,
 	};
 }
 
@@ -42,6 +43,9 @@ int vmmig_params_check(const struct vmmig_params *p)
 		return VMMIG_A_PARAMS_ON_LIMIT;
 	if (p->mode != VMMIG_MODE_QUICK && p->mode != VMMIG_MODE_LIVE)
 		return VMMIG_A_PARAMS_MODE;
+	if (p->checksum != VMMIG_CHECKSUM_NONE &&
+	    p->checksum != VMMIG_CHECKSUM_CRC32C)
+		return VMMIG_A_PARAMS_CHECKSUM;
 	if (!p->downtime_ms)
 		return VMMIG_A_PARAMS_DOWNTIME_MS;
 	if (!p->max_rounds)

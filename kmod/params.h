@@ -24,6 +24,7 @@ struct vmmig_params {
 	u32 throttle_max_ms;
 	u32 mode;		/* enum vmmig_mode */
 	u32 peer_timeout_ms;
+	u32 checksum;		/* enum vmmig_checksum */
 };
 
 #define VMMIG_DEFAULT_DOWNTIME_MS	300

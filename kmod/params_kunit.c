@@ -58,6 +58,13 @@ static void vmmig_params_test_values(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vmmig_params_check(&p), 0);
 	p.mode = 0;
 	KUNIT_EXPECT_EQ(test, vmmig_params_check(&p), VMMIG_A_PARAMS_MODE);
+
+	vmmig_params_init(&p);
+	KUNIT_EXPECT_EQ(test, p.checksum, (u32)VMMIG_CHECKSUM_NONE);
+	p.checksum = VMMIG_CHECKSUM_CRC32C;
+	KUNIT_EXPECT_EQ(test, vmmig_params_check(&p), 0);
+	p.checksum = VMMIG_CHECKSUM_CRC32C + 1;
+	KUNIT_EXPECT_EQ(test, vmmig_params_check(&p), VMMIG_A_PARAMS_CHECKSUM);
 }
 
 static struct kunit_case vmmig_params_cases[] = {

@@ -35,9 +35,39 @@ static u32 vmmig_recv_reason(int ret)
 	return ret > 0 ? VMMIG_REASON_TRUNCATED : vmmig_channel_reason(ret);
 }
 
-static u32 vmmig_recv_hello(struct vmmig_wire_rx *rx,
-			    struct vmmig_channel *ch, u32 len)
+/* With checksums on, does the record just received match its crc32c? */
+static u32 vmmig_recv_check(const struct vmmig_channel *ch,
+			    const struct vmmig_wire_rec *rec)
 {
+	return vmmig_channel_rx_ok(ch, rec) ? VMMIG_REASON_NONE :
+					      VMMIG_REASON_BAD_CHECKSUM;
+}
+
+/*
+ * A HELLO that asks for checksums (VMMIG_WIRE_F_CSUM) turns them on for
+ * the rest of the stream, both ways, before anything else in it is
+ * checked: the ACK that rejects it is checksummed too, as the source
+ * expects.  Its own checksum is checked then.
+ */
+static u32 vmmig_recv_hello_csum(struct vmmig_channel *ch,
+				 const struct vmmig_wire_rec *rec,
+				 const void *buf, u32 len)
+{
+	const struct vmmig_wire_hello *h = buf;
+
+	if (len < sizeof(*h) || !(be64_to_cpu(h->features) & VMMIG_WIRE_F_CSUM))
+		return rec->csum ? VMMIG_REASON_BAD_RESERVED : VMMIG_REASON_NONE;
+	if (vmmig_channel_csum_enable(ch, false))
+		return VMMIG_REASON_IO_ERROR;
+	return vmmig_rec_crc(rec, buf, len) == be32_to_cpu(rec->csum) ?
+	       VMMIG_REASON_NONE : VMMIG_REASON_BAD_CHECKSUM;
+}
+
+static u32 vmmig_recv_hello(struct vmmig_session *s, struct vmmig_wire_rx *rx,
+			    struct vmmig_channel *ch,
+			    const struct vmmig_wire_rec *rec)
+{
+	u32 len = be32_to_cpu(rec->len);
 	void *buf = kmalloc(len, GFP_KERNEL);
 	u32 reason;
 	int ret;
@@ -45,13 +75,22 @@ static u32 vmmig_recv_hello(struct vmmig_wire_rx *rx,
 	if (!buf)
 		return VMMIG_REASON_IO_ERROR;
 	ret = vmmig_channel_recv(ch, buf, len);
-	reason = ret ? vmmig_recv_reason(ret) : vmmig_wire_rx_hello(rx, buf, len);
+	reason = ret ? vmmig_recv_reason(ret) :
+		 vmmig_recv_hello_csum(ch, rec, buf, len);
+	if (!reason)
+		reason = vmmig_wire_rx_hello(rx, buf, len);
 	kfree(buf);
 	/* Over a socket the outcome is committed: the source must say so. */
 	if (!reason && !vmmig_channel_is_file(ch) &&
 	    !(rx->features & VMMIG_WIRE_F_COMMIT))
 		reason = VMMIG_REASON_BAD_FEATURES;
-	return reason;
+	if (reason)
+		return reason;
+	if (rx->features & VMMIG_WIRE_F_CSUM)
+		WRITE_ONCE(s->checksum, VMMIG_CHECKSUM_CRC32C);
+	else if (s->params.checksum == VMMIG_CHECKSUM_CRC32C)
+		return VMMIG_REASON_NO_CHECKSUM;
+	return VMMIG_REASON_NONE;
 }
 
 #define VMMIG_BLOB_CHUNK	(64U << 10)
@@ -73,7 +112,7 @@ static u32 vmmig_recv_blob(struct vmmig_session *s, struct vmmig_channel *ch,
 	while (len && !reason) {
 		u32 n = min(len, VMMIG_BLOB_CHUNK);
 
-		ret = vmmig_channel_recv(ch, buf, n);
+		ret = vmmig_channel_recv_payload(ch, buf, n);
 		if (ret)
 			reason = vmmig_recv_reason(ret);
 		else if (s->blob_file &&
@@ -206,7 +245,7 @@ static u32 vmmig_recv_record(struct vmmig_session *s, struct vmmig_channel *ch,
 
 	switch (rec->type) {
 	case VMMIG_WIRE_HELLO:
-		return vmmig_recv_hello(rx, ch, len);
+		return vmmig_recv_hello(s, rx, ch, rec);
 	case VMMIG_WIRE_PAGES:
 		hva = vmmig_mem_hva(mem, d.slot_index, d.page_offset);
 		vmmig_mem_zmap_written(zm, d.slot_index, d.page_offset,
@@ -215,11 +254,17 @@ static u32 vmmig_recv_record(struct vmmig_session *s, struct vmmig_channel *ch,
 		if (ret)
 			return ret == -EFAULT ? VMMIG_REASON_IO_ERROR :
 						vmmig_recv_reason(ret);
+		reason = vmmig_recv_check(ch, rec);
+		if (reason)
+			return reason;
 		vmmig_wire_rx_done(rx, rec);
 		atomic64_add(d.count, &s->stats.pages);
 		atomic64_add(len, &s->stats.bytes);
 		return VMMIG_REASON_NONE;
 	case VMMIG_WIRE_ZERO:
+		reason = vmmig_recv_check(ch, rec);
+		if (reason)
+			return reason;
 		hva = vmmig_mem_hva(mem, d.slot_index, d.page_offset);
 		if (vmmig_recv_zero(zm, d.slot_index, d.page_offset, hva,
 				    d.count))
@@ -230,16 +275,20 @@ static u32 vmmig_recv_record(struct vmmig_session *s, struct vmmig_channel *ch,
 		return VMMIG_REASON_NONE;
 	case VMMIG_WIRE_BLOB:
 		reason = vmmig_recv_blob(s, ch, len, blob_pos);
+		if (!reason)
+			reason = vmmig_recv_check(ch, rec);
 		if (!reason) {
 			vmmig_wire_rx_done(rx, rec);
 			atomic64_add(len, &s->stats.blob_bytes);
 		}
 		return reason;
 	case VMMIG_WIRE_ROUND:
-		ret = vmmig_channel_recv(ch, &round, sizeof(round));
+		ret = vmmig_channel_recv_payload(ch, &round, sizeof(round));
 		if (ret)
 			return vmmig_recv_reason(ret);
-		reason = vmmig_wire_rx_round(rx, &round);
+		reason = vmmig_recv_check(ch, rec);
+		if (!reason)
+			reason = vmmig_wire_rx_round(rx, &round);
 		if (reason)
 			return reason;
 		atomic_set(&s->stats.round, rx->round);
@@ -249,15 +298,17 @@ static u32 vmmig_recv_record(struct vmmig_session *s, struct vmmig_channel *ch,
 			reason = vmmig_recv_progress(ch, rx->round);
 		return reason;
 	case VMMIG_WIRE_END:
-		ret = vmmig_channel_recv(ch, &end, sizeof(end));
+		ret = vmmig_channel_recv_payload(ch, &end, sizeof(end));
 		if (ret)
 			return vmmig_recv_reason(ret);
-		return vmmig_wire_rx_end(rx, &end);
+		reason = vmmig_recv_check(ch, rec);
+		return reason ? reason : vmmig_wire_rx_end(rx, &end);
 	case VMMIG_WIRE_COMMIT:
-		ret = vmmig_channel_recv(ch, &commit, sizeof(commit));
+		ret = vmmig_channel_recv_payload(ch, &commit, sizeof(commit));
 		if (ret)
 			return vmmig_recv_reason(ret);
-		return vmmig_wire_rx_commit(rx, &commit);
+		reason = vmmig_recv_check(ch, rec);
+		return reason ? reason : vmmig_wire_rx_commit(rx, &commit);
 	}
 	return VMMIG_REASON_BAD_RECORD_TYPE;	/* vmmig_wire_rx_rec() let it by */
 }
@@ -356,6 +407,7 @@ u32 vmmig_recv_run(struct vmmig_session *s)
 				 vmmig_recv_reason(ret);
 			break;
 		}
+		vmmig_channel_rx_begin(ch, &rec);
 		reason = vmmig_recv_record(s, ch, rx, mem, zm, &rec, &blob_pos);
 		if (!reason && rec.type == VMMIG_WIRE_END)
 			reason = vmmig_recv_end(s, ch, rx, &acked);

@@ -23,6 +23,19 @@
 #include "session.h"
 #include "xfer.h"
 
+/**
+ * vmmig_send_rec() - send a record whose payload is in a kernel buffer.
+ * @ch: the channel.
+ * @type: enum vmmig_wire_type.
+ * @slot: memslot (ZERO), else 0.
+ * @gfn: first page (ZERO), else 0.
+ * @count: pages (ZERO), else 0.
+ * @payload: @len bytes; NULL if @len is 0.
+ * @len: payload bytes.
+ * @more: more data follows at once.
+ *
+ * Return: 0 or a negative errno.
+ */
 int vmmig_send_rec(struct vmmig_channel *ch, u8 type, u32 slot, u64 gfn,
 		   u16 count, const void *payload, u32 len, bool more)
 {
@@ -30,8 +43,10 @@ int vmmig_send_rec(struct vmmig_channel *ch, u8 type, u32 slot, u64 gfn,
 	int err;
 
 	vmmig_wire_put_rec(&rec, type, slot, gfn, count, len);
+	if (ch->csum)
+		rec.csum = cpu_to_be32(vmmig_rec_crc(&rec, payload, len));
 	err = vmmig_channel_send(ch, &rec, sizeof(rec), more || len);
-	if (!err && payload && len)
+	if (!err && len)
 		err = vmmig_channel_send(ch, payload, len, more);
 	return err;
 }
@@ -44,7 +59,7 @@ static int vmmig_send_data(struct vmmig_channel *ch, u32 slot, u64 gfn,
 
 	vmmig_wire_put_rec(&rec, VMMIG_WIRE_PAGES, slot, gfn, nr,
 			   nr * PAGE_SIZE);
-	return vmmig_channel_send_rec(ch, &rec, sizeof(rec), pages, nr, true);
+	return vmmig_channel_send_rec(ch, &rec, pages, nr, true);
 }
 
 bool vmmig_zero_detect = true;
@@ -169,6 +184,36 @@ static u32 vmmig_send_memory(struct vmmig_session *s,
 
 #define VMMIG_BLOB_CHUNK	(64U << 10)
 
+/*
+ * A BLOB's header.  With checksums on, its crc32c covers the whole file,
+ * read once for it before it is read again to be sent: a file that
+ * changes in between (the VMM must not) fails the session on the other
+ * end, never passes as intact.
+ */
+static int vmmig_send_blob_rec(struct vmmig_session *s,
+			       struct vmmig_channel *ch, void *buf, u32 size)
+{
+	struct vmmig_wire_rec rec;
+	loff_t pos = 0;
+	u32 crc;
+
+	vmmig_wire_put_rec(&rec, VMMIG_WIRE_BLOB, 0, 0, 0, size);
+	if (ch->csum) {
+		crc = vmmig_rec_crc(&rec, NULL, 0);
+		while (pos < size) {
+			ssize_t n = kernel_read(s->blob_file, buf,
+						min_t(loff_t, size - pos,
+						      VMMIG_BLOB_CHUNK), &pos);
+
+			if (n <= 0)
+				return n ? n : -EIO;
+			crc = crc32c(crc, buf, n);
+		}
+		rec.csum = cpu_to_be32(crc);
+	}
+	return vmmig_channel_send(ch, &rec, sizeof(rec), true);
+}
+
 /* The VMM's state: the whole blob file, as one BLOB record. */
 u32 vmmig_send_blob(struct vmmig_session *s, struct vmmig_channel *ch)
 {
@@ -183,7 +228,7 @@ u32 vmmig_send_blob(struct vmmig_session *s, struct vmmig_channel *ch)
 	buf = kvmalloc(VMMIG_BLOB_CHUNK, GFP_KERNEL);
 	if (!buf)
 		return VMMIG_REASON_IO_ERROR;
-	err = vmmig_send_rec(ch, VMMIG_WIRE_BLOB, 0, 0, 0, NULL, size, true);
+	err = vmmig_send_blob_rec(s, ch, buf, size);
 	while (!err && pos < size) {
 		ssize_t n = kernel_read(s->blob_file, buf,
 					min_t(loff_t, size - pos,
@@ -242,6 +287,10 @@ u32 vmmig_send_peer_rx(struct vmmig_channel *ch, struct vmmig_peer *peer,
 		}
 		if (peer->have < sizeof(peer->buf))
 			continue;
+		if (ch->csum &&
+		    vmmig_rec_crc(rec, rec + 1, sizeof(peer->buf) - hlen) !=
+		    be32_to_cpu(rec->csum))
+			return VMMIG_REASON_BAD_CHECKSUM;
 		if (rec->type == VMMIG_WIRE_ACK) {
 			peer->acked = true;
 			break;
@@ -311,7 +360,10 @@ u32 vmmig_send_commit(struct vmmig_session *s, struct vmmig_channel *ch)
 	return committed ? VMMIG_REASON_NONE : VMMIG_REASON_CANCEL;
 }
 
-/* HELLO: the layout, and what the stream will use. */
+/*
+ * HELLO: the layout, and what the stream will use.  Checksums, if asked
+ * for, cover every record from this one on.
+ */
 u32 vmmig_send_hello(struct vmmig_channel *ch, const struct vmmig_mem *mem,
 		     u64 features)
 {
@@ -319,6 +371,9 @@ u32 vmmig_send_hello(struct vmmig_channel *ch, const struct vmmig_mem *mem,
 	void *hello;
 	int err;
 
+	if ((features & VMMIG_WIRE_F_CSUM) &&
+	    vmmig_channel_csum_enable(ch, features & VMMIG_WIRE_F_LIVE))
+		return VMMIG_REASON_IO_ERROR;
 	hello = kmalloc(len, GFP_KERNEL);
 	if (!hello)
 		return VMMIG_REASON_IO_ERROR;
@@ -381,6 +436,8 @@ u32 vmmig_send_run(struct vmmig_session *s)
 
 	if (!vmmig_channel_is_file(ch))
 		peer.features = VMMIG_WIRE_F_COMMIT;
+	if (s->params.checksum == VMMIG_CHECKSUM_CRC32C)
+		peer.features |= VMMIG_WIRE_F_CSUM;
 	reason = vmmig_send_hello(ch, mem, peer.features);
 	if (!reason)
 		reason = vmmig_send_memory(s, ch, mem, pages);

@@ -159,6 +159,12 @@ struct vmmig_session {
 	/* Live source: dirty tracking (own lock), throttle share in %. */
 	struct vmmig_dirty dirty;
 	u32 throttle_pct;		/* READ_ONCE/WRITE_ONCE */
+	/*
+	 * enum vmmig_checksum of the stream: a source's from its params at
+	 * session-new, a destination's set by its worker from the HELLO.
+	 * READ_ONCE/WRITE_ONCE.
+	 */
+	u32 checksum;
 	/* Woken on state changes: worker waits and held vCPUs. */
 	wait_queue_head_t wq;
 

@@ -130,7 +130,9 @@ u32 vmmig_wire_rx_rec(struct vmmig_wire_rx *rx,
 	    (rec->type == VMMIG_WIRE_ROUND &&
 	     !(rx->features & VMMIG_WIRE_F_LIVE)))
 		return VMMIG_REASON_BAD_RECORD_TYPE;
-	if (rec->flags || rec->reserved)
+	/* A HELLO's csum is checked once its features are known. */
+	if (rec->flags || (rec->csum && rec->type != VMMIG_WIRE_HELLO &&
+			   !(rx->features & VMMIG_WIRE_F_CSUM)))
 		return VMMIG_REASON_BAD_RESERVED;
 	if (!paged && (rec->count || rec->slot || rec->gfn))
 		return VMMIG_REASON_BAD_RESERVED;
@@ -333,7 +335,8 @@ u32 vmmig_wire_peer_rec(const struct vmmig_wire_rec *rec, u64 features)
 	    (rec->type != VMMIG_WIRE_PROGRESS ||
 	     !(features & VMMIG_WIRE_F_PROGRESS)))
 		return VMMIG_REASON_BAD_RECORD_TYPE;
-	if (rec->flags || rec->reserved || rec->count || rec->slot || rec->gfn)
+	if (rec->flags || rec->count || rec->slot || rec->gfn ||
+	    (rec->csum && !(features & VMMIG_WIRE_F_CSUM)))
 		return VMMIG_REASON_BAD_RESERVED;
 	if (be32_to_cpu(rec->len) != sizeof(struct vmmig_wire_ack))
 		return VMMIG_REASON_BAD_LENGTH;

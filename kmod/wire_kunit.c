@@ -309,7 +309,7 @@ static void wire_test_other_records(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_rec(&w->rx, &rec, &d),
 			(u32)VMMIG_REASON_BAD_RESERVED);
 	vmmig_wire_put_rec(&rec, VMMIG_WIRE_ZERO, 0, 0, 1, 0);
-	rec.reserved = cpu_to_be32(1);
+	rec.csum = cpu_to_be32(1);
 	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_rec(&w->rx, &rec, &d),
 			(u32)VMMIG_REASON_BAD_RESERVED);
 
@@ -531,6 +531,44 @@ static void wire_test_progress(struct kunit *test)
 			(u32)VMMIG_REASON_BAD_RECORD_TYPE);
 }
 
+/*
+ * rec.csum: only a stream whose HELLO has VMMIG_WIRE_F_CSUM may set it;
+ * a HELLO's own is for the receiver to check once it has the features.
+ */
+static void wire_test_csum(struct kunit *test)
+{
+	struct wire_test *w = wire_test_new(test);
+	struct vmmig_wire_rec rec;
+	struct vmmig_wire_dest d;
+	u64 f = VMMIG_WIRE_F_COMMIT | VMMIG_WIRE_F_CSUM;
+
+	vmmig_wire_put_rec(&rec, VMMIG_WIRE_HELLO, 0, 0, 0, sizeof(w->hello));
+	rec.csum = cpu_to_be32(0xdeadbeef);
+	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_rec(&w->rx, &rec, &d),
+			(u32)VMMIG_REASON_NONE);
+	vmmig_wire_put_hello(w->hello, &w->layout, 0x1234, f);
+	KUNIT_ASSERT_EQ(test, vmmig_wire_rx_hello(&w->rx, w->hello,
+						  sizeof(w->hello)),
+			(u32)VMMIG_REASON_NONE);
+	vmmig_wire_put_rec(&rec, VMMIG_WIRE_ZERO, 0, 0, 1, 0);
+	rec.csum = cpu_to_be32(0xdeadbeef);
+	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_rec(&w->rx, &rec, &d),
+			(u32)VMMIG_REASON_NONE);
+	vmmig_wire_put_rec(&rec, VMMIG_WIRE_ACK, 0, 0, 0, 16);
+	rec.csum = cpu_to_be32(1);
+	KUNIT_EXPECT_EQ(test, vmmig_wire_peer_rec(&rec, f),
+			(u32)VMMIG_REASON_NONE);
+	KUNIT_EXPECT_EQ(test, vmmig_wire_peer_rec(&rec, VMMIG_WIRE_F_COMMIT),
+			(u32)VMMIG_REASON_BAD_RESERVED);
+
+	/* Without the feature, the field is reserved. */
+	w = wire_test_started(test);
+	vmmig_wire_put_rec(&rec, VMMIG_WIRE_ZERO, 0, 0, 1, 0);
+	rec.csum = cpu_to_be32(0x80000000);
+	KUNIT_EXPECT_EQ(test, vmmig_wire_rx_rec(&w->rx, &rec, &d),
+			(u32)VMMIG_REASON_BAD_RESERVED);
+}
+
 static struct kunit_case vmmig_wire_cases[] = {
 	KUNIT_CASE(wire_test_round),
 	KUNIT_CASE(wire_test_progress),
@@ -541,6 +579,7 @@ static struct kunit_case vmmig_wire_cases[] = {
 	KUNIT_CASE(wire_test_pages),
 	KUNIT_CASE(wire_test_other_records),
 	KUNIT_CASE(wire_test_random_headers),
+	KUNIT_CASE(wire_test_csum),
 	{}
 };
 

@@ -107,6 +107,11 @@ enum vmmig_state {
  * @VMMIG_REASON_PEER_ABORTED: Destination: the source gave the migration up
  *   after the destination had acknowledged the stream (its reason is in the
  *   source session).
+ * @VMMIG_REASON_BAD_CHECKSUM: A record's crc32c does not match its contents
+ *   (checksum crc32c): the stream was corrupted between the two ends. A
+ *   destination may have written that record's pages: its VM must not run.
+ * @VMMIG_REASON_NO_CHECKSUM: Destination: the session requires checksummed
+ *   records (checksum crc32c) and the source's stream is not checksummed.
  */
 enum vmmig_reason {
 	VMMIG_REASON_NONE,
@@ -138,6 +143,8 @@ enum vmmig_reason {
 	VMMIG_REASON_NOT_LOGGING,
 	VMMIG_REASON_COMMIT_UNKNOWN,
 	VMMIG_REASON_PEER_ABORTED,
+	VMMIG_REASON_BAD_CHECKSUM,
+	VMMIG_REASON_NO_CHECKSUM,
 
 	/* private: */
 	__VMMIG_REASON_MAX,
@@ -169,6 +176,22 @@ enum vmmig_mode {
 	VMMIG_MODE_LIVE,
 };
 
+/**
+ * enum vmmig_checksum - How the records of a stream are checked for integrity.
+ * @VMMIG_CHECKSUM_NONE: Not checked beyond TCP's own checksum (a file: not at
+ *   all).
+ * @VMMIG_CHECKSUM_CRC32C: Every record, both ways, carries the crc32c of its
+ *   header and payload (wire feature VMMIG_WIRE_F_CSUM); the receiver checks
+ *   it and fails the session with bad-checksum on a mismatch. A live source
+ *   then sends a copy of each page instead of the page itself (the guest may
+ *   write it while it is in flight), so this costs a copy and a checksum pass
+ *   on each end.
+ */
+enum vmmig_checksum {
+	VMMIG_CHECKSUM_NONE,
+	VMMIG_CHECKSUM_CRC32C,
+};
+
 enum {
 	VMMIG_A_PARAMS_UNSPEC,
 	VMMIG_A_PARAMS_DOWNTIME_MS,
@@ -179,6 +202,7 @@ enum {
 	VMMIG_A_PARAMS_THROTTLE_MAX_MS,
 	VMMIG_A_PARAMS_MODE,
 	VMMIG_A_PARAMS_PEER_TIMEOUT_MS,
+	VMMIG_A_PARAMS_CHECKSUM,
 
 	__VMMIG_A_PARAMS_MAX,
 	VMMIG_A_PARAMS_MAX = (__VMMIG_A_PARAMS_MAX - 1)
@@ -262,6 +286,7 @@ enum {
 	VMMIG_A_SESSION_REGION,
 	VMMIG_A_SESSION_MIGRATE_SLOT,
 	VMMIG_A_SESSION_DIRTY_BITMAP,
+	VMMIG_A_SESSION_CHECKSUM,
 
 	__VMMIG_A_SESSION_MAX,
 	VMMIG_A_SESSION_MAX = (__VMMIG_A_SESSION_MAX - 1)

@@ -62,12 +62,19 @@
  *	would have to wait for too.
  * @VMMIG_WIRE_F_COMMIT: (on a socket) after its ACK the destination
  *	waits for the source's COMMIT before it completes (see above).
+ * @VMMIG_WIRE_F_CSUM: every record of the stream, in both directions and
+ *	this HELLO included, carries in rec.csum the crc32c (Castagnoli,
+ *	seed ~0, no final inversion: the kernel's crc32c(~0, ...)) of its
+ *	header, with rec.csum taken as 0, followed by its payload.  The
+ *	receiver checks it once it has the whole record; a mismatch ends
+ *	the stream (reason bad-checksum).  Without it rec.csum must be 0.
  */
 #define VMMIG_WIRE_F_LIVE	_BITULL(0)
 #define VMMIG_WIRE_F_PROGRESS	_BITULL(1)
 #define VMMIG_WIRE_F_COMMIT	_BITULL(2)
+#define VMMIG_WIRE_F_CSUM	_BITULL(3)
 #define VMMIG_WIRE_F_KNOWN	(VMMIG_WIRE_F_LIVE | VMMIG_WIRE_F_PROGRESS | \
-				 VMMIG_WIRE_F_COMMIT)
+				 VMMIG_WIRE_F_COMMIT | VMMIG_WIRE_F_CSUM)
 
 /**
  * enum vmmig_wire_type - record types.
@@ -109,7 +116,7 @@ enum vmmig_wire_type {
  * @count: pages (PAGES, ZERO), 1..VMMIG_WIRE_MAX_COUNT; 0 otherwise.
  * @len: payload bytes that follow this header.
  * @slot: memslot, (address space << 16) | slot id (PAGES, ZERO); else 0.
- * @reserved: must be 0.
+ * @csum: with VMMIG_WIRE_F_CSUM the record's crc32c, else 0.
  * @gfn: first guest frame number (PAGES, ZERO); else 0.
  */
 struct vmmig_wire_rec {
@@ -118,7 +125,7 @@ struct vmmig_wire_rec {
 	__be16	count;
 	__be32	len;
 	__be32	slot;
-	__be32	reserved;
+	__be32	csum;
 	__be64	gfn;
 };
 

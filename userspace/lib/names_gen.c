@@ -67,6 +67,8 @@ static const char *const name_reason[] = {
 	[VMMIG_REASON_NOT_LOGGING] = "not-logging",
 	[VMMIG_REASON_COMMIT_UNKNOWN] = "commit-unknown",
 	[VMMIG_REASON_PEER_ABORTED] = "peer-aborted",
+	[VMMIG_REASON_BAD_CHECKSUM] = "bad-checksum",
+	[VMMIG_REASON_NO_CHECKSUM] = "no-checksum",
 };
 
 const char *vmmig__name_reason(uint32_t v)
@@ -100,6 +102,18 @@ const char *vmmig__name_mode(uint32_t v)
 	return name_mode[v];
 }
 
+static const char *const name_checksum[] = {
+	[VMMIG_CHECKSUM_NONE] = "none",
+	[VMMIG_CHECKSUM_CRC32C] = "crc32c",
+};
+
+const char *vmmig__name_checksum(uint32_t v)
+{
+	if (v >= sizeof(name_checksum) / sizeof(name_checksum[0]))
+		return NULL;
+	return name_checksum[v];
+}
+
 static const char *const attr_params[] = {
 	[VMMIG_A_PARAMS_DOWNTIME_MS] = "downtime-ms",
 	[VMMIG_A_PARAMS_MAX_ROUNDS] = "max-rounds",
@@ -109,6 +123,7 @@ static const char *const attr_params[] = {
 	[VMMIG_A_PARAMS_THROTTLE_MAX_MS] = "throttle-max-ms",
 	[VMMIG_A_PARAMS_MODE] = "mode",
 	[VMMIG_A_PARAMS_PEER_TIMEOUT_MS] = "peer-timeout-ms",
+	[VMMIG_A_PARAMS_CHECKSUM] = "checksum",
 };
 
 const char *vmmig__attr_params(uint32_t v)
@@ -207,6 +222,7 @@ static const char *const attr_session[] = {
 	[VMMIG_A_SESSION_REGION] = "region",
 	[VMMIG_A_SESSION_MIGRATE_SLOT] = "migrate-slot",
 	[VMMIG_A_SESSION_DIRTY_BITMAP] = "dirty-bitmap",
+	[VMMIG_A_SESSION_CHECKSUM] = "checksum",
 };
 
 const char *vmmig__attr_session(uint32_t v)

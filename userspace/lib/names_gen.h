@@ -14,6 +14,7 @@ const char *vmmig__name_state(uint32_t v);
 const char *vmmig__name_reason(uint32_t v);
 const char *vmmig__name_on_limit(uint32_t v);
 const char *vmmig__name_mode(uint32_t v);
+const char *vmmig__name_checksum(uint32_t v);
 const char *vmmig__attr_params(uint32_t v);
 const char *vmmig__attr_stats(uint32_t v);
 const char *vmmig__attr_ring(uint32_t v);
