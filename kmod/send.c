@@ -150,10 +150,34 @@ int vmmig_send_pages(struct vmmig_session *s, struct vmmig_channel *ch,
 	return err ? err : pinned;
 }
 
+/*
+ * An ACK before END: the destination gave up (a record it refused, a
+ * checksum that did not match) and says why.  Looked for between batches
+ * without blocking, so that the source stops at once rather than when its
+ * sends stall on a peer that no longer reads.
+ */
+static u32 vmmig_send_peer_early(struct vmmig_session *s,
+				 struct vmmig_channel *ch,
+				 struct vmmig_peer *peer)
+{
+	u32 reason;
+
+	if (vmmig_channel_is_file(ch))
+		return VMMIG_REASON_NONE;
+	reason = vmmig_send_peer_rx(ch, peer, false);
+	if (reason || !peer->acked)
+		return reason;
+	reason = vmmig_send_ack_reason(peer, atomic64_read(&s->stats.pages));
+	return reason ? reason : VMMIG_REASON_BAD_RECORD_TYPE;
+}
+
 static u32 vmmig_send_memory(struct vmmig_session *s,
 			     struct vmmig_channel *ch,
-			     const struct vmmig_mem *mem, struct page **pages)
+			     const struct vmmig_mem *mem, struct page **pages,
+			     struct vmmig_peer *peer)
 {
+	u32 reason;
+
 	const struct vmmig_wire_layout *layout = &mem->layout;
 	u32 i;
 
@@ -176,6 +200,9 @@ static u32 vmmig_send_memory(struct vmmig_session *s,
 				return sent == -EFAULT ? VMMIG_REASON_IO_ERROR :
 					vmmig_channel_reason(sent);
 			off += sent;
+			reason = vmmig_send_peer_early(s, ch, peer);
+			if (reason)
+				return reason;
 			cond_resched();
 		}
 	}
@@ -408,6 +435,27 @@ u32 vmmig_send_end(struct vmmig_session *s, struct vmmig_channel *ch,
 	return vmmig_send_wait_ack(ch, peer, atomic64_read(&s->stats.pages));
 }
 
+/*
+ * Sending failed: a destination that gave up first said why in an ACK
+ * before it shut the connection down (a bad record, a checksum that did
+ * not match).  Its reason, if it is there to read, says more than the
+ * connection's end.
+ */
+static u32 vmmig_send_peer_why(struct vmmig_session *s,
+			       struct vmmig_channel *ch,
+			       struct vmmig_peer *peer, u32 reason)
+{
+	u32 why;
+
+	if (peer->acked ||
+	    (reason != VMMIG_REASON_PEER_CLOSED &&
+	     reason != VMMIG_REASON_PEER_TIMEOUT &&
+	     reason != VMMIG_REASON_IO_ERROR))
+		return reason;
+	why = vmmig_send_peer_early(s, ch, peer);
+	return peer->acked ? why : reason;
+}
+
 /**
  * vmmig_send_run() - quick migration, source side: HELLO, every page, END,
  * then wait for the destination's acknowledgment and commit (or, saving
@@ -440,11 +488,13 @@ u32 vmmig_send_run(struct vmmig_session *s)
 		peer.features |= VMMIG_WIRE_F_CSUM;
 	reason = vmmig_send_hello(ch, mem, peer.features);
 	if (!reason)
-		reason = vmmig_send_memory(s, ch, mem, pages);
+		reason = vmmig_send_memory(s, ch, mem, pages, &peer);
 	if (!reason && s->blob_file)
 		reason = vmmig_send_blob(s, ch);
 	if (!reason)
 		reason = vmmig_send_end(s, ch, &peer);
+	if (reason)
+		reason = vmmig_send_peer_why(s, ch, &peer, reason);
 	if (!reason)
 		reason = vmmig_send_commit(s, ch);
 out:
