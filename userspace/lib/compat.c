@@ -3,7 +3,8 @@
  * libvmmig.so ABI compatibility: the LIBVMMIG_0 versions of the calls whose
  * structs grew in LIBVMMIG_0.2, the LIBVMMIG_0.2 versions of those whose
  * structs grew in LIBVMMIG_0.3, the LIBVMMIG_0.3 versions of those whose
- * struct grew in LIBVMMIG_0.5, and the LIBVMMIG_0 vmmig_event_next() that
+ * struct grew in LIBVMMIG_0.5, the LIBVMMIG_0.5 versions of those whose
+ * struct grew in LIBVMMIG_0.6, and the LIBVMMIG_0 vmmig_event_next() that
  * leaves out the events of 0.5.  A program linked against an older
  * libvmmig.so binds to these; they translate between the layouts it was
  * built with and today's, so the library never reads or writes past the
@@ -347,16 +348,53 @@ _Static_assert(offsetof(struct vmmig_session_info_0_3, stats) ==
 	       sizeof(struct vmmig_session_info_0_3) ==
 	       offsetof(struct vmmig_session_info, worker_tid),
 	       "struct vmmig_session_info_0_3 is not the start of today's");
+COMPAT_INFO_PREFIX(0_3)
+COMPAT_INFO_CALLS(0_3, "0.3")
+
 /*
- * Today's layout is LIBVMMIG_0.5's: growing it needs a new version (a
+ * The layout of LIBVMMIG_0.5: struct vmmig_session_info without checksum,
+ * which LIBVMMIG_0.6 added in what was tail padding (the size is the
+ * same): copied up to it, so that a 0.5 caller's padding stays untouched.
+ */
+struct vmmig_session_info_0_5 {
+	uint32_t id;
+	uint32_t role;
+	uint32_t state;
+	uint32_t reason;
+	uint32_t vmm_pid;
+	uint32_t channels;
+	struct vmmig_params params;
+	struct vmmig_stats stats;
+	uint32_t worker_tid;
+};
+
+_Static_assert(offsetof(struct vmmig_session_info_0_5, worker_tid) ==
+	       offsetof(struct vmmig_session_info, worker_tid),
+	       "struct vmmig_session_info_0_5 is not the start of today's");
+/*
+ * Today's layout is LIBVMMIG_0.6's: growing it needs a new version (a
  * field in the tail padding would not change the size: look here too).
  */
 _Static_assert(sizeof(struct vmmig_session_info) ==
-	       offsetof(struct vmmig_session_info, worker_tid) + 8,
+	       offsetof(struct vmmig_session_info, checksum) + 4,
 	       "struct vmmig_session_info changed: it needs a compat version");
 
-COMPAT_INFO_PREFIX(0_3)
-COMPAT_INFO_CALLS(0_3, "0.3")
+#define INFO_0_5_BYTES	offsetof(struct vmmig_session_info, checksum)
+
+static void info_up_0_5(const struct vmmig_session_info_0_5 *old,
+			struct vmmig_session_info *i)
+{
+	memset(i, 0, sizeof(*i));
+	memcpy(i, old, INFO_0_5_BYTES);
+}
+
+static void info_down_0_5(const struct vmmig_session_info *i,
+			  struct vmmig_session_info_0_5 *old)
+{
+	memcpy(old, i, INFO_0_5_BYTES);
+}
+
+COMPAT_INFO_CALLS(0_5, "0.5")
 
 /*
  * LIBVMMIG_0.5 added session-set-ntf events: programs built before do not

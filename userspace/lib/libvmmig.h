@@ -98,6 +98,11 @@ struct vmmig_session_info {
 				 * this pid namespace sees it; 0 before
 				 * start, after it exited, or not visible
 				 */
+	/* Since LIBVMMIG_0.6: */
+	uint32_t checksum;	/* enum vmmig_checksum of the stream: a
+				 * source's from VMMIG_NEW_CHECKSUM, a
+				 * destination's from the source's HELLO
+				 */
 };
 
 struct vmmig_host_info {
@@ -182,6 +187,14 @@ struct vmmig_new_opts {
 
 #define VMMIG_NEW_FILE	(1u << 0)	/* file_fd instead of sockets */
 #define VMMIG_NEW_BLOB	(1u << 1)	/* blob_fd is set */
+/*
+ * Since LIBVMMIG_0.6.  Source: every record carries its crc32c, checked by
+ * the destination (a mismatch fails the session: bad-checksum).  A live
+ * source then sends a copy of each page.  Destination: refuse a stream
+ * that is not checksummed (no-checksum).  See info.checksum.
+ */
+#define VMMIG_NEW_CHECKSUM (1u << 2)
+#define VMMIG_NEW_KNOWN	(VMMIG_NEW_FILE | VMMIG_NEW_BLOB | VMMIG_NEW_CHECKSUM)
 
 #define VMMIG_NEW_OPTS(...) \
 	((struct vmmig_new_opts){ .sz = sizeof(struct vmmig_new_opts), __VA_ARGS__ })
@@ -538,6 +551,7 @@ const char *vmmig_role_name(uint32_t role);
 const char *vmmig_reason_name(uint32_t reason);
 const char *vmmig_on_limit_name(uint32_t on_limit);
 const char *vmmig_mode_name(uint32_t mode);	/* since LIBVMMIG_0.2 */
+const char *vmmig_checksum_name(uint32_t checksum);	/* since LIBVMMIG_0.6 */
 /* Operator-facing one-line explanation of a reason. */
 const char *vmmig_reason_text(uint32_t reason);
 

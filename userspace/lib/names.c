@@ -70,6 +70,10 @@ static const char *const reason_texts[] = {
 		"the stream was complete but the source's commit never came: ask the source session before resuming or discarding the VM",
 	[VMMIG_REASON_PEER_ABORTED] =
 		"the source gave the migration up after the destination acknowledged it; the VM runs on at the source",
+	[VMMIG_REASON_BAD_CHECKSUM] =
+		"a record's checksum does not match: the stream was corrupted on the way (NIC, relay, memory?); the destination VM must not run",
+	[VMMIG_REASON_NO_CHECKSUM] =
+		"the destination requires checksummed records and the source did not checksum its stream",
 };
 _Static_assert(sizeof(reason_texts) / sizeof(reason_texts[0]) ==
 	       __VMMIG_REASON_MAX, "a reason without a text");
@@ -108,6 +112,11 @@ const char *vmmig_on_limit_name(uint32_t on_limit)
 const char *vmmig_mode_name(uint32_t mode)
 {
 	return known(vmmig__name_mode(mode));
+}
+
+const char *vmmig_checksum_name(uint32_t checksum)
+{
+	return known(vmmig__name_checksum(checksum));
 }
 
 const char *vmmig_reason_text(uint32_t reason)

@@ -28,6 +28,7 @@ const struct nla_policy vmmig__session_policy[VMMIG_A_SESSION_MAX + 1] = {
 	[VMMIG_A_SESSION_LENGTH]	= { .type = NLA_U64 },
 	[VMMIG_A_SESSION_RING]		= { .type = NLA_NESTED },
 	[VMMIG_A_SESSION_WORKER_TID]	= { .type = NLA_U32 },
+	[VMMIG_A_SESSION_CHECKSUM]	= { .type = NLA_U32 },
 };
 
 static const struct nla_policy params_policy[VMMIG_A_PARAMS_MAX + 1] = {
@@ -135,6 +136,7 @@ static int parse_info(struct vmmig *h, struct nlattr **tb,
 	vmmig__get_u32(tb[VMMIG_A_SESSION_VMM_PID], &info->vmm_pid);
 	vmmig__get_u32(tb[VMMIG_A_SESSION_CHANNELS], &info->channels);
 	vmmig__get_u32(tb[VMMIG_A_SESSION_WORKER_TID], &info->worker_tid);
+	vmmig__get_u32(tb[VMMIG_A_SESSION_CHECKSUM], &info->checksum);
 	if (tb[VMMIG_A_SESSION_PARAMS])
 		rc = parse_params(h, tb[VMMIG_A_SESSION_PARAMS], &info->params);
 	if (!rc && tb[VMMIG_A_SESSION_STATS])
@@ -180,14 +182,21 @@ static int put_nz_u64(struct nl_msg *msg, int type, uint64_t v)
 	return v ? nla_put_u64(msg, type, v) : 0;
 }
 
-/* Zero fields are left out: the module applies its default. */
-static int put_params(struct nl_msg *msg, const struct vmmig_params *p)
+/*
+ * Zero fields are left out: the module applies its default.  @p may be
+ * NULL (all defaults); @checksum is enum vmmig_checksum.
+ */
+static int put_params(struct nl_msg *msg, const struct vmmig_params *p,
+		      uint32_t checksum)
 {
+	static const struct vmmig_params defaults;
 	struct nlattr *nest = nla_nest_start(msg, VMMIG_A_SESSION_PARAMS);
 	int rc;
 
 	if (!nest)
 		return -NLE_NOMEM;
+	if (!p)
+		p = &defaults;
 	rc = put_nz_u32(msg, VMMIG_A_PARAMS_DOWNTIME_MS, p->downtime_ms);
 	rc = rc ?: put_nz_u32(msg, VMMIG_A_PARAMS_MAX_ROUNDS, p->max_rounds);
 	rc = rc ?: put_nz_u32(msg, VMMIG_A_PARAMS_MAX_TIME_MS, p->max_time_ms);
@@ -198,6 +207,7 @@ static int put_params(struct nl_msg *msg, const struct vmmig_params *p)
 	rc = rc ?: put_nz_u32(msg, VMMIG_A_PARAMS_MODE, p->mode);
 	rc = rc ?: put_nz_u32(msg, VMMIG_A_PARAMS_PEER_TIMEOUT_MS,
 			      p->peer_timeout_ms);
+	rc = rc ?: put_nz_u32(msg, VMMIG_A_PARAMS_CHECKSUM, checksum);
 	/* An empty nest is dropped by nla_nest_end(). */
 	return rc ?: nla_nest_end(msg, nest);
 }
@@ -238,8 +248,10 @@ static int put_new(struct nl_msg *msg, uint32_t role, int vm_fd,
 		rc = nla_put_s32(msg, VMMIG_A_SESSION_FILE_FD, o->file_fd);
 	if (!rc && (o->flags & VMMIG_NEW_BLOB))
 		rc = nla_put_s32(msg, VMMIG_A_SESSION_BLOB_FD, o->blob_fd);
-	if (!rc && o->params)
-		rc = put_params(msg, o->params);
+	if (!rc)
+		rc = put_params(msg, o->params,
+				o->flags & VMMIG_NEW_CHECKSUM ?
+				VMMIG_CHECKSUM_CRC32C : VMMIG_CHECKSUM_NONE);
 	if (!rc && o->nr_regions)
 		rc = put_regions(msg, o->regions, o->nr_regions);
 	for (i = 0; !rc && i < o->nr_migrate_slots; i++)
@@ -272,10 +284,10 @@ int vmmig_session_new(struct vmmig *h, uint32_t role, int vm_fd,
 		return -EINVAL;
 	/* What the caller's struct has; the rest stays 0. */
 	memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
-	if (o.flags & ~(VMMIG_NEW_FILE | VMMIG_NEW_BLOB))
+	if (o.flags & ~VMMIG_NEW_KNOWN)
 		return vmmig__errf(h, -EINVAL,
 				   "struct vmmig_new_opts: unknown flags %#x",
-				   o.flags & ~(VMMIG_NEW_FILE | VMMIG_NEW_BLOB));
+				   o.flags & ~VMMIG_NEW_KNOWN);
 	if (o.nr_socks > VMMIG_MAX_CHANNELS || (o.nr_socks && !o.sock_fds))
 		return vmmig__errf(h, -EINVAL, "sock-fd: at most %d sockets",
 				   VMMIG_MAX_CHANNELS);

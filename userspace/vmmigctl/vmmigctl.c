@@ -279,6 +279,7 @@ static void json_session(struct json *j, const struct vmmig_session_info *s)
 	if (s->worker_tid)
 		json_u64(j, "worker_tid", s->worker_tid);
 	json_u64(j, "channels", s->channels);
+	json_str(j, "checksum", vmmig_checksum_name(s->checksum));
 	json_params(j, &s->params);
 	json_stats(j, &s->stats);
 	json_obj_close(j);
@@ -388,6 +389,7 @@ static void text_session(const struct vmmig_session_info *s)
 	if (s->worker_tid)
 		FIELD("worker-tid", "%" PRIu32, s->worker_tid);
 	FIELD("channels", "%" PRIu32, s->channels);
+	FIELD("checksum", "%s", vmmig_checksum_name(s->checksum));
 	printf("  params:\n");
 	text_params(s);
 	printf("  stats:\n");
