@@ -12,6 +12,7 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -218,6 +219,90 @@ TEST_F_TIMEOUT(live, running_guest, 600)
 	EXPECT_LE(r.ring_full, r.src.stats.ring_full);
 	EXPECT_LT(0, r.src.stats.dirty_pages);
 	EXPECT_LT(0, r.src.stats.downtime_ms);
+}
+
+/* ---- record checksums through a corrupting relay ----------------------- */
+
+/* A page of the VMM-stamped data (memslot 1): sent once, never written. */
+static uint64_t static_gfn(const struct mig_opts *o, uint64_t page)
+{
+	return ((uint64_t)o->mem_mib << 20) / 2 / VMM_PAGE + page;
+}
+
+/*
+ * A checksummed live migration through the relay completes; then one bit
+ * flipped in a page on the way (the first record, a guest code or page
+ * table page; a page of static data; a record header) fails it with
+ * bad-checksum at both ends, and the source guest runs on.
+ */
+TEST_F_TIMEOUT(live, checksum_catches_flipped_bits, 1800)
+{
+	struct relay_flip flips[] = {
+		{ .what = "first PAGES record", .rec = 0, .off = 0, .bit = 0 },
+		{ .what = "static data page", .off = 1234, .bit = 2 },
+		{ .what = "static data page, last byte", .off = VMM_PAGE - 1,
+		  .bit = 7 },
+		{ .what = "PAGES record 3, gfn low bit", .rec = 3,
+		  .in_header = true,
+		  .off = offsetof(struct vmmig_wire_rec, gfn) + 7, .bit = 0 },
+	};
+	struct mig_result r;
+	unsigned int i;
+
+	if (variant->ring != 4096)
+		SKIP(return, "one ring size is enough");
+	small_guest(&self->o);
+	new_source(_metadata, self);
+	flips[1].gfn = static_gfn(&self->o, 100);
+	flips[2].gfn = static_gfn(&self->o, 3000);
+	self->o.checksum = true;
+	self->o.relay = true;
+
+	migrate(_metadata, self, &r);
+	expect_migrated(_metadata, &r);
+	EXPECT_EQ(VMMIG_CHECKSUM_CRC32C, r.src.checksum);
+	EXPECT_EQ(VMMIG_CHECKSUM_CRC32C, r.dst.checksum);
+	EXPECT_LT(3, r.page_recs);
+	swap_guests(self);
+
+	for (i = 0; i < sizeof(flips) / sizeof(flips[0]); i++) {
+		self->o.flip = &flips[i];
+		migrate(_metadata, self, &r);
+		EXPECT_TRUE(r.flipped) TH_LOG("%s: not flipped", flips[i].what);
+		EXPECT_EQ(VMMIG_STATE_FAILED, r.dst.state) TH_LOG("%s", flips[i].what);
+		EXPECT_EQ(VMMIG_REASON_BAD_CHECKSUM, r.dst.reason)
+			TH_LOG("%s: destination %s", flips[i].what,
+			       vmmig_reason_name(r.dst.reason));
+		expect_failed(_metadata, &r, VMMIG_STATE_FAILED,
+			      VMMIG_REASON_BAD_CHECKSUM);
+	}
+}
+
+/*
+ * What the option buys: without checksums a page of static data flipped
+ * on the way completes the migration, and the destination has it wrong.
+ */
+TEST_F_TIMEOUT(live, no_checksum_misses_flipped_bit, 900)
+{
+	struct relay_flip flip = { .what = "static data page", .off = 99,
+				   .bit = 4 };
+	struct mig_result r;
+
+	if (variant->ring != 4096)
+		SKIP(return, "one ring size is enough");
+	small_guest(&self->o);
+	new_source(_metadata, self);
+	flip.gfn = static_gfn(&self->o, 2000);
+	self->o.relay = true;
+	self->o.flip = &flip;
+	migrate(_metadata, self, &r);
+	EXPECT_TRUE(r.flipped);
+	EXPECT_EQ(VMMIG_STATE_COMPLETED, r.src.state)
+		TH_LOG("source: %s", vmmig_reason_name(r.src.reason));
+	EXPECT_EQ(VMMIG_STATE_COMPLETED, r.dst.state)
+		TH_LOG("destination: %s", vmmig_reason_name(r.dst.reason));
+	EXPECT_EQ(VMMIG_CHECKSUM_NONE, r.dst.checksum);
+	EXPECT_EQ(1, r.diff_pages);
 }
 
 /* Writes the VMM makes itself reach the destination only if reported. */

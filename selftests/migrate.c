@@ -455,6 +455,10 @@ int __mig_live(struct vmmig *h, struct mig_guest *src, struct mig_guest *dst,
 	struct vmmig_params p = o->params;
 	uint64_t t0, deadline, rf0 = 0;
 	int fds[2] = { -1, -1 }, sblob, dblob, err;
+	int rfds[2] = { -1, -1 }, a[2], b[2];
+	uint32_t flags = VMMIG_NEW_BLOB;
+	struct relay relay;
+	bool relaying = false;
 	struct vmmig_region layout[VMM_MAX_SLOTS];
 	struct vmmig_new_opts dopts, sopts;
 	uint32_t slots[VMM_MAX_SLOTS];
@@ -471,13 +475,39 @@ int __mig_live(struct vmmig *h, struct mig_guest *src, struct mig_guest *dst,
 	dblob = mig_memfd("dst-state");
 	err = sblob < 0 || dblob < 0 ? -errno : 0;
 	r->stage = "connect";
-	if (!err)
+	if (!err && o->relay) {
+		/* source fds[0] - a[1] relay b[0] - fds[1] destination */
+		err = __vmm_tcp_pair(a);
+		if (!err) {
+			err = __vmm_tcp_pair(b);
+			if (err) {
+				close(a[0]);
+				close(a[1]);
+			}
+		}
+		if (!err) {
+			fds[0] = a[0];
+			rfds[0] = a[1];
+			rfds[1] = b[0];
+			fds[1] = b[1];
+		}
+	} else if (!err) {
 		err = __vmm_tcp_pair_netns(fds, "vmmig-src", "vmmig-dst",
 					   "10.99.0.2", port);
+	}
 	if (err)
 		goto out;
+	if (o->relay) {
+		r->stage = "relay";
+		err = __relay_start(&relay, rfds[0], rfds[1], o->flip);
+		if (err)
+			goto out;
+		relaying = true;
+	}
+	if (o->checksum)
+		flags |= VMMIG_NEW_CHECKSUM;
 
-	dopts = VMMIG_NEW_OPTS(.flags = VMMIG_NEW_BLOB,
+	dopts = VMMIG_NEW_OPTS(.flags = flags,
 			       .sock_fds = &fds[1], .nr_socks = 1,
 			       .blob_fd = dblob);
 	/* The source's memslots, where the destination VMM maps them. */
@@ -492,7 +522,7 @@ int __mig_live(struct vmmig *h, struct mig_guest *src, struct mig_guest *dst,
 		dopts.regions = layout;
 		dopts.nr_regions = i + 1;
 	}
-	sopts = VMMIG_NEW_OPTS(.flags = VMMIG_NEW_BLOB,
+	sopts = VMMIG_NEW_OPTS(.flags = flags,
 			       .sock_fds = &fds[0], .nr_socks = 1,
 			       .blob_fd = sblob, .params = &p);
 	/* The memslots the test VMM knows; src_hole's is not among them. */
@@ -604,6 +634,15 @@ out_sessions:
 	if (did && !o->keep_sessions)
 		vmmig_session_destroy(h, did);
 out:
+	if (relaying) {
+		relay_stop(&relay);
+		r->flipped = relay.flipped;
+		r->page_recs = relay.page_recs;
+	}
+	if (rfds[0] >= 0)
+		close(rfds[0]);
+	if (rfds[1] >= 0)
+		close(rfds[1]);
 	if (fds[0] >= 0)
 		close(fds[0]);
 	if (fds[1] >= 0)

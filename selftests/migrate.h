@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "libvmmig.h"
+#include "relay.h"
 #include "vmm.h"
 
 struct mig_opts {
@@ -63,6 +64,13 @@ struct mig_opts {
 	/* Called right after session-switchover (faults). */
 	void (*switched)(void *ctx, uint32_t src_id, uint32_t dst_id);
 	void *ctx;
+	/* Record checksums: both sessions with VMMIG_NEW_CHECKSUM. */
+	bool checksum;
+	/* The stream goes through a relay in the test (relay.h), over
+	 * loopback rather than the veth pair, and @flip's bit is flipped on
+	 * the way if it is set. */
+	bool relay;
+	const struct relay_flip *flip;
 };
 
 struct mig_guest {
@@ -88,6 +96,8 @@ struct mig_result {
 	double host_cpu_ms;	/* host_busy_ms() over that time */
 	bool switched;		/* switchover was called */
 	uint32_t src_id, dst_id;	/* with keep_sessions */
+	bool flipped;		/* o->flip's bit was flipped */
+	uint64_t page_recs;	/* PAGES records through o->relay */
 	const char *stage;	/* where an error (return value) came from */
 };
 

@@ -13,6 +13,7 @@
  * with 0xaa so that zero pages must be cleared by the stream.
  */
 #include <endian.h>
+#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -38,6 +39,7 @@
 
 #include "kselftest_harness.h"
 #include "libvmmig.h"
+#include "relay.h"
 #include "vmm.h"
 
 #define PAGE		VMM_PAGE
@@ -1127,6 +1129,249 @@ TEST_F_TIMEOUT(quick, zero_after_data_into_fresh_memory, 120)
 	vmmig_session_destroy(self->h, id);
 	vmm_vm_destroy(&dst);
 	free(st);
+}
+
+/* ---- integrity: record checksums ---------------------------------------- */
+
+/*
+ * Where the corrupting relay flips a bit (relay.h).  The source sends its
+ * slots in order, in runs of data and zero pages (runs of 1 to 7 data
+ * pages here): some 50 PAGES records in slot 0, 95 in slot 1, then slot 2.
+ */
+static const struct relay_flip payload_flips[] = {
+	{ .what = "first record, first bit", .rec = 0, .off = 0, .bit = 0 },
+	{ .what = "first record, end of its first page", .rec = 0,
+	  .off = PAGE - 1, .bit = 7 },
+	{ .what = "slot 1, mid-page", .rec = 60, .off = 2049, .bit = 3 },
+	{ .what = "slot 2", .rec = 400, .off = 17, .bit = 5 },
+	{ .what = "slot 2, late", .rec = 2000, .off = 777, .bit = 1 },
+	{ .what = "slot 3 (above 4 GiB)", .rec = 2500, .off = 4, .bit = 6 },
+};
+
+/* gfn's low bit: the pages land one page off, inside slot 2. */
+static const struct relay_flip header_flip = {
+	.what = "gfn low bit", .rec = 1000, .in_header = true,
+	.off = offsetof(struct vmmig_wire_rec, gfn) + 7, .bit = 0,
+};
+
+struct csum_run {
+	uint32_t src_id, dst_id;
+	uint32_t st_src, st_dst, r_src, r_dst;
+	struct relay relay;
+};
+
+/*
+ * A quick migration from the source VM to the destination VM through the
+ * corrupting relay, with record checksums at the source (@csum_src) and
+ * required by the destination (@csum_dst).  The sessions are left for
+ * the caller to look at, and destroyed by it.
+ */
+static void csum_migrate(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(quick) *self, bool csum_src,
+			 bool csum_dst, const struct relay_flip *flip,
+			 struct csum_run *run)
+{
+	struct vmmig_new_opts dopts, sopts;
+	int a[2], b[2];
+
+	memset(run, 0, sizeof(*run));
+	ASSERT_EQ(0, tcp_pair(a));
+	ASSERT_EQ(0, tcp_pair(b));
+	dopts = VMMIG_NEW_OPTS(.sock_fds = &b[1], .nr_socks = 1,
+			       .flags = csum_dst ? VMMIG_NEW_CHECKSUM : 0);
+	sopts = VMMIG_NEW_OPTS(.sock_fds = &a[0], .nr_socks = 1,
+			       .flags = csum_src ? VMMIG_NEW_CHECKSUM : 0);
+	ASSERT_EQ(0, vmmig_session_new(self->h, VMMIG_ROLE_DESTINATION,
+				       self->dst.fd, &dopts, &run->dst_id))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+	ASSERT_EQ(0, vmmig_session_new(self->h, VMMIG_ROLE_SOURCE,
+				       self->src.fd, &sopts, &run->src_id))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+	ASSERT_EQ(0, __relay_start(&run->relay, a[1], b[0], flip));
+	ASSERT_EQ(0, vmmig_session_start(self->h, run->dst_id));
+	ASSERT_EQ(0, vmmig_session_start(self->h, run->src_id));
+	run->st_src = wait_final(self->h, run->src_id, &run->r_src, 120);
+	run->st_dst = wait_final(self->h, run->dst_id, &run->r_dst, 60);
+	relay_stop(&run->relay);
+	close(a[0]);
+	close(a[1]);
+	close(b[0]);
+	close(b[1]);
+}
+
+static void csum_done(FIXTURE_DATA(quick) *self, struct csum_run *run)
+{
+	vmmig_session_destroy(self->h, run->src_id);
+	vmmig_session_destroy(self->h, run->dst_id);
+}
+
+/* Checksummed, nothing flipped: it completes, and both ends say crc32c. */
+TEST_F_TIMEOUT(quick, checksum_intact_stream_completes, 300)
+{
+	struct vmmig_session_info si, di;
+	struct csum_run run;
+	uint64_t bad;
+
+	fill_source(&self->src, 0xc5c5);
+	csum_migrate(_metadata, self, true, true, NULL, &run);
+	EXPECT_EQ(VMMIG_STATE_COMPLETED, run.st_src)
+		TH_LOG("source: %s", vmmig_reason_name(run.r_src));
+	EXPECT_EQ(VMMIG_STATE_COMPLETED, run.st_dst)
+		TH_LOG("destination: %s", vmmig_reason_name(run.r_dst));
+	ASSERT_EQ(0, vmmig_session_get(self->h, run.src_id, &si));
+	ASSERT_EQ(0, vmmig_session_get(self->h, run.dst_id, &di));
+	EXPECT_EQ(VMMIG_CHECKSUM_CRC32C, si.checksum);
+	EXPECT_EQ(VMMIG_CHECKSUM_CRC32C, di.checksum);
+	EXPECT_STREQ("crc32c", vmmig_checksum_name(di.checksum));
+	EXPECT_EQ(total_pages(), di.stats.pages);
+	/* The relay parsed the same stream: the flip tests aim right. */
+	EXPECT_LT(2500, run.relay.page_recs);
+	bad = vmm_vm_diff_pages(&self->src, &self->dst);
+	EXPECT_EQ(0, bad);
+	csum_done(self, &run);
+}
+
+/*
+ * One bit flipped on the way, in a page's contents or in a record header:
+ * with checksums, the destination fails with bad-checksum and tells the
+ * source, which fails with it too.
+ */
+TEST_F_TIMEOUT(quick, checksum_catches_flipped_bits, 900)
+{
+	unsigned int i, n = sizeof(payload_flips) / sizeof(payload_flips[0]);
+	struct csum_run run;
+
+	fill_source(&self->src, 0xf11b);
+	for (i = 0; i <= n; i++) {
+		const struct relay_flip *f = i < n ? &payload_flips[i] :
+					     &header_flip;
+
+		csum_migrate(_metadata, self, true, false, f, &run);
+		EXPECT_TRUE(run.relay.flipped) TH_LOG("%s: not flipped", f->what);
+		EXPECT_EQ(VMMIG_STATE_FAILED, run.st_dst) TH_LOG("%s", f->what);
+		EXPECT_EQ(VMMIG_REASON_BAD_CHECKSUM, run.r_dst)
+			TH_LOG("%s: destination %s", f->what,
+			       vmmig_reason_name(run.r_dst));
+		EXPECT_EQ(VMMIG_STATE_FAILED, run.st_src) TH_LOG("%s", f->what);
+		EXPECT_EQ(VMMIG_REASON_BAD_CHECKSUM, run.r_src)
+			TH_LOG("%s: source %s", f->what,
+			       vmmig_reason_name(run.r_src));
+		csum_done(self, &run);
+	}
+}
+
+/*
+ * What the option buys: without checksums the same corrupted streams
+ * complete, and the destination VM has a wrong page.
+ */
+TEST_F_TIMEOUT(quick, no_checksum_misses_flipped_bits, 600)
+{
+	const struct relay_flip *flips[] = {
+		&payload_flips[2], &payload_flips[4], &header_flip,
+	};
+	struct csum_run run;
+	unsigned int i;
+	uint64_t bad;
+
+	fill_source(&self->src, 0x0b17);
+	for (i = 0; i < sizeof(flips) / sizeof(flips[0]); i++) {
+		csum_migrate(_metadata, self, false, false, flips[i], &run);
+		EXPECT_TRUE(run.relay.flipped) TH_LOG("%s", flips[i]->what);
+		EXPECT_EQ(VMMIG_STATE_COMPLETED, run.st_src)
+			TH_LOG("%s: source %s", flips[i]->what,
+			       vmmig_reason_name(run.r_src));
+		EXPECT_EQ(VMMIG_STATE_COMPLETED, run.st_dst)
+			TH_LOG("%s: destination %s", flips[i]->what,
+			       vmmig_reason_name(run.r_dst));
+		bad = vmm_vm_diff_pages(&self->src, &self->dst);
+		if (flips[i]->in_header) {
+			EXPECT_LE(1, bad) TH_LOG("%s", flips[i]->what);
+		} else {
+			EXPECT_EQ(1, bad) TH_LOG("%s", flips[i]->what);
+		}
+		csum_done(self, &run);
+	}
+}
+
+/* A destination that requires checksums refuses a stream without them. */
+TEST_F_TIMEOUT(quick, checksum_required_by_destination, 300)
+{
+	struct vmmig_session_info di;
+	struct csum_run run;
+
+	fill_source(&self->src, 0x4e4e);
+	csum_migrate(_metadata, self, false, true, NULL, &run);
+	EXPECT_EQ(VMMIG_STATE_FAILED, run.st_dst);
+	EXPECT_EQ(VMMIG_REASON_NO_CHECKSUM, run.r_dst)
+		TH_LOG("destination: %s", vmmig_reason_name(run.r_dst));
+	EXPECT_EQ(VMMIG_STATE_FAILED, run.st_src);
+	EXPECT_EQ(VMMIG_REASON_NO_CHECKSUM, run.r_src)
+		TH_LOG("source: %s", vmmig_reason_name(run.r_src));
+	/* Nothing but the HELLO was taken: no page written. */
+	ASSERT_EQ(0, vmmig_session_get(self->h, run.dst_id, &di));
+	EXPECT_EQ(0, di.stats.pages);
+	EXPECT_EQ(VMMIG_CHECKSUM_NONE, di.checksum);
+	csum_done(self, &run);
+}
+
+/* A saved, checksummed stream with one bit flipped on storage. */
+TEST_F_TIMEOUT(quick, checksum_saved_file, 300)
+{
+	char path[] = "/tmp/vmmig-csum.XXXXXX", rpath[64];
+	struct vmmig_new_opts o;
+	uint32_t id, reason = 0;
+	struct stat stt;
+	uint8_t byte;
+	off_t at;
+	int fd, rfd, pass;
+
+	fill_source(&self->src, 0x5a7e);
+	fd = mkstemp(path);
+	ASSERT_LE(0, fd);
+	unlink(path);
+	o = VMMIG_NEW_OPTS(.flags = VMMIG_NEW_FILE | VMMIG_NEW_CHECKSUM,
+			   .file_fd = fd);
+	ASSERT_EQ(0, vmmig_session_new(self->h, VMMIG_ROLE_SOURCE,
+				       self->src.fd, &o, &id))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+	ASSERT_EQ(0, vmmig_session_start(self->h, id));
+	ASSERT_EQ(VMMIG_STATE_COMPLETED, wait_final(self->h, id, &reason, 120))
+		TH_LOG("save: %s", vmmig_reason_name(reason));
+	ASSERT_EQ(0, vmmig_session_destroy(self->h, id));
+	ASSERT_EQ(0, fstat(fd, &stt));
+	snprintf(rpath, sizeof(rpath), "/proc/self/fd/%d", fd);
+
+	/* Intact, then with one bit flipped two thirds in (page data). */
+	at = stt.st_size / 3 * 2;
+	for (pass = 0; pass < 2; pass++) {
+		if (pass) {
+			ASSERT_EQ(1, pread(fd, &byte, 1, at));
+			byte ^= 0x10;
+			ASSERT_EQ(1, pwrite(fd, &byte, 1, at));
+		}
+		rfd = open(rpath, O_RDONLY);
+		ASSERT_LE(0, rfd);
+		o = VMMIG_NEW_OPTS(.flags = VMMIG_NEW_FILE | VMMIG_NEW_CHECKSUM,
+				   .file_fd = rfd);
+		ASSERT_EQ(0, vmmig_session_new(self->h, VMMIG_ROLE_DESTINATION,
+					       self->dst.fd, &o, &id))
+			TH_LOG("%s", vmmig_errmsg(self->h));
+		ASSERT_EQ(0, vmmig_session_start(self->h, id));
+		if (!pass) {
+			EXPECT_EQ(VMMIG_STATE_COMPLETED,
+				  wait_final(self->h, id, &reason, 120))
+				TH_LOG("restore: %s", vmmig_reason_name(reason));
+			EXPECT_EQ(0, vmm_vm_diff_pages(&self->src, &self->dst));
+		} else {
+			EXPECT_EQ(VMMIG_STATE_FAILED,
+				  wait_final(self->h, id, &reason, 120));
+			EXPECT_EQ(VMMIG_REASON_BAD_CHECKSUM, reason)
+				TH_LOG("restore: %s", vmmig_reason_name(reason));
+		}
+		ASSERT_EQ(0, vmmig_session_destroy(self->h, id));
+		close(rfd);
+	}
+	close(fd);
 }
 
 /* ---- save to a file, restore from it ----------------------------------- */
