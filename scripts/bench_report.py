@@ -38,8 +38,9 @@ import subprocess
 import sys
 
 PATHS = ["vmmig", "userspace", "userspace-zc", "qemu", "qemu+vmmig",
-         "qemu-own"]
-COLORS = ["#c00000", "#1f77b4", "#17becf", "#2ca02c", "#ff7f0e", "#7f7f7f"]
+         "qemu-own", "vmmig+crc32c"]
+COLORS = ["#c00000", "#1f77b4", "#17becf", "#2ca02c", "#ff7f0e", "#7f7f7f",
+          "#9467bd"]
 GIB = 1 << 30
 
 
@@ -220,7 +221,10 @@ def table(kver, summ, trans):
             v = next((x for x in rows if x["path"] == "vmmig"), None)
             pairs = [("vmmig/" + o["path"], v, o) for o in rows
                      if v and o["path"] not in ("vmmig", "qemu+vmmig",
-                                                "qemu-own")]
+                                                "qemu-own", "vmmig+crc32c")]
+            vc = next((x for x in rows if x["path"] == "vmmig+crc32c"), None)
+            if v and vc:
+                pairs.append(("crc32c/vmmig", vc, v))
             qv = next((x for x in rows if x["path"] == "qemu+vmmig"), None)
             qo = next((x for x in rows if x["path"] == "qemu-own"), None)
             if qv and qo:

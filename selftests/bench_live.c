@@ -29,6 +29,11 @@
  *                 it delivers them (the completions say so: zc_copied),
  *                 so this path pays for pinning and completions and gains
  *                 no copy; on a NIC it would.
+ *   vmmig+crc32c  (only when --paths names it) vmmig with record checksums
+ *                 (VMMIG_NEW_CHECKSUM): the source copies each page it
+ *                 sends and checksums the copy, the destination reads
+ *                 what it received back for the checksum; what integrity
+ *                 costs.
  *
  * All paths use a TCP connection over veth between the network namespaces
  * vmmig-src and vmmig-dst, the same guest, the same downtime target
@@ -99,9 +104,10 @@
 #define MAX_ROUNDS	30
 #define MIN_SAMPLE	(1 << 20)	/* bytes for a bandwidth sample, as vmmig */
 
-enum { P_VMMIG, P_USER, P_USER_ZC, NR_PATHS };
+/* vmmig+crc32c: vmmig with record checksums (what they cost). */
+enum { P_VMMIG, P_USER, P_USER_ZC, P_VMMIG_CSUM, NR_PATHS };
 static const char *const path_name[NR_PATHS] = {
-	"vmmig", "userspace", "userspace-zc"
+	"vmmig", "userspace", "userspace-zc", "vmmig+crc32c"
 };
 
 struct res {
@@ -962,13 +968,14 @@ static void run_one(struct vmmig *h, const struct mig_opts *o0, int path,
 	struct mig_opts o = *o0;
 	struct mig_guest src, dst;
 	struct us_src s = { .g = &src, .zc = path == P_USER_ZC };
+	bool kernel = path == P_VMMIG || path == P_VMMIG_CSUM;
 	unsigned int i;
 	int err;
 
 	memset(r, 0, sizeof(*r));
 	o.delay = 0;
 	o.dst_delay = 0;
-	if (path != P_VMMIG) {
+	if (!kernel) {
 		/* __mig_guest_create(): two memslots covering [0, mem_mib). */
 		s.nbits = ((uint64_t)o.mem_mib << 20) / VMM_PAGE;
 		s.nwords = (s.nbits + 63) / 64;
@@ -979,7 +986,7 @@ static void run_one(struct vmmig *h, const struct mig_opts *o0, int path,
 			die("userspace path", ENOMEM);
 	}
 	memset(&dst, 0, sizeof(dst));
-	err = start_source(&src, &o, delay, path == P_VMMIG ? NULL : &s);
+	err = start_source(&src, &o, delay, kernel ? NULL : &s);
 	if (err) {
 		snprintf(r->fail, sizeof(r->fail), "source guest: %s",
 			 strerror(-err));
@@ -993,7 +1000,8 @@ static void run_one(struct vmmig *h, const struct mig_opts *o0, int path,
 	}
 	r->rate = guest_rate(&src, 1000);
 
-	if (path == P_VMMIG)
+	o.checksum = path == P_VMMIG_CSUM;
+	if (kernel)
 		run_vmmig(h, &src, &dst, &o, r);
 	else
 		run_user(&s, &dst, &o, r);
@@ -1201,7 +1209,7 @@ static void usage(const char *argv0)
 {
 	fprintf(stderr,
 		"usage: %s [--mib N] [--vcpus N] [--runs R] [--run-base K] [--delays D1,D2,..]\n"
-		"          [--paths vmmig,userspace,userspace-zc] [--timeout S] [--jsonl PATH]\n"
+		"          [--paths vmmig,userspace,userspace-zc,vmmig+crc32c] [--timeout S] [--jsonl PATH]\n"
 		"          [--src-skew PAGES]   (the source's RAM past a 2 MiB boundary, default 1)\n"
 		"       %s --calibrate F1,F2,..   (prints the delays for these fractions of the fastest rate)\n"
 		"       %s --transport SECONDS [--jsonl PATH]\n"

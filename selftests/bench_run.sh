@@ -73,7 +73,8 @@ config() { # config MIB VCPUS DELAY LABEL
 	echo "== $4: $1 MiB, $2 vCPUs, guest delay $3"
 	for k in $(seq 1 "$runs"); do
 		"$here/bench_live" --mib "$1" --vcpus "$2" --delays "$3" \
-			--runs 1 --run-base "$k" --jsonl "$jsonl" ||
+			--runs 1 --run-base "$k" --paths "$live_paths" \
+			--jsonl "$jsonl" ||
 			echo "bench_live exited $?"
 		# QEMU's stamp guest runs without paging: RAM below 4 GiB.
 		[ "$1" -le 2048 ] || continue
@@ -142,6 +143,9 @@ profiles() {
 	done
 }
 
+# bench_live's paths; the full runs add vmmig with record checksums (what
+# integrity costs), the smoke leaves it to make check's tests.
+live_paths=vmmig,userspace,userspace-zc
 t0=$(date +%s)
 if [ $smoke = 1 ]; then
 	"$here/bench_live" --transport 1 --jsonl "$jsonl" || exit 1
@@ -194,6 +198,7 @@ else
 	read -r d_max d_10 d_100 d_idle < <("$here/bench_live" \
 		--calibrate 1,0.1,0.01,0.0001 | sed -n 's/^delays //p')
 	[ -n "${d_idle:-}" ] || exit 1
+	live_paths=vmmig,vmmig+crc32c,userspace,userspace-zc
 	for d in $d_idle $d_100 $d_10 $d_max; do
 		config 256 2 "$d" "rate sweep"
 	done
@@ -201,6 +206,6 @@ else
 	config 4096 2 "$d_10" "size"
 	config 256 1 "$d_10" "vCPUs"
 	linux_guest "$runs" idle write
-	profiles "$d_10" vmmig userspace userspace-zc qemu
+	profiles "$d_10" vmmig vmmig+crc32c userspace userspace-zc qemu
 fi
 echo "bench_run.sh: $(($(date +%s) - t0)) s"
