@@ -44,6 +44,8 @@
 # BENCH_QUICK_RUNS (default 3), BENCH_TIMEOUT (s per boot, default 1500
 # for quick, 3000 for live), BENCH_MEM_MB (the live boot's memory, default
 # 12288: a 4 GiB guest migrates to a second one),
+# BENCH_CHECKSUM=1 (instead of the live matrix: vmmig with and without
+# record checksums over the rate sweep, bench_run.sh --checksum),
 # BENCH_ALLOW_LOAD=1 (run on a busy machine, flagged), VMTEST_APPEND (the
 # test host's extra kernel arguments, default the TSC clocksource).
 set -uo pipefail
@@ -64,7 +66,9 @@ kernels=${VMMIG_KERNELS:-"$K61 $K612"}
 runs=${BENCH_RUNS:-3}
 quick=${BENCH_QUICK:-0}
 smoke=
-[ "${BENCH_SMOKE:-0}" = 1 ] && smoke=--smoke
+label=
+[ "${BENCH_SMOKE:-0}" = 1 ] && smoke=--smoke label=BENCH_SMOKE=1
+[ "${BENCH_CHECKSUM:-0}" = 1 ] && smoke=--checksum label=BENCH_CHECKSUM=1
 # The test host's clock: TSC, as on hardware.  Left to itself, 6.1 under
 # TCG falls back to HPET, whose every read is an emulated MMIO access;
 # TCP reads the clock per packet, so that taxed the paths with the most
@@ -309,7 +313,7 @@ for k in $kernels; do
 done
 [ ${#inputs[@]} = 0 ] ||
 	python3 scripts/bench_report.py --out "$out" \
-		--command "make bench${smoke:+ (BENCH_SMOKE=1)}, BENCH_RUNS=$runs" \
+		--command "make bench${label:+ ($label)}, BENCH_RUNS=$runs" \
 		"${inputs[@]}" || rc=1
 echo
 echo "machine load during the runs ($out/host-load.txt):"

@@ -5,7 +5,7 @@
 # loaded).  Every figure goes, one JSON object per run, to OUT/live.jsonl;
 # scripts/bench_report.py turns that into the table, the JSON and the chart.
 #
-#   bench_run.sh OUT [--smoke] [--runs N]
+#   bench_run.sh OUT [--smoke | --checksum] [--runs N]
 #
 # In the order it runs:
 #   transport   the link alone (bench_live --transport): a connection of
@@ -31,18 +31,22 @@
 # --smoke: the link for 1 s and one run of every path at 1/10 rate, 256 MiB
 # (a second one for a path whose run failed), one run of the writing Linux
 # guest with qemu+vmmig and qemu-own, and vmmig's profile.
+# --checksum: what record checksums cost, alone: the link, then the rate
+# sweep with vmmig and vmmig+crc32c only, N runs, and both profiles.
 #
 # The network namespaces vmmig-src and vmmig-dst with their veth pair
 # (10.99.0.1 - 10.99.0.2) are set up here unless they exist already.
 set -u -o pipefail
 
-out=${1:?usage: bench_run.sh OUT [--smoke] [--runs N]}
+out=${1:?usage: bench_run.sh OUT [--smoke | --checksum] [--runs N]}
 shift
 runs=3
 smoke=0
+checksum=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--smoke) smoke=1 ;;
+	--checksum) checksum=1 ;;
 	--runs) runs=$2; shift ;;
 	*) echo "bench_run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -76,6 +80,7 @@ config() { # config MIB VCPUS DELAY LABEL
 			--runs 1 --run-base "$k" --paths "$live_paths" \
 			--jsonl "$jsonl" ||
 			echo "bench_live exited $?"
+		[ "$with_qemu" = 1 ] || continue
 		# QEMU's stamp guest runs without paging: RAM below 4 GiB.
 		[ "$1" -le 2048 ] || continue
 		python3 "$here/bench_qemu.py" --mib "$1" --vcpus "$2" \
@@ -146,6 +151,7 @@ profiles() {
 # bench_live's paths; the full runs add vmmig with record checksums (what
 # integrity costs), the smoke leaves it to make check's tests.
 live_paths=vmmig,userspace,userspace-zc
+with_qemu=1
 t0=$(date +%s)
 if [ $smoke = 1 ]; then
 	"$here/bench_live" --transport 1 --jsonl "$jsonl" || exit 1
@@ -193,6 +199,17 @@ PY
 	done
 	# The profile chain, so that it cannot rot: vmmig only.
 	profiles "$delays" vmmig || exit 1
+elif [ $checksum = 1 ]; then
+	"$here/bench_live" --transport 3 --jsonl "$jsonl" || exit 1
+	read -r d_max d_10 d_100 d_idle < <("$here/bench_live" \
+		--calibrate 1,0.1,0.01,0.0001 | sed -n 's/^delays //p')
+	[ -n "${d_idle:-}" ] || exit 1
+	live_paths=vmmig,vmmig+crc32c
+	with_qemu=0
+	for d in $d_idle $d_100 $d_10 $d_max; do
+		config 256 2 "$d" "checksum cost"
+	done
+	profiles "$d_10" vmmig vmmig+crc32c
 else
 	"$here/bench_live" --transport 3 --jsonl "$jsonl" || exit 1
 	read -r d_max d_10 d_100 d_idle < <("$here/bench_live" \
