@@ -401,10 +401,12 @@ def parse_args():
 def run_case(b, i, name, fn):
     """Case @i, printed as its TAP line; True if it passed.  A case runs
     once more if its Linux guest's kernel crashed in the QEMU it booted
-    in (linux_guest.GuestCrash: under the nested TCG test host that
-    happens now and then with no migration at all; vmmig never writes a
-    source's memory); the first attempt's crash is printed, and said in
-    the TAP line if the second passes."""
+    in, or on a destination with the one signature also seen with no
+    migration at all (linux_guest.GuestCrash: the nested TCG test host's
+    emulated SVM, now and then; vmmig never writes a source's memory),
+    or if the guest never ran at all (linux_guest.GuestBootStall); the
+    first attempt's failure is printed, and said in the TAP line if the
+    second passes.  A second one fails the case."""
     crash = None
     for attempt in (1, 2):
         env = Env(b)
@@ -417,7 +419,8 @@ def run_case(b, i, name, fn):
                                               time.monotonic() - t0))
             return True
         except (Fail, bq.RunError, OSError, KeyError, ValueError) as e:
-            if isinstance(e, linux_guest.GuestCrash) and attempt == 1:
+            if isinstance(e, (linux_guest.GuestCrash,
+                              linux_guest.GuestBootStall)) and attempt == 1:
                 crash = str(e)
                 print('# %s, attempt 1: %s; once more' % (name, e))
                 continue
