@@ -187,10 +187,8 @@ static u32 vmmig_live_peer(struct vmmig_live *l)
 	}
 	if (reason || !l->peer.acked)
 		return reason;
-	/* An ACK before END: the destination gave up, and says why. */
-	reason = vmmig_send_ack_reason(&l->peer,
-				       atomic64_read(&l->s->stats.pages));
-	return reason ? reason : VMMIG_REASON_BAD_RECORD_TYPE;
+	return vmmig_send_ack_early(&l->peer,
+				    atomic64_read(&l->s->stats.pages));
 }
 
 /* Time for a ROUND within a round, so that an answer measures the link? */

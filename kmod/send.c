@@ -167,8 +167,7 @@ static u32 vmmig_send_peer_early(struct vmmig_session *s,
 	reason = vmmig_send_peer_rx(ch, peer, false);
 	if (reason || !peer->acked)
 		return reason;
-	reason = vmmig_send_ack_reason(peer, atomic64_read(&s->stats.pages));
-	return reason ? reason : VMMIG_REASON_BAD_RECORD_TYPE;
+	return vmmig_send_ack_early(peer, atomic64_read(&s->stats.pages));
 }
 
 static u32 vmmig_send_memory(struct vmmig_session *s,
@@ -176,10 +175,8 @@ static u32 vmmig_send_memory(struct vmmig_session *s,
 			     const struct vmmig_mem *mem, struct page **pages,
 			     struct vmmig_peer *peer)
 {
-	u32 reason;
-
 	const struct vmmig_wire_layout *layout = &mem->layout;
-	u32 i;
+	u32 i, reason;
 
 	for (i = 0; i < layout->nr_slots; i++) {
 		const struct vmmig_wire_mslot *ms = &layout->slots[i];
@@ -348,6 +345,17 @@ u32 vmmig_send_ack_reason(const struct vmmig_peer *peer, u64 pages)
 	if (be64_to_cpu(ack->pages) != pages)
 		return VMMIG_REASON_INCOMPLETE;
 	return VMMIG_REASON_NONE;
+}
+
+/*
+ * An ACK before END: the destination gave up and says why (one that says
+ * it completed cannot come before END).
+ */
+u32 vmmig_send_ack_early(const struct vmmig_peer *peer, u64 pages)
+{
+	u32 reason = vmmig_send_ack_reason(peer, pages);
+
+	return reason ? reason : VMMIG_REASON_BAD_RECORD_TYPE;
 }
 
 /* Wait for the destination's ACK (after what it still had to say). */

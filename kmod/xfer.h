@@ -60,6 +60,7 @@ u32 vmmig_send_end(struct vmmig_session *s, struct vmmig_channel *ch,
 u32 vmmig_send_peer_rx(struct vmmig_channel *ch, struct vmmig_peer *peer,
 		       bool wait);
 u32 vmmig_send_ack_reason(const struct vmmig_peer *peer, u64 pages);
+u32 vmmig_send_ack_early(const struct vmmig_peer *peer, u64 pages);
 u32 vmmig_send_commit(struct vmmig_session *s, struct vmmig_channel *ch);
 
 /* VMM calls into a live source session (live.c). */
