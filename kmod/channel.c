@@ -20,6 +20,7 @@
 #include <net/netlink.h>
 #include <net/sock.h>
 #include <net/tcp.h>
+#include <net/tls.h>
 
 #include "channel.h"
 #include "compat.h"
@@ -195,10 +196,24 @@ static int vmmig_sock_recv(struct vmmig_channel *ch, struct iov_iter *iter)
 	return VMMIG_RX_FULL;
 }
 
+static int vmmig_sock_recv_some(struct vmmig_channel *ch, void *buf,
+				size_t len, int flags)
+{
+	struct kvec vec = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = { };
+	int ret;
+
+	ret = kernel_recvmsg(ch->sock, &msg, &vec, 1, len, flags);
+	if (ret > 0)
+		ch->received += ret;
+	return ret;
+}
+
 static const struct vmmig_channel_ops vmmig_sock_ops = {
 	.send = vmmig_sock_send,
 	.send_rec = vmmig_sock_send_rec,
 	.recv = vmmig_sock_recv,
+	.recv_some = vmmig_sock_recv_some,
 };
 
 /*
@@ -252,7 +267,189 @@ static const struct vmmig_channel_ops vmmig_tcp_ops = {
 	.send = vmmig_sock_send,
 	.send_rec = vmmig_tcp_send_rec,
 	.recv = vmmig_sock_recv,
+	.recv_some = vmmig_sock_recv_some,
 };
+
+/*
+ * kTLS sockets: TLS (tls_sw) encrypts what is sent through the socket's
+ * own sendmsg (or 6.1's sendpage) and decrypts in its recvmsg; TCP's
+ * locked entry points would bypass it and put plaintext on the wire, so
+ * this kind never takes them.
+ *
+ * Send: a record's pages go by reference (sendmsg(MSG_SPLICE_PAGES),
+ * 6.1's sendpage); TLS reads them when it seals each TLS record, and the
+ * call returns once every one is sealed.  The header ends a TLS record of
+ * its own and so do the pages: each run of pages then starts a TLS record
+ * of its own, which the receiver can decrypt straight into guest memory
+ * (tls_sw_recvmsg() does that only for a whole record that fits the
+ * destination).  That costs 22 bytes and a TLS record per vmmig record.
+ *
+ * Receive: a record that is not application data is never returned
+ * without a control buffer (tls_sw_recvmsg() fails with -EIO and copies
+ * nothing, so it never lands in guest memory); vmmig_ktls_error() then
+ * reads it with one to say what it was.
+ */
+
+/* TLS record content types (RFC 8446 5.1) and handshake types (4). */
+#define VMMIG_TLS_ALERT			21
+#define VMMIG_TLS_HANDSHAKE		22
+#define VMMIG_TLS_DATA			23
+#define VMMIG_TLS_HS_KEY_UPDATE		24
+
+/* What the non-data record a receive stopped at is, as an errno. */
+static int vmmig_ktls_control(struct vmmig_channel *ch)
+{
+	u8 cbuf[CMSG_SPACE(sizeof(u8))] __aligned(sizeof(long));
+	struct msghdr msg = {
+		.msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm = (struct cmsghdr *)cbuf;
+	u8 buf[8] = { };
+	struct kvec vec = { .iov_base = buf, .iov_len = sizeof(buf) };
+	int ret;
+
+	ret = kernel_recvmsg(ch->sock, &msg, &vec, 1, sizeof(buf),
+			     MSG_DONTWAIT);
+	if (ret <= 0 || msg.msg_controllen > sizeof(cbuf) - CMSG_LEN(1) ||
+	    cm->cmsg_level != SOL_TLS || cm->cmsg_type != TLS_GET_RECORD_TYPE)
+		return -EIO;
+	switch (*(u8 *)CMSG_DATA(cm)) {
+	case VMMIG_TLS_DATA:		/* not what stopped the receive */
+		return -EIO;
+	case VMMIG_TLS_ALERT:
+		return -EREMOTEIO;
+	case VMMIG_TLS_HANDSHAKE:
+		return buf[0] == VMMIG_TLS_HS_KEY_UPDATE ? -EKEYEXPIRED :
+							   -EPROTO;
+	default:
+		return -EPROTO;
+	}
+}
+
+/*
+ * A kTLS receive's error as what the peer did (struct vmmig_channel_ops).
+ * -EINVAL and -EMSGSIZE: tls_rx_msg_size() found no TLS record header
+ * (a plaintext peer, a mangled stream); -EBADMSG: authentication failed;
+ * -EKEYEXPIRED (7.x): a KeyUpdate was read and decryption is paused.
+ */
+static int vmmig_ktls_error(struct vmmig_channel *ch, int err)
+{
+	switch (err) {
+	case -EINVAL:
+	case -EMSGSIZE:
+	case -EBADMSG:
+		return -EBADMSG;
+	case -EIO:
+		return vmmig_ktls_control(ch);
+	default:
+		return err;
+	}
+}
+
+static int vmmig_ktls_send_rec(struct vmmig_channel *ch, const void *hdr,
+			       size_t len, struct page **pages,
+			       unsigned int nr, bool more)
+{
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+	unsigned int i;
+	bool splice = true;
+	int err;
+
+	err = vmmig_sock_send(ch, hdr, len, nr ? false : more);
+	if (err || !nr)
+		return err;
+	for (i = 0; i < nr; i++) {
+		bvec_set_page(&ch->bvec[i], pages[i], PAGE_SIZE, 0);
+		splice &= sendpage_ok(pages[i]);
+	}
+	if (splice) {
+		iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, ch->bvec, nr,
+			      (size_t)nr * PAGE_SIZE);
+		return vmmig_sock_push(ch, &msg, true);
+	}
+	/* TLS would take a bio_vec's pages by reference too: copy them. */
+	for (i = 0; i < nr && !err; i++) {
+		void *p = kmap_local_page(pages[i]);
+
+		err = vmmig_sock_send(ch, p, PAGE_SIZE, i + 1 < nr);
+		kunmap_local(p);
+	}
+	return err;
+}
+
+static int vmmig_ktls_recv(struct vmmig_channel *ch, struct iov_iter *iter)
+{
+	int ret = vmmig_sock_recv(ch, iter);
+
+	return ret < 0 ? vmmig_ktls_error(ch, ret) : ret;
+}
+
+static int vmmig_ktls_recv_some(struct vmmig_channel *ch, void *buf,
+				size_t len, int flags)
+{
+	int ret = vmmig_sock_recv_some(ch, buf, len, flags);
+
+	return ret < 0 && ret != -EAGAIN ? vmmig_ktls_error(ch, ret) : ret;
+}
+
+static const struct vmmig_channel_ops vmmig_ktls_ops = {
+	.send = vmmig_sock_send,
+	.send_rec = vmmig_ktls_send_rec,
+	.recv = vmmig_ktls_recv,
+	.recv_some = vmmig_ktls_recv_some,
+};
+
+/*
+ * What TLS a socket has, under its lock: 0 with *@version 0 if none (no
+ * ULP, or another one), 0 with its version and cipher if both directions
+ * are keyed in software; -ENOKEY if the tls ULP is there but a direction
+ * is not keyed, -EOPNOTSUPP for device offload (TLS_HW: the NIC reads the
+ * plaintext again on retransmit, so it may not be guest memory).  Keys are
+ * set once per direction, under the socket lock, and never taken away
+ * while the socket lives (7.x may replace them, with the same version and
+ * cipher, on a KeyUpdate).
+ */
+static int vmmig_ktls_kind(struct sock *sk, u16 *version, u16 *cipher)
+{
+	const struct inet_connection_sock *icsk = inet_csk(sk);
+	const struct tls_context *ctx;
+
+	sock_owned_by_me(sk);
+	*version = 0;
+	*cipher = 0;
+	if (!sk_is_tcp(sk) || !inet_csk_has_ulp(sk) ||
+	    strcmp(icsk->icsk_ulp_ops->name, "tls"))
+		return 0;
+	ctx = tls_get_ctx(sk);
+	if (!ctx || ctx->tx_conf == TLS_BASE || ctx->rx_conf == TLS_BASE)
+		return -ENOKEY;
+	if (ctx->tx_conf != TLS_SW || ctx->rx_conf != TLS_SW)
+		return -EOPNOTSUPP;
+	*version = ctx->prot_info.version;
+	*cipher = ctx->prot_info.cipher_type;
+	return 0;
+}
+
+/* vmmig_ktls_kind() of a channel's socket, taking its lock. */
+static int vmmig_channel_tls_kind(struct vmmig_channel *ch,
+				  const struct nlattr *attr,
+				  struct netlink_ext_ack *extack)
+{
+	struct sock *sk = ch->sock->sk;
+	int err;
+
+	lock_sock(sk);
+	err = vmmig_ktls_kind(sk, &ch->tls_version, &ch->tls_cipher);
+	release_sock(sk);
+	if (err == -ENOKEY)
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "sock-fd has the tls ULP but not both directions keyed (TLS_TX and TLS_RX)");
+	else if (err)
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "sock-fd is a kTLS socket with device offload: only software kTLS is supported");
+	return err;
+}
 
 /**
  * vmmig_channel_init() - resolve @fd in the calling task to a connected
@@ -309,10 +506,22 @@ int vmmig_channel_init(struct vmmig_channel *ch, int fd,
 	}
 	ch->file = file;
 	ch->sock = sock;
-	ch->ops = vmmig_sock_plain_tcp(sock) ? &vmmig_tcp_ops :
-					       &vmmig_sock_ops;
+	err = vmmig_channel_tls_kind(ch, attr, extack);
+	if (err)
+		goto err_free;
+	if (vmmig_channel_is_tls(ch))
+		ch->ops = &vmmig_ktls_ops;
+	else if (vmmig_sock_plain_tcp(sock))
+		ch->ops = &vmmig_tcp_ops;
+	else
+		ch->ops = &vmmig_sock_ops;
 	return 0;
 
+err_free:
+	ch->file = NULL;
+	ch->sock = NULL;
+	kvfree(ch->bvec);
+	ch->bvec = NULL;
 err_put:
 	fput(file);
 	return err;
@@ -327,12 +536,16 @@ err_put:
  * Claimed through sk_user_data, as ovpn claims its sockets: a socket that
  * another running session or another kernel user (sockmap, an
  * encapsulation) holds is refused, and they are kept off it meanwhile.
+ * Its TLS must be what it was at session-new, when the channel's I/O was
+ * picked for it (a ULP installed since would leave the stream plaintext,
+ * or keyed the other way).
  *
- * Return: 0 or -EBUSY.
+ * Return: 0, -EBUSY or -EINVAL.
  */
 int vmmig_channel_claim(struct vmmig_channel *ch,
 			struct netlink_ext_ack *extack)
 {
+	u16 version, cipher;
 	struct sock *sk;
 	int err = 0;
 
@@ -340,7 +553,12 @@ int vmmig_channel_claim(struct vmmig_channel *ch,
 		return 0;
 	sk = ch->sock->sk;
 	lock_sock(sk);
-	if (rcu_access_pointer(__sk_user_data(sk))) {
+	if (vmmig_ktls_kind(sk, &version, &cipher) ||
+	    version != ch->tls_version || cipher != ch->tls_cipher) {
+		NL_SET_ERR_MSG(extack,
+			       "sock-fd: its kTLS keys changed since session-new");
+		err = -EINVAL;
+	} else if (rcu_access_pointer(__sk_user_data(sk))) {
 		NL_SET_ERR_MSG(extack,
 			       "sock-fd is in use by another running session or kernel user");
 		err = -EBUSY;
@@ -480,6 +698,14 @@ u32 vmmig_channel_reason(int err)
 		return VMMIG_REASON_PEER_CLOSED;
 	case -EAGAIN:		/* SO_SNDTIMEO / SO_RCVTIMEO ran out */
 		return VMMIG_REASON_PEER_TIMEOUT;
+	case -EBADMSG:		/* kTLS channels only (vmmig_ktls_error()) */
+		return VMMIG_REASON_TLS_BAD_RECORD;
+	case -EREMOTEIO:
+		return VMMIG_REASON_TLS_ALERT;
+	case -EKEYEXPIRED:
+		return VMMIG_REASON_TLS_KEY_UPDATE;
+	case -EPROTO:
+		return VMMIG_REASON_TLS_HANDSHAKE;
 	default:
 		return VMMIG_REASON_IO_ERROR;
 	}
@@ -695,15 +921,7 @@ static int vmmig_channel_crc_user(struct vmmig_channel *ch,
 int vmmig_channel_recv_some(struct vmmig_channel *ch, void *buf, size_t len,
 			    bool wait)
 {
-	struct kvec vec = { .iov_base = buf, .iov_len = len };
-	struct msghdr msg = { };
-	int ret;
-
-	ret = kernel_recvmsg(ch->sock, &msg, &vec, 1, len,
-			     wait ? 0 : MSG_DONTWAIT);
-	if (ret > 0)
-		ch->received += ret;
-	return ret;
+	return ch->ops->recv_some(ch, buf, len, wait ? 0 : MSG_DONTWAIT);
 }
 
 /**
@@ -715,7 +933,9 @@ int vmmig_channel_recv_some(struct vmmig_channel *ch, void *buf, size_t len,
  * @len: bytes to read.
  *
  * With checksums on, what landed is read back for the record's crc32c:
- * the destination VM does not run, so it is what came.
+ * the destination VM does not run, so it is what came.  On a kTLS channel
+ * a record that fails authentication (-EBADMSG) leaves @len bytes of zeros
+ * rather than what it decrypted to.
  *
  * Return: as vmmig_channel_recv(), or -EFAULT.
  */
@@ -727,6 +947,12 @@ int vmmig_channel_recv_user(struct vmmig_channel *ch, unsigned long uaddr,
 
 	iov_iter_ubuf(&iter, ITER_DEST, (void __user *)uaddr, len);
 	ret = ch->ops->recv(ch, &iter);
+	/*
+	 * kTLS decrypts a record straight into @uaddr and checks its tag
+	 * after: what a record that failed authentication left is cleared.
+	 */
+	if (ret == -EBADMSG && clear_user((void __user *)uaddr, len))
+		return -EFAULT;
 	if (!ret && ch->csum)
 		ret = vmmig_channel_crc_user(ch, uaddr, len);
 	return ret;
@@ -783,4 +1009,17 @@ void vmmig_channel_prepare(struct vmmig_channel *ch, u32 timeout_ms)
 	release_sock(sk);
 	if (sk_is_tcp(sk))
 		tcp_sock_set_nodelay(sk);
+	/*
+	 * vmmig's peer is a kernel's kTLS, which never pads TLS 1.3
+	 * records: then tls_sw decrypts a record straight into guest memory
+	 * (without the option it cannot know the record's length in
+	 * advance).  The option takes the socket lock itself.
+	 */
+	if (ch->tls_version == TLS_1_3_VERSION) {
+		int one = 1;
+
+		ch->sock->ops->setsockopt(ch->sock, SOL_TLS,
+					  TLS_RX_EXPECT_NO_PAD,
+					  KERNEL_SOCKPTR(&one), sizeof(one));
+	}
 }

@@ -42,14 +42,22 @@ enum vmmig_rx_end {
 
 /*
  * A channel's I/O, picked for its kind when it is set up (a file, a
- * socket, or on 6.1 a plain TCP socket) and never tested again per call.
+ * socket, on 6.1 a plain TCP socket, or a kTLS socket) and never tested
+ * again per call.
  * @send: send all of @buf (copied); @more: more follows at once.
  * @send_rec: send a record: @len bytes of header (copied) and then @nr
  *	whole pages (@nr may be 0), by reference on a socket: the stack
  *	takes its own page references, the caller may unpin on return.
  * @recv: fill @iter completely.
+ * @recv_some: read what there is, up to @len bytes (sockets only; see
+ *	vmmig_channel_recv_some()).
  * Return: 0 or a negative errno; @recv an enum vmmig_rx_end or a negative
  * errno.
+ *
+ * A kTLS channel's errors say what the peer did, as errnos that no TCP
+ * socket returns (vmmig_channel_reason() names them): -EBADMSG a record
+ * that failed authentication or is no TLS record, -EREMOTEIO an alert,
+ * -EKEYEXPIRED a KeyUpdate, -EPROTO another record that is not data.
  */
 struct vmmig_channel_ops {
 	int (*send)(struct vmmig_channel *ch, const void *buf, size_t len,
@@ -57,12 +65,21 @@ struct vmmig_channel_ops {
 	int (*send_rec)(struct vmmig_channel *ch, const void *hdr, size_t len,
 			struct page **pages, unsigned int nr, bool more);
 	int (*recv)(struct vmmig_channel *ch, struct iov_iter *iter);
+	int (*recv_some)(struct vmmig_channel *ch, void *buf, size_t len,
+			 int flags);
 };
 
 struct vmmig_channel {
 	const struct vmmig_channel_ops *ops;
 	struct file *file;
 	struct socket *sock;	/* NULL for a file channel */
+	/*
+	 * A kTLS socket, both directions keyed in software: its TLS version
+	 * and cipher (TLS_1_3_VERSION, TLS_CIPHER_* of <linux/tls.h>); 0 for
+	 * any other channel.  Found at init, found the same at claim.
+	 */
+	u16 tls_version;
+	u16 tls_cipher;
 	/*
 	 * A record as one send: its header (a copy in @frag, so that a
 	 * socket can take it by reference too) and its pages.  Allocated
@@ -105,6 +122,12 @@ struct file *vmmig_blob_file_get(int fd, bool read, const struct nlattr *attr,
 static inline bool vmmig_channel_is_file(const struct vmmig_channel *ch)
 {
 	return !ch->sock;
+}
+
+/* Is the channel a kTLS socket (every record encrypted and authenticated)? */
+static inline bool vmmig_channel_is_tls(const struct vmmig_channel *ch)
+{
+	return ch->tls_version;
 }
 
 int vmmig_channel_csum_enable(struct vmmig_channel *ch, bool copy);

@@ -56,6 +56,10 @@ static const char * const vmmig_reason_names[] __maybe_unused = {
 	[VMMIG_REASON_PEER_ABORTED]	= "peer-aborted",
 	[VMMIG_REASON_BAD_CHECKSUM]	= "bad-checksum",
 	[VMMIG_REASON_NO_CHECKSUM]	= "no-checksum",
+	[VMMIG_REASON_TLS_BAD_RECORD]	= "tls-bad-record",
+	[VMMIG_REASON_TLS_ALERT]	= "tls-alert",
+	[VMMIG_REASON_TLS_KEY_UPDATE]	= "tls-key-update",
+	[VMMIG_REASON_TLS_HANDSHAKE]	= "tls-handshake",
 };
 
 static const char * const vmmig_on_limit_names[] __maybe_unused = {

@@ -86,11 +86,31 @@ static int vmmig_nl_put_params(struct sk_buff *skb,
 	    nla_put_u32(skb, VMMIG_A_PARAMS_MODE, p->mode) ||
 	    nla_put_u32(skb, VMMIG_A_PARAMS_PEER_TIMEOUT_MS,
 			p->peer_timeout_ms) ||
-	    nla_put_u32(skb, VMMIG_A_PARAMS_CHECKSUM, p->checksum)) {
+	    nla_put_u32(skb, VMMIG_A_PARAMS_CHECKSUM, p->checksum) ||
+	    nla_put_u32(skb, VMMIG_A_PARAMS_REQUIRE_ENCRYPTION,
+			p->require_encryption)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
 	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/*
+ * A session on kTLS sockets: their TLS version and cipher.  Its channels
+ * are set up at session-new and never change; every one of them has the
+ * first one's TLS (multichannel: see vmmig_nl_add_channels()).
+ */
+static int vmmig_nl_put_tls(struct sk_buff *skb,
+			    const struct vmmig_session *s)
+{
+	const struct vmmig_channel *ch = &s->channels[0];
+
+	if (!s->nr_channels || !vmmig_channel_is_tls(ch))
+		return 0;
+	if (nla_put_u32(skb, VMMIG_A_SESSION_TLS_VERSION, ch->tls_version) ||
+	    nla_put_u32(skb, VMMIG_A_SESSION_TLS_CIPHER, ch->tls_cipher))
+		return -EMSGSIZE;
 	return 0;
 }
 
@@ -214,7 +234,8 @@ static int vmmig_nl_fill_session(struct sk_buff *skb, struct vmmig_session *s,
 	    vmmig_nl_put_rings(skb, s) ||
 	    (tid && nla_put_u32(skb, VMMIG_A_SESSION_WORKER_TID, tid)) ||
 	    nla_put_u32(skb, VMMIG_A_SESSION_CHECKSUM,
-			READ_ONCE(s->checksum))) {
+			READ_ONCE(s->checksum)) ||
+	    vmmig_nl_put_tls(skb, s)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -285,6 +306,7 @@ static u32 vmmig_nl_params_apply(struct nlattr **tb, struct vmmig_params *p)
 		{ VMMIG_A_PARAMS_MODE,			&p->mode },
 		{ VMMIG_A_PARAMS_PEER_TIMEOUT_MS,	&p->peer_timeout_ms },
 		{ VMMIG_A_PARAMS_CHECKSUM,		&p->checksum },
+		{ VMMIG_A_PARAMS_REQUIRE_ENCRYPTION,	&p->require_encryption },
 	};
 	unsigned int i;
 	u32 given = 0;
@@ -308,7 +330,7 @@ static int vmmig_nl_parse_params(struct genl_info *info, struct nlattr **tb,
 {
 	int err;
 
-	vmmig_params_init(p);
+	vmmig_params_init(p, READ_ONCE(vmmig_require_encryption));
 	memset(tb, 0, sizeof(*tb) * (VMMIG_A_PARAMS_MAX + 1));
 	if (!info->attrs[VMMIG_A_SESSION_PARAMS])
 		return 0;
@@ -591,7 +613,10 @@ static int vmmig_nl_filter(struct vmmig_session *s, struct genl_info *info)
 	return 0;
 }
 
-/* Resolve and hold every sock-fd of the request, in order. */
+/*
+ * Resolve and hold every sock-fd of the request, in order; with
+ * require-encryption each must be a kTLS socket.
+ */
 static int vmmig_nl_add_channels(struct vmmig_session *s,
 				 struct genl_info *info)
 {
@@ -609,6 +634,18 @@ static int vmmig_nl_add_channels(struct vmmig_session *s,
 		if (err)
 			return err;
 		s->nr_channels++;
+		if (s->params.require_encryption &&
+		    !vmmig_channel_is_tls(ch)) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attr,
+					    "sock-fd is not a kTLS socket and params require-encryption is set");
+			return -EPERM;
+		}
+		if (ch->tls_version != s->channels[0].tls_version ||
+		    ch->tls_cipher != s->channels[0].tls_cipher) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attr,
+					    "sock-fd: the sockets of a session must all be plaintext or all kTLS with one cipher");
+			return -EINVAL;
+		}
 		for (i = 0; i + 1 < s->nr_channels; i++) {
 			if (s->channels[i].file == ch->file) {
 				NL_SET_ERR_MSG_ATTR(info->extack, attr,
@@ -660,6 +697,14 @@ int vmmig_nl_session_new_doit(struct sk_buff *skb, struct genl_info *info)
 				    info->attrs[VMMIG_A_SESSION_VM_FD],
 				    "vm-fd: live migration needs the KVM dirty ring (KVM_CAP_DIRTY_LOG_RING, enabled before the vCPUs are created)");
 		err = -EOPNOTSUPP;
+		goto out_put;
+	}
+	if (info->attrs[VMMIG_A_SESSION_FILE_FD] &&
+	    params.require_encryption) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[VMMIG_A_SESSION_FILE_FD],
+				    "file-fd: a saved stream is not encrypted and params require-encryption is set");
+		err = -EPERM;
 		goto out_put;
 	}
 	if (info->attrs[VMMIG_A_SESSION_FILE_FD]) {

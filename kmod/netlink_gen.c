@@ -17,7 +17,7 @@ const struct nla_policy vmmig_dirty_bitmap_nl_policy[VMMIG_A_DIRTY_BITMAP_BITS +
 	[VMMIG_A_DIRTY_BITMAP_BITS] = NLA_POLICY_MIN_LEN(1),
 };
 
-const struct nla_policy vmmig_params_nl_policy[VMMIG_A_PARAMS_CHECKSUM + 1] = {
+const struct nla_policy vmmig_params_nl_policy[VMMIG_A_PARAMS_REQUIRE_ENCRYPTION + 1] = {
 	[VMMIG_A_PARAMS_DOWNTIME_MS] = NLA_POLICY_RANGE(NLA_U32, 1, 30000),
 	[VMMIG_A_PARAMS_MAX_ROUNDS] = NLA_POLICY_RANGE(NLA_U32, 1, 10000),
 	[VMMIG_A_PARAMS_MAX_TIME_MS] = { .type = NLA_U32, },
@@ -27,6 +27,7 @@ const struct nla_policy vmmig_params_nl_policy[VMMIG_A_PARAMS_CHECKSUM + 1] = {
 	[VMMIG_A_PARAMS_MODE] = NLA_POLICY_RANGE(NLA_U32, 1, 2),
 	[VMMIG_A_PARAMS_PEER_TIMEOUT_MS] = NLA_POLICY_RANGE(NLA_U32, 100, 30000),
 	[VMMIG_A_PARAMS_CHECKSUM] = NLA_POLICY_MAX(NLA_U32, 1),
+	[VMMIG_A_PARAMS_REQUIRE_ENCRYPTION] = NLA_POLICY_MAX(NLA_U32, 1),
 };
 
 const struct nla_policy vmmig_region_nl_policy[VMMIG_A_REGION_HVA + 1] = {

@@ -14,7 +14,7 @@
 
 /* Common nested types */
 extern const struct nla_policy vmmig_dirty_bitmap_nl_policy[VMMIG_A_DIRTY_BITMAP_BITS + 1];
-extern const struct nla_policy vmmig_params_nl_policy[VMMIG_A_PARAMS_CHECKSUM + 1];
+extern const struct nla_policy vmmig_params_nl_policy[VMMIG_A_PARAMS_REQUIRE_ENCRYPTION + 1];
 extern const struct nla_policy vmmig_region_nl_policy[VMMIG_A_REGION_HVA + 1];
 
 extern const struct nla_policy vmmig_session_new_nl_policy[VMMIG_A_SESSION_MIGRATE_SLOT + 1];

@@ -11,8 +11,9 @@
 /**
  * vmmig_params_init() - fill @p with the defaults.
  * @p: parameters to initialise.
+ * @require_encryption: the host's default (module parameter).
  */
-void vmmig_params_init(struct vmmig_params *p)
+void vmmig_params_init(struct vmmig_params *p, bool require_encryption)
 {
 	*p = (struct vmmig_params) {
 		.downtime_ms		= VMMIG_DEFAULT_DOWNTIME_MS,
@@ -24,6 +25,7 @@ void vmmig_params_init(struct vmmig_params *p)
 		.mode			= VMMIG_MODE_QUICK,
 		.peer_timeout_ms	= VMMIG_DEFAULT_PEER_TIMEOUT_MS,
 		.checksum		= VMMIG_CHECKSUM_NONE,
+		.require_encryption	= require_encryption,
 	};
 }
 

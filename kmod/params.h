@@ -25,6 +25,7 @@ struct vmmig_params {
 	u32 mode;		/* enum vmmig_mode */
 	u32 peer_timeout_ms;
 	u32 checksum;		/* enum vmmig_checksum */
+	u32 require_encryption;	/* 0 or 1: kTLS sockets only */
 };
 
 #define VMMIG_DEFAULT_DOWNTIME_MS	300
@@ -42,7 +43,7 @@ struct vmmig_params {
 				 BIT(VMMIG_A_PARAMS_MAX_ROUNDS) |	\
 				 BIT(VMMIG_A_PARAMS_MAX_TIME_MS))
 
-void vmmig_params_init(struct vmmig_params *p);
+void vmmig_params_init(struct vmmig_params *p, bool require_encryption);
 int vmmig_params_check(const struct vmmig_params *p);
 
 #endif /* _VMMIG_PARAMS_H */

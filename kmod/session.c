@@ -32,6 +32,11 @@ module_param_named(max_sessions, vmmig_max_sessions, uint, 0644);
 MODULE_PARM_DESC(max_sessions,
 		 "Most migration sessions in one network namespace at once (default 4; 0 refuses new sessions)");
 
+bool vmmig_require_encryption;
+module_param_named(require_encryption, vmmig_require_encryption, bool, 0644);
+MODULE_PARM_DESC(require_encryption,
+		 "Sessions take kTLS sockets only, unless their require-encryption parameter is 0 (default N)");
+
 static DEFINE_MUTEX(vmmig_registry_lock);
 static DEFINE_XARRAY_ALLOC1(vmmig_registry);
 static u32 vmmig_next_id;		/* under vmmig_registry_lock */
@@ -85,7 +90,7 @@ struct vmmig_session *vmmig_session_alloc(u32 role)
 	INIT_WORK(&s->reap_work, vmmig_session_reap_work);
 	init_completion(&s->reaped);
 	vmmig_dirty_init(&s->dirty, &s->vm, &s->filter);
-	vmmig_params_init(&s->params);
+	vmmig_params_init(&s->params, false);
 	atomic_inc(&vmmig_nr_alive);
 	return s;
 }

@@ -172,6 +172,7 @@ struct vmmig_session {
 };
 
 extern unsigned int vmmig_max_sessions;
+extern bool vmmig_require_encryption;
 
 struct vmmig_session *vmmig_session_alloc(u32 role);
 void vmmig_session_put(struct vmmig_session *s);

@@ -112,6 +112,19 @@ enum vmmig_state {
  *   destination may have written that record's pages: its VM must not run.
  * @VMMIG_REASON_NO_CHECKSUM: Destination: the session requires checksummed
  *   records (checksum crc32c) and the source's stream is not checksummed.
+ * @VMMIG_REASON_TLS_BAD_RECORD: kTLS: a record failed authentication (tampered
+ *   with, or sealed with another key) or is no TLS record at all (a peer that
+ *   sends plaintext, a mangled record header). A destination clears the pages
+ *   of the vmmig record it was receiving; its VM must not run.
+ * @VMMIG_REASON_TLS_ALERT: kTLS: the peer sent a TLS alert (close_notify
+ *   included).
+ * @VMMIG_REASON_TLS_KEY_UPDATE: kTLS: the peer sent a TLS 1.3 KeyUpdate. vmmig
+ *   cannot take new keys in the middle of a stream: the VMM must not update
+ *   keys while a session runs on the socket.
+ * @VMMIG_REASON_TLS_HANDSHAKE: kTLS: a TLS handshake message other than
+ *   KeyUpdate (a NewSessionTicket the VMM left unread, a renegotiation) or
+ *   another record that is not application data came after the socket was
+ *   handed over.
  */
 enum vmmig_reason {
 	VMMIG_REASON_NONE,
@@ -145,6 +158,10 @@ enum vmmig_reason {
 	VMMIG_REASON_PEER_ABORTED,
 	VMMIG_REASON_BAD_CHECKSUM,
 	VMMIG_REASON_NO_CHECKSUM,
+	VMMIG_REASON_TLS_BAD_RECORD,
+	VMMIG_REASON_TLS_ALERT,
+	VMMIG_REASON_TLS_KEY_UPDATE,
+	VMMIG_REASON_TLS_HANDSHAKE,
 
 	/* private: */
 	__VMMIG_REASON_MAX,
@@ -203,6 +220,7 @@ enum {
 	VMMIG_A_PARAMS_MODE,
 	VMMIG_A_PARAMS_PEER_TIMEOUT_MS,
 	VMMIG_A_PARAMS_CHECKSUM,
+	VMMIG_A_PARAMS_REQUIRE_ENCRYPTION,
 
 	__VMMIG_A_PARAMS_MAX,
 	VMMIG_A_PARAMS_MAX = (__VMMIG_A_PARAMS_MAX - 1)
@@ -287,6 +305,8 @@ enum {
 	VMMIG_A_SESSION_MIGRATE_SLOT,
 	VMMIG_A_SESSION_DIRTY_BITMAP,
 	VMMIG_A_SESSION_CHECKSUM,
+	VMMIG_A_SESSION_TLS_VERSION,
+	VMMIG_A_SESSION_TLS_CIPHER,
 
 	__VMMIG_A_SESSION_MAX,
 	VMMIG_A_SESSION_MAX = (__VMMIG_A_SESSION_MAX - 1)

@@ -69,6 +69,10 @@ static const char *const name_reason[] = {
 	[VMMIG_REASON_PEER_ABORTED] = "peer-aborted",
 	[VMMIG_REASON_BAD_CHECKSUM] = "bad-checksum",
 	[VMMIG_REASON_NO_CHECKSUM] = "no-checksum",
+	[VMMIG_REASON_TLS_BAD_RECORD] = "tls-bad-record",
+	[VMMIG_REASON_TLS_ALERT] = "tls-alert",
+	[VMMIG_REASON_TLS_KEY_UPDATE] = "tls-key-update",
+	[VMMIG_REASON_TLS_HANDSHAKE] = "tls-handshake",
 };
 
 const char *vmmig__name_reason(uint32_t v)
@@ -124,6 +128,7 @@ static const char *const attr_params[] = {
 	[VMMIG_A_PARAMS_MODE] = "mode",
 	[VMMIG_A_PARAMS_PEER_TIMEOUT_MS] = "peer-timeout-ms",
 	[VMMIG_A_PARAMS_CHECKSUM] = "checksum",
+	[VMMIG_A_PARAMS_REQUIRE_ENCRYPTION] = "require-encryption",
 };
 
 const char *vmmig__attr_params(uint32_t v)
@@ -223,6 +228,8 @@ static const char *const attr_session[] = {
 	[VMMIG_A_SESSION_MIGRATE_SLOT] = "migrate-slot",
 	[VMMIG_A_SESSION_DIRTY_BITMAP] = "dirty-bitmap",
 	[VMMIG_A_SESSION_CHECKSUM] = "checksum",
+	[VMMIG_A_SESSION_TLS_VERSION] = "tls-version",
+	[VMMIG_A_SESSION_TLS_CIPHER] = "tls-cipher",
 };
 
 const char *vmmig__attr_session(uint32_t v)
