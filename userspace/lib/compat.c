@@ -4,7 +4,8 @@
  * structs grew in LIBVMMIG_0.2, the LIBVMMIG_0.2 versions of those whose
  * structs grew in LIBVMMIG_0.3, the LIBVMMIG_0.3 versions of those whose
  * struct grew in LIBVMMIG_0.5, the LIBVMMIG_0.5 versions of those whose
- * struct grew in LIBVMMIG_0.6, and the LIBVMMIG_0 vmmig_event_next() that
+ * struct grew in LIBVMMIG_0.6, the LIBVMMIG_0.6 versions of those whose
+ * struct grew in LIBVMMIG_0.7, and the LIBVMMIG_0 vmmig_event_next() that
  * leaves out the events of 0.5.  A program linked against an older
  * libvmmig.so binds to these; they translate between the layouts it was
  * built with and today's, so the library never reads or writes past the
@@ -371,14 +372,6 @@ struct vmmig_session_info_0_5 {
 _Static_assert(offsetof(struct vmmig_session_info_0_5, worker_tid) ==
 	       offsetof(struct vmmig_session_info, worker_tid),
 	       "struct vmmig_session_info_0_5 is not the start of today's");
-/*
- * Today's layout is LIBVMMIG_0.6's: growing it needs a new version (a
- * field in the tail padding would not change the size: look here too).
- */
-_Static_assert(sizeof(struct vmmig_session_info) ==
-	       offsetof(struct vmmig_session_info, checksum) + 4,
-	       "struct vmmig_session_info changed: it needs a compat version");
-
 #define INFO_0_5_BYTES	offsetof(struct vmmig_session_info, checksum)
 
 static void info_up_0_5(const struct vmmig_session_info_0_5 *old,
@@ -395,6 +388,53 @@ static void info_down_0_5(const struct vmmig_session_info *i,
 }
 
 COMPAT_INFO_CALLS(0_5, "0.5")
+
+/*
+ * The layout of LIBVMMIG_0.6: struct vmmig_session_info up to checksum,
+ * before LIBVMMIG_0.7 added require_encryption, tls_version and
+ * tls_cipher.
+ */
+struct vmmig_session_info_0_6 {
+	uint32_t id;
+	uint32_t role;
+	uint32_t state;
+	uint32_t reason;
+	uint32_t vmm_pid;
+	uint32_t channels;
+	struct vmmig_params params;
+	struct vmmig_stats stats;
+	uint32_t worker_tid;
+	uint32_t checksum;
+};
+
+_Static_assert(offsetof(struct vmmig_session_info_0_6, checksum) ==
+	       offsetof(struct vmmig_session_info, checksum),
+	       "struct vmmig_session_info_0_6 is not the start of today's");
+/*
+ * Today's layout is LIBVMMIG_0.7's, with 4 bytes of tail padding after
+ * tls_cipher: growing it needs a new version (a field in that padding
+ * would not change the size: look here too).
+ */
+_Static_assert(sizeof(struct vmmig_session_info) ==
+	       offsetof(struct vmmig_session_info, tls_cipher) + 8,
+	       "struct vmmig_session_info changed: it needs a compat version");
+
+#define INFO_0_6_BYTES	offsetof(struct vmmig_session_info, require_encryption)
+
+static void info_up_0_6(const struct vmmig_session_info_0_6 *old,
+			struct vmmig_session_info *i)
+{
+	memset(i, 0, sizeof(*i));
+	memcpy(i, old, INFO_0_6_BYTES);
+}
+
+static void info_down_0_6(const struct vmmig_session_info *i,
+			  struct vmmig_session_info_0_6 *old)
+{
+	memcpy(old, i, INFO_0_6_BYTES);
+}
+
+COMPAT_INFO_CALLS(0_6, "0.6")
 
 /*
  * LIBVMMIG_0.5 added session-set-ntf events: programs built before do not

@@ -103,6 +103,14 @@ struct vmmig_session_info {
 				 * source's from VMMIG_NEW_CHECKSUM, a
 				 * destination's from the source's HELLO
 				 */
+	/* Since LIBVMMIG_0.7: */
+	uint32_t require_encryption;	/* 1: kTLS sockets only */
+	uint32_t tls_version;	/* kTLS sockets: TLS_1_3_VERSION (0x0304)
+				 * or TLS_1_2_VERSION; 0: not encrypted
+				 */
+	uint32_t tls_cipher;	/* with tls_version: TLS_CIPHER_* of
+				 * <linux/tls.h>; vmmig_cipher_name()
+				 */
 };
 
 struct vmmig_host_info {
@@ -194,7 +202,16 @@ struct vmmig_new_opts {
  * that is not checksummed (no-checksum).  See info.checksum.
  */
 #define VMMIG_NEW_CHECKSUM (1u << 2)
-#define VMMIG_NEW_KNOWN	(VMMIG_NEW_FILE | VMMIG_NEW_BLOB | VMMIG_NEW_CHECKSUM)
+/*
+ * Since LIBVMMIG_0.7.  Every socket must be a kTLS socket with both
+ * directions keyed (the VMM did the TLS handshake and installed the keys:
+ * docs/vmm-integration.md shows how with GnuTLS); a plaintext socket, one
+ * keyed one way only, or a file fails session-new.  Without the flag the
+ * host's default applies (module parameter require_encryption).
+ */
+#define VMMIG_NEW_REQUIRE_ENCRYPTION (1u << 3)
+#define VMMIG_NEW_KNOWN	(VMMIG_NEW_FILE | VMMIG_NEW_BLOB | VMMIG_NEW_CHECKSUM | \
+			 VMMIG_NEW_REQUIRE_ENCRYPTION)
 
 #define VMMIG_NEW_OPTS(...) \
 	((struct vmmig_new_opts){ .sz = sizeof(struct vmmig_new_opts), __VA_ARGS__ })
@@ -552,6 +569,11 @@ const char *vmmig_reason_name(uint32_t reason);
 const char *vmmig_on_limit_name(uint32_t on_limit);
 const char *vmmig_mode_name(uint32_t mode);	/* since LIBVMMIG_0.2 */
 const char *vmmig_checksum_name(uint32_t checksum);	/* since LIBVMMIG_0.6 */
+/*
+ * "tls1.3-aes-gcm-128" and the like for info.tls_version and tls_cipher,
+ * "none" for a plaintext session (since LIBVMMIG_0.7).
+ */
+const char *vmmig_cipher_name(uint32_t tls_version, uint32_t tls_cipher);
 /* Operator-facing one-line explanation of a reason. */
 const char *vmmig_reason_text(uint32_t reason);
 

@@ -74,6 +74,14 @@ static const char *const reason_texts[] = {
 		"a record's checksum does not match: the stream was corrupted on the way (NIC, relay, memory?); the destination VM must not run",
 	[VMMIG_REASON_NO_CHECKSUM] =
 		"the destination requires checksummed records and the source did not checksum its stream",
+	[VMMIG_REASON_TLS_BAD_RECORD] =
+		"a TLS record failed authentication or was no TLS record (tampered stream, wrong keys, or a plaintext peer); the destination VM must not run",
+	[VMMIG_REASON_TLS_ALERT] =
+		"the peer sent a TLS alert",
+	[VMMIG_REASON_TLS_KEY_UPDATE] =
+		"the peer sent a TLS KeyUpdate: keys must not change while a session runs",
+	[VMMIG_REASON_TLS_HANDSHAKE] =
+		"a TLS handshake message (a session ticket?) or another non-data record came after the socket was handed over",
 };
 _Static_assert(sizeof(reason_texts) / sizeof(reason_texts[0]) ==
 	       __VMMIG_REASON_MAX, "a reason without a text");
@@ -117,6 +125,42 @@ const char *vmmig_mode_name(uint32_t mode)
 const char *vmmig_checksum_name(uint32_t checksum)
 {
 	return known(vmmig__name_checksum(checksum));
+}
+
+/*
+ * kTLS: TLS_1_2_VERSION / TLS_1_3_VERSION and TLS_CIPHER_* of
+ * <linux/tls.h> (uapi: their values never change).
+ */
+static const struct {
+	uint32_t version;
+	uint32_t cipher;
+	const char *name;
+} ciphers[] = {
+	{ 0x0304, 51, "tls1.3-aes-gcm-128" },
+	{ 0x0304, 52, "tls1.3-aes-gcm-256" },
+	{ 0x0304, 53, "tls1.3-aes-ccm-128" },
+	{ 0x0304, 54, "tls1.3-chacha20-poly1305" },
+	{ 0x0304, 55, "tls1.3-sm4-gcm" },
+	{ 0x0304, 56, "tls1.3-sm4-ccm" },
+	{ 0x0303, 51, "tls1.2-aes-gcm-128" },
+	{ 0x0303, 52, "tls1.2-aes-gcm-256" },
+	{ 0x0303, 53, "tls1.2-aes-ccm-128" },
+	{ 0x0303, 54, "tls1.2-chacha20-poly1305" },
+	{ 0x0303, 57, "tls1.2-aria-gcm-128" },
+	{ 0x0303, 58, "tls1.2-aria-gcm-256" },
+};
+
+const char *vmmig_cipher_name(uint32_t tls_version, uint32_t tls_cipher)
+{
+	size_t i;
+
+	if (!tls_version)
+		return "none";
+	for (i = 0; i < ARRAY_SIZE(ciphers); i++)
+		if (ciphers[i].version == tls_version &&
+		    ciphers[i].cipher == tls_cipher)
+			return ciphers[i].name;
+	return "tls-unknown";
 }
 
 const char *vmmig_reason_text(uint32_t reason)

@@ -29,6 +29,8 @@ const struct nla_policy vmmig__session_policy[VMMIG_A_SESSION_MAX + 1] = {
 	[VMMIG_A_SESSION_RING]		= { .type = NLA_NESTED },
 	[VMMIG_A_SESSION_WORKER_TID]	= { .type = NLA_U32 },
 	[VMMIG_A_SESSION_CHECKSUM]	= { .type = NLA_U32 },
+	[VMMIG_A_SESSION_TLS_VERSION]	= { .type = NLA_U32 },
+	[VMMIG_A_SESSION_TLS_CIPHER]	= { .type = NLA_U32 },
 };
 
 static const struct nla_policy params_policy[VMMIG_A_PARAMS_MAX + 1] = {
@@ -40,6 +42,7 @@ static const struct nla_policy params_policy[VMMIG_A_PARAMS_MAX + 1] = {
 	[VMMIG_A_PARAMS_THROTTLE_MAX_MS] = { .type = NLA_U32 },
 	[VMMIG_A_PARAMS_MODE]		 = { .type = NLA_U32 },
 	[VMMIG_A_PARAMS_PEER_TIMEOUT_MS] = { .type = NLA_U32 },
+	[VMMIG_A_PARAMS_REQUIRE_ENCRYPTION] = { .type = NLA_U32 },
 };
 
 static const struct nla_policy stats_policy[VMMIG_A_STATS_MAX + 1] = {
@@ -74,8 +77,9 @@ static int bad_reply(struct vmmig *h, const char *what)
 	return vmmig__errf(h, -EBADMSG, "malformed reply from vmmig: %s", what);
 }
 
+/* The params nest; require-encryption is not in struct vmmig_params. */
 static int parse_params(struct vmmig *h, struct nlattr *nest,
-			struct vmmig_params *p)
+			struct vmmig_params *p, uint32_t *require_enc)
 {
 	struct nlattr *tb[VMMIG_A_PARAMS_MAX + 1];
 
@@ -89,6 +93,7 @@ static int parse_params(struct vmmig *h, struct nlattr *nest,
 	vmmig__get_u32(tb[VMMIG_A_PARAMS_THROTTLE_MAX_MS], &p->throttle_max_ms);
 	vmmig__get_u32(tb[VMMIG_A_PARAMS_MODE], &p->mode);
 	vmmig__get_u32(tb[VMMIG_A_PARAMS_PEER_TIMEOUT_MS], &p->peer_timeout_ms);
+	vmmig__get_u32(tb[VMMIG_A_PARAMS_REQUIRE_ENCRYPTION], require_enc);
 	return 0;
 }
 
@@ -137,8 +142,11 @@ static int parse_info(struct vmmig *h, struct nlattr **tb,
 	vmmig__get_u32(tb[VMMIG_A_SESSION_CHANNELS], &info->channels);
 	vmmig__get_u32(tb[VMMIG_A_SESSION_WORKER_TID], &info->worker_tid);
 	vmmig__get_u32(tb[VMMIG_A_SESSION_CHECKSUM], &info->checksum);
+	vmmig__get_u32(tb[VMMIG_A_SESSION_TLS_VERSION], &info->tls_version);
+	vmmig__get_u32(tb[VMMIG_A_SESSION_TLS_CIPHER], &info->tls_cipher);
 	if (tb[VMMIG_A_SESSION_PARAMS])
-		rc = parse_params(h, tb[VMMIG_A_SESSION_PARAMS], &info->params);
+		rc = parse_params(h, tb[VMMIG_A_SESSION_PARAMS], &info->params,
+				  &info->require_encryption);
 	if (!rc && tb[VMMIG_A_SESSION_STATS])
 		rc = parse_stats(h, tb[VMMIG_A_SESSION_STATS], &info->stats);
 	return rc;
@@ -184,10 +192,11 @@ static int put_nz_u64(struct nl_msg *msg, int type, uint64_t v)
 
 /*
  * Zero fields are left out: the module applies its default.  @p may be
- * NULL (all defaults); @checksum is enum vmmig_checksum.
+ * NULL (all defaults); @checksum is enum vmmig_checksum; @require_enc 1
+ * requires kTLS sockets (0: the host's default).
  */
 static int put_params(struct nl_msg *msg, const struct vmmig_params *p,
-		      uint32_t checksum)
+		      uint32_t checksum, uint32_t require_enc)
 {
 	static const struct vmmig_params defaults;
 	struct nlattr *nest = nla_nest_start(msg, VMMIG_A_SESSION_PARAMS);
@@ -208,6 +217,8 @@ static int put_params(struct nl_msg *msg, const struct vmmig_params *p,
 	rc = rc ?: put_nz_u32(msg, VMMIG_A_PARAMS_PEER_TIMEOUT_MS,
 			      p->peer_timeout_ms);
 	rc = rc ?: put_nz_u32(msg, VMMIG_A_PARAMS_CHECKSUM, checksum);
+	rc = rc ?: put_nz_u32(msg, VMMIG_A_PARAMS_REQUIRE_ENCRYPTION,
+			      require_enc);
 	/* An empty nest is dropped by nla_nest_end(). */
 	return rc ?: nla_nest_end(msg, nest);
 }
@@ -251,7 +262,8 @@ static int put_new(struct nl_msg *msg, uint32_t role, int vm_fd,
 	if (!rc)
 		rc = put_params(msg, o->params,
 				o->flags & VMMIG_NEW_CHECKSUM ?
-				VMMIG_CHECKSUM_CRC32C : VMMIG_CHECKSUM_NONE);
+				VMMIG_CHECKSUM_CRC32C : VMMIG_CHECKSUM_NONE,
+				!!(o->flags & VMMIG_NEW_REQUIRE_ENCRYPTION));
 	if (!rc && o->nr_regions)
 		rc = put_regions(msg, o->regions, o->nr_regions);
 	for (i = 0; !rc && i < o->nr_migrate_slots; i++)

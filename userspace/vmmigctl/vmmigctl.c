@@ -229,7 +229,9 @@ static bool ended_abnormally(uint32_t state)
 	return state == VMMIG_STATE_FAILED || state == VMMIG_STATE_CANCELLED;
 }
 
-static void json_params(struct json *j, const struct vmmig_params *p)
+/* @require_enc: a parameter libvmmig keeps beside struct vmmig_params. */
+static void json_params(struct json *j, const struct vmmig_params *p,
+			uint32_t require_enc)
 {
 	json_obj_open(j, "params");
 	json_u64(j, "downtime_ms", p->downtime_ms);
@@ -240,6 +242,7 @@ static void json_params(struct json *j, const struct vmmig_params *p)
 	json_u64(j, "throttle_max_ms", p->throttle_max_ms);
 	json_str(j, "mode", vmmig_mode_name(p->mode));
 	json_u64(j, "peer_timeout_ms", p->peer_timeout_ms);
+	json_u64(j, "require_encryption", require_enc);
 	json_obj_close(j);
 }
 
@@ -280,7 +283,9 @@ static void json_session(struct json *j, const struct vmmig_session_info *s)
 		json_u64(j, "worker_tid", s->worker_tid);
 	json_u64(j, "channels", s->channels);
 	json_str(j, "checksum", vmmig_checksum_name(s->checksum));
-	json_params(j, &s->params);
+	json_str(j, "encryption",
+		 vmmig_cipher_name(s->tls_version, s->tls_cipher));
+	json_params(j, &s->params, s->require_encryption);
 	json_stats(j, &s->stats);
 	json_obj_close(j);
 }
@@ -390,8 +395,12 @@ static void text_session(const struct vmmig_session_info *s)
 		FIELD("worker-tid", "%" PRIu32, s->worker_tid);
 	FIELD("channels", "%" PRIu32, s->channels);
 	FIELD("checksum", "%s", vmmig_checksum_name(s->checksum));
+	FIELD("encryption", "%s",
+	      vmmig_cipher_name(s->tls_version, s->tls_cipher));
 	printf("  params:\n");
 	text_params(s);
+	SUBFIELD("require-encryption", "%s",
+		 s->require_encryption ? "yes" : "no");
 	printf("  stats:\n");
 	text_stats(s);
 }
