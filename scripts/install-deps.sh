@@ -99,6 +99,8 @@ PKGS=(
 	procps util-linux man-db groff-base gnuplot-nox
 	qemu-system-x86 busybox-static iproute2
 	libnl-3-dev libnl-genl-3-dev pkg-config
+	# selftests/ktls.c: the TLS handshake before kTLS
+	libgnutls28-dev
 	sparse dkms
 	# scripts/build-qemu.sh: Debian's QEMU with the vmmig series
 	meson ninja-build libglib2.0-dev libpixman-1-dev libfdt-dev dpkg-dev

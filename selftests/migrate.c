@@ -504,6 +504,14 @@ int __mig_live(struct vmmig *h, struct mig_guest *src, struct mig_guest *dst,
 			goto out;
 		relaying = true;
 	}
+	if (o->tls) {
+		r->stage = "tls handshake";
+		err = __ktls_pair(fds[0], fds[1], o->cipher, KTLS_BOTH,
+				  KTLS_BOTH);
+		if (err)
+			goto out;
+		flags |= VMMIG_NEW_REQUIRE_ENCRYPTION;
+	}
 	if (o->checksum)
 		flags |= VMMIG_NEW_CHECKSUM;
 

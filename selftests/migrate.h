@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "libvmmig.h"
+#include "ktls.h"
 #include "relay.h"
 #include "vmm.h"
 
@@ -71,6 +72,10 @@ struct mig_opts {
 	 * the way if it is set. */
 	bool relay;
 	const struct relay_flip *flip;
+	/* kTLS (ktls.h): the VMMs' TLS 1.3 handshake over the connection,
+	 * both directions keyed, both sessions with require-encryption. */
+	bool tls;
+	enum ktls_cipher cipher;
 };
 
 struct mig_guest {

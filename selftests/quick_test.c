@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -39,6 +40,7 @@
 
 #include "kselftest_harness.h"
 #include "libvmmig.h"
+#include "ktls.h"
 #include "relay.h"
 #include "vmm.h"
 
@@ -1372,6 +1374,415 @@ TEST_F_TIMEOUT(quick, checksum_saved_file, 300)
 		close(rfd);
 	}
 	close(fd);
+}
+
+/* ---- kTLS: encryption, require-encryption, hostile TLS streams --------- */
+
+/* Ports of the kTLS cases' veth connections, one per migration. */
+static uint16_t tls_port = 7800;
+
+/*
+ * Does every destination page hold the source's contents, its own fill
+ * (0xaa: never written) or zeros (cleared), and nothing else: nothing from
+ * a record that failed authentication?  Returns the pages that do not.
+ */
+static uint64_t pages_foreign(const struct vmm_vm *src,
+			      const struct vmm_vm *dst)
+{
+	static uint8_t fill[PAGE], zero[PAGE];
+	uint64_t bad = 0, i;
+	int sl;
+
+	memset(fill, 0xaa, PAGE);
+	for (sl = 0; sl < NSLOTS; sl++)
+		for (i = 0; i < slots[sl].npages; i++) {
+			const uint8_t *d = dst->mem[sl] + i * PAGE;
+
+			if (memcmp(d, src->mem[sl] + i * PAGE, PAGE) &&
+			    memcmp(d, fill, PAGE) && memcmp(d, zero, PAGE))
+				bad++;
+		}
+	return bad;
+}
+
+/* The destination as it was created: every page 0xaa. */
+static void dst_refill(struct vmm_vm *dst)
+{
+	int sl;
+
+	for (sl = 0; sl < NSLOTS; sl++)
+		memset(dst->mem[sl], 0xaa, slots[sl].npages * PAGE);
+}
+
+/* Pages of the destination that were written at all (not 0xaa). */
+static uint64_t pages_written(const struct vmm_vm *dst)
+{
+	static uint8_t fill[PAGE];
+	uint64_t n = 0, i;
+	int sl;
+
+	memset(fill, 0xaa, PAGE);
+	for (sl = 0; sl < NSLOTS; sl++)
+		for (i = 0; i < slots[sl].npages; i++)
+			n += !!memcmp(dst->mem[sl] + i * PAGE, fill, PAGE);
+	return n;
+}
+
+/*
+ * A quick migration over kTLS (both directions keyed after the handshake,
+ * both sessions with require-encryption), between the two network
+ * namespaces, the VMM state too: every page and byte equal, and both
+ * sessions report TLS 1.3 and the cipher.
+ */
+static void tls_migrate_ok(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(quick) *self, enum ktls_cipher c)
+{
+	const size_t blob_len = 200003;
+	uint64_t seed = (uint64_t)time(NULL) ^ (c + 1) * 0x9e3779b97f4a7c15ULL;
+	int sblob = blob_make(blob_len, seed), dblob = memfd_create("d", 0);
+	struct vmmig_new_opts dopts, sopts;
+	struct vmmig_session_info si, di;
+	uint32_t sid, did, rs = 0, rd = 0;
+	int fds[2], err;
+
+	fill_source(&self->src, seed);
+	err = __ktls_pair_veth(fds, c, tls_port++);
+	ASSERT_EQ(0, err) TH_LOG("kTLS: %s", strerror(-err));
+	dopts = VMMIG_NEW_OPTS(.sock_fds = &fds[1], .nr_socks = 1,
+			       .blob_fd = dblob,
+			       .flags = VMMIG_NEW_BLOB |
+					VMMIG_NEW_REQUIRE_ENCRYPTION);
+	sopts = VMMIG_NEW_OPTS(.sock_fds = &fds[0], .nr_socks = 1,
+			       .blob_fd = sblob,
+			       .flags = VMMIG_NEW_BLOB |
+					VMMIG_NEW_REQUIRE_ENCRYPTION);
+	ASSERT_EQ(0, vmmig_session_new(self->h, VMMIG_ROLE_DESTINATION,
+				       self->dst.fd, &dopts, &did))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+	ASSERT_EQ(0, vmmig_session_new(self->h, VMMIG_ROLE_SOURCE,
+				       self->src.fd, &sopts, &sid))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+	ASSERT_EQ(0, vmmig_session_start(self->h, did));
+	ASSERT_EQ(0, vmmig_session_start(self->h, sid));
+	EXPECT_EQ(VMMIG_STATE_COMPLETED, wait_final(self->h, sid, &rs, 240))
+		TH_LOG("source: %s", vmmig_reason_name(rs));
+	EXPECT_EQ(VMMIG_STATE_COMPLETED, wait_final(self->h, did, &rd, 60))
+		TH_LOG("destination: %s", vmmig_reason_name(rd));
+	ASSERT_EQ(0, vmmig_session_get(self->h, sid, &si));
+	ASSERT_EQ(0, vmmig_session_get(self->h, did, &di));
+	EXPECT_EQ(total_pages(), di.stats.pages);
+	EXPECT_EQ(0, vmm_vm_diff_pages(&self->src, &self->dst));
+	EXPECT_TRUE(blob_same(sblob, dblob, blob_len));
+	EXPECT_EQ(0x0304, si.tls_version);
+	EXPECT_EQ(0x0304, di.tls_version);
+	EXPECT_EQ(ktls_cipher_type(c), si.tls_cipher);
+	EXPECT_EQ(ktls_cipher_type(c), di.tls_cipher);
+	EXPECT_EQ(1, si.require_encryption);
+	EXPECT_EQ(1, di.require_encryption);
+	EXPECT_STREQ(c == KTLS_AES_GCM_128 ? "tls1.3-aes-gcm-128" :
+					     "tls1.3-aes-gcm-256",
+		     vmmig_cipher_name(di.tls_version, di.tls_cipher));
+	vmmig_session_destroy(self->h, sid);
+	vmmig_session_destroy(self->h, did);
+	close(fds[0]);
+	close(fds[1]);
+	close(sblob);
+	close(dblob);
+}
+
+TEST_F_TIMEOUT(quick, ktls_aes_gcm_128_psk, 300)
+{
+	tls_migrate_ok(_metadata, self, KTLS_AES_GCM_128);
+}
+
+TEST_F_TIMEOUT(quick, ktls_aes_gcm_256_x509, 300)
+{
+	tls_migrate_ok(_metadata, self, KTLS_AES_GCM_256);
+}
+
+/* session-new on @fd; its errno, and the kernel's message in @msg. */
+static int tls_new(FIXTURE_DATA(quick) *self, int fd, uint32_t role,
+		   uint32_t flags, char *msg, size_t len)
+{
+	struct vmmig_new_opts o = VMMIG_NEW_OPTS(.sock_fds = &fd,
+						 .nr_socks = 1,
+						 .flags = flags);
+	uint32_t id;
+	int err;
+
+	err = vmmig_session_new(self->h, role,
+				role == VMMIG_ROLE_SOURCE ? self->src.fd :
+							    self->dst.fd,
+				&o, &id);
+	snprintf(msg, len, "%s", err ? vmmig_errmsg(self->h) : "");
+	if (!err)
+		vmmig_session_destroy(self->h, id);
+	return err;
+}
+
+static int module_param_set(const char *name, const char *val)
+{
+	char path[128];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "/sys/module/vmmig/parameters/%s", name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/*
+ * require-encryption: a plaintext socket and a file are refused at
+ * session-new (so is a socket keyed one way only, or with the ULP and no
+ * keys, always: its stream would be neither); the host's default
+ * (module parameter) refuses plaintext unless the session says 0.
+ */
+TEST_F_TIMEOUT(quick, ktls_require_encryption, 120)
+{
+	const struct {
+		const char *what;
+		unsigned int keys;
+		uint32_t flags;
+		int err;
+		const char *msg;
+	} cases[] = {
+		{ "plaintext", 0, VMMIG_NEW_REQUIRE_ENCRYPTION, -EPERM,
+		  "require-encryption" },
+		{ "plaintext, not required", 0, 0, 0, "" },
+		{ "sending keys only", KTLS_TX, VMMIG_NEW_REQUIRE_ENCRYPTION,
+		  -ENOKEY, "not both directions keyed" },
+		{ "receiving keys only", KTLS_RX, 0, -ENOKEY,
+		  "not both directions keyed" },
+		{ "ULP, no keys", KTLS_ULP, 0, -ENOKEY,
+		  "not both directions keyed" },
+		{ "both keyed", KTLS_BOTH, VMMIG_NEW_REQUIRE_ENCRYPTION, 0,
+		  "" },
+	};
+	char msg[256], path[] = "/tmp/vmmig-tls.XXXXXX";
+	struct vmmig_new_opts fo;
+	unsigned int i;
+	uint32_t id;
+	int fds[2], err, fd;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		unsigned int k = cases[i].keys;
+
+		ASSERT_EQ(0, tcp_pair(fds));
+		err = k == KTLS_ULP ?
+		      (setsockopt(fds[1], SOL_TCP, TCP_ULP, "tls", 4) ? -errno : 0) :
+		      k ? __ktls_pair(fds[0], fds[1], KTLS_AES_GCM_128,
+				      KTLS_BOTH, k) : 0;
+		ASSERT_EQ(0, err) TH_LOG("%s: %s", cases[i].what,
+					 strerror(-err));
+		err = tls_new(self, fds[1], VMMIG_ROLE_DESTINATION,
+			      cases[i].flags, msg, sizeof(msg));
+		EXPECT_EQ(cases[i].err, err) TH_LOG("%s: %s", cases[i].what, msg);
+		EXPECT_NE(NULL, strstr(msg, cases[i].msg))
+			TH_LOG("%s: \"%s\"", cases[i].what, msg);
+		close(fds[0]);
+		close(fds[1]);
+	}
+
+	/* A saved stream is plaintext. */
+	fd = mkstemp(path);
+	ASSERT_LE(0, fd);
+	unlink(path);
+	fo = VMMIG_NEW_OPTS(.file_fd = fd,
+			    .flags = VMMIG_NEW_FILE |
+				     VMMIG_NEW_REQUIRE_ENCRYPTION);
+	EXPECT_EQ(-EPERM, vmmig_session_new(self->h, VMMIG_ROLE_SOURCE,
+					    self->src.fd, &fo, &id));
+	EXPECT_NE(NULL, strstr(vmmig_errmsg(self->h), "file-fd"));
+	close(fd);
+
+	/* The host's default, and a session's explicit 0 over it. */
+	ASSERT_EQ(0, tcp_pair(fds));
+	ASSERT_EQ(0, module_param_set("require_encryption", "Y"));
+	err = tls_new(self, fds[0], VMMIG_ROLE_SOURCE, 0, msg, sizeof(msg));
+	EXPECT_EQ(-EPERM, err) TH_LOG("host default: %s", msg);
+	ASSERT_EQ(0, module_param_set("require_encryption", "N"));
+	err = tls_new(self, fds[0], VMMIG_ROLE_SOURCE, 0, msg, sizeof(msg));
+	EXPECT_EQ(0, err) TH_LOG("%s", msg);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+/*
+ * A source that sends plaintext to a kTLS destination (the destination
+ * VMM keyed its socket, the source's did not): the destination fails with
+ * tls-bad-record and writes nothing.
+ */
+TEST_F_TIMEOUT(quick, ktls_plaintext_peer_writes_nothing, 120)
+{
+	struct vmmig_new_opts dopts, sopts;
+	struct vmmig_session_info di;
+	uint32_t sid, did, rs = 0, rd = 0;
+	int fds[2], err;
+
+	fill_source(&self->src, 0x7e7e);
+	ASSERT_EQ(0, tcp_pair(fds));
+	err = __ktls_pair(fds[0], fds[1], KTLS_AES_GCM_128, 0, KTLS_BOTH);
+	ASSERT_EQ(0, err) TH_LOG("kTLS: %s", strerror(-err));
+	dopts = VMMIG_NEW_OPTS(.sock_fds = &fds[1], .nr_socks = 1,
+			       .flags = VMMIG_NEW_REQUIRE_ENCRYPTION);
+	sopts = VMMIG_NEW_OPTS(.sock_fds = &fds[0], .nr_socks = 1);
+	ASSERT_EQ(0, vmmig_session_new(self->h, VMMIG_ROLE_DESTINATION,
+				       self->dst.fd, &dopts, &did))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+	ASSERT_EQ(0, vmmig_session_new(self->h, VMMIG_ROLE_SOURCE,
+				       self->src.fd, &sopts, &sid))
+		TH_LOG("%s", vmmig_errmsg(self->h));
+	ASSERT_EQ(0, vmmig_session_start(self->h, did));
+	ASSERT_EQ(0, vmmig_session_start(self->h, sid));
+	EXPECT_EQ(VMMIG_STATE_FAILED, wait_final(self->h, did, &rd, 60));
+	EXPECT_EQ(VMMIG_REASON_TLS_BAD_RECORD, rd)
+		TH_LOG("destination: %s", vmmig_reason_name(rd));
+	EXPECT_EQ(VMMIG_STATE_FAILED, wait_final(self->h, sid, &rs, 60))
+		TH_LOG("source: %s", vmmig_reason_name(rs));
+	ASSERT_EQ(0, vmmig_session_get(self->h, did, &di));
+	EXPECT_EQ(0, di.stats.pages);
+	EXPECT_EQ(0, pages_written(&self->dst));
+	vmmig_session_destroy(self->h, sid);
+	vmmig_session_destroy(self->h, did);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+/*
+ * A quick migration over kTLS through a relay that flips one ciphertext
+ * bit, or cuts the stream inside a TLS record: the destination fails with
+ * tls-bad-record (truncated for the cut) and no page holds anything but
+ * the source's contents, its fill or zeros: nothing came from the record
+ * that failed.
+ */
+TEST_F_TIMEOUT(quick, ktls_tampered_and_truncated, 900)
+{
+	const struct relay_flip flips[] = {
+		{ .what = "first data record", .raw = true, .off = 4000,
+		  .bit = 1 },
+		{ .what = "page data at 1 MiB", .raw = true,
+		  .off = (1 << 20) + 333, .bit = 7 },
+		{ .what = "page data at 30 MiB", .raw = true,
+		  .off = (30 << 20) + 16500, .bit = 3 },
+		{ .what = "cut at 5 MiB", .raw = true, .cut = true,
+		  .off = (5 << 20) + 1001 },
+	};
+	unsigned int i;
+
+	fill_source(&self->src, 0x3a3a);
+	for (i = 0; i < sizeof(flips) / sizeof(flips[0]); i++) {
+		const struct relay_flip *f = &flips[i];
+		uint32_t want = f->cut ? VMMIG_REASON_TRUNCATED :
+					 VMMIG_REASON_TLS_BAD_RECORD;
+		struct vmmig_new_opts dopts, sopts;
+		struct vmmig_session_info di;
+		uint32_t sid, did, rs = 0, rd = 0;
+		struct relay relay;
+		int a[2], b[2], err;
+
+		dst_refill(&self->dst);
+		ASSERT_EQ(0, tcp_pair(a));
+		ASSERT_EQ(0, tcp_pair(b));
+		ASSERT_EQ(0, __relay_start(&relay, a[1], b[0], f));
+		err = __ktls_pair(a[0], b[1], KTLS_AES_GCM_128, KTLS_BOTH,
+				  KTLS_BOTH);
+		ASSERT_EQ(0, err) TH_LOG("kTLS: %s", strerror(-err));
+		dopts = VMMIG_NEW_OPTS(.sock_fds = &b[1], .nr_socks = 1,
+				       .flags = VMMIG_NEW_REQUIRE_ENCRYPTION);
+		sopts = VMMIG_NEW_OPTS(.sock_fds = &a[0], .nr_socks = 1,
+				       .flags = VMMIG_NEW_REQUIRE_ENCRYPTION);
+		ASSERT_EQ(0, vmmig_session_new(self->h, VMMIG_ROLE_DESTINATION,
+					       self->dst.fd, &dopts, &did))
+			TH_LOG("%s", vmmig_errmsg(self->h));
+		ASSERT_EQ(0, vmmig_session_new(self->h, VMMIG_ROLE_SOURCE,
+					       self->src.fd, &sopts, &sid))
+			TH_LOG("%s", vmmig_errmsg(self->h));
+		ASSERT_EQ(0, vmmig_session_start(self->h, did));
+		ASSERT_EQ(0, vmmig_session_start(self->h, sid));
+		EXPECT_EQ(VMMIG_STATE_FAILED, wait_final(self->h, did, &rd, 120))
+			TH_LOG("%s", f->what);
+		EXPECT_EQ(want, rd) TH_LOG("%s: destination %s", f->what,
+					   vmmig_reason_name(rd));
+		EXPECT_EQ(VMMIG_STATE_FAILED, wait_final(self->h, sid, &rs, 120))
+			TH_LOG("%s: source %s", f->what, vmmig_reason_name(rs));
+		relay_stop(&relay);
+		EXPECT_TRUE(relay.flipped) TH_LOG("%s: not reached", f->what);
+		ASSERT_EQ(0, vmmig_session_get(self->h, did, &di));
+		if (f->off > (1 << 20)) {
+			EXPECT_LT(0, di.stats.pages) TH_LOG("%s", f->what);
+		}
+		EXPECT_GT(total_pages(), di.stats.pages) TH_LOG("%s", f->what);
+		EXPECT_EQ(0, pages_foreign(&self->src, &self->dst))
+			TH_LOG("%s", f->what);
+		vmmig_session_destroy(self->h, sid);
+		vmmig_session_destroy(self->h, did);
+		close(a[0]);
+		close(a[1]);
+		close(b[0]);
+		close(b[1]);
+	}
+}
+
+/*
+ * TLS records that are not data, from a peer VMM that kept its socket
+ * (or a hostile one): each fails the destination with its own reason
+ * before anything is written.
+ */
+TEST_F_TIMEOUT(quick, ktls_control_records, 120)
+{
+	static const uint8_t alert[] = { 2, 20 };	/* bad_record_mac */
+	static const uint8_t key_update[] = { 24, 0, 0, 1, 0 };
+	static const uint8_t ticket[] = { 4, 0, 0, 4, 0, 0, 0, 0 };
+	const struct {
+		const char *what;
+		uint8_t type;
+		const uint8_t *buf;
+		size_t len;
+		uint32_t reason;
+	} cases[] = {
+		{ "alert", 21, alert, sizeof(alert), VMMIG_REASON_TLS_ALERT },
+		{ "KeyUpdate", 22, key_update, sizeof(key_update),
+		  VMMIG_REASON_TLS_KEY_UPDATE },
+		{ "NewSessionTicket", 22, ticket, sizeof(ticket),
+		  VMMIG_REASON_TLS_HANDSHAKE },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vmmig_new_opts dopts;
+		struct vmmig_session_info di;
+		uint32_t did, rd = 0;
+		int fds[2], err;
+
+		ASSERT_EQ(0, tcp_pair(fds));
+		err = __ktls_pair(fds[0], fds[1], KTLS_AES_GCM_128, KTLS_BOTH,
+				  KTLS_BOTH);
+		ASSERT_EQ(0, err) TH_LOG("kTLS: %s", strerror(-err));
+		dopts = VMMIG_NEW_OPTS(.sock_fds = &fds[1], .nr_socks = 1,
+				       .flags = VMMIG_NEW_REQUIRE_ENCRYPTION);
+		ASSERT_EQ(0, vmmig_session_new(self->h, VMMIG_ROLE_DESTINATION,
+					       self->dst.fd, &dopts, &did))
+			TH_LOG("%s", vmmig_errmsg(self->h));
+		ASSERT_EQ(0, vmmig_session_start(self->h, did));
+		err = __ktls_send_record(fds[0], cases[i].type, cases[i].buf,
+					 cases[i].len);
+		ASSERT_EQ(0, err) TH_LOG("%s: %s", cases[i].what,
+					 strerror(-err));
+		EXPECT_EQ(VMMIG_STATE_FAILED, wait_final(self->h, did, &rd, 60))
+			TH_LOG("%s", cases[i].what);
+		EXPECT_EQ(cases[i].reason, rd)
+			TH_LOG("%s: %s", cases[i].what, vmmig_reason_name(rd));
+		ASSERT_EQ(0, vmmig_session_get(self->h, did, &di));
+		EXPECT_EQ(0, di.stats.pages);
+		vmmig_session_destroy(self->h, did);
+		close(fds[0]);
+		close(fds[1]);
+	}
+	EXPECT_EQ(0, pages_written(&self->dst));
 }
 
 /* ---- save to a file, restore from it ----------------------------------- */

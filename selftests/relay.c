@@ -109,6 +109,33 @@ static void relay_header(struct relay *r, struct relay_rx *x)
 	}
 }
 
+/* relay_forth() of a stream that is not parsed (relay_flip.raw). */
+static int relay_forth_raw(struct relay *r, uint8_t *buf, size_t size)
+{
+	const struct relay_flip *f = r->flip;
+	ssize_t n = read(r->src_fd, buf, size);
+	size_t len;
+
+	if (n <= 0)
+		return -1;
+	len = n;
+	if (f->off >= r->bytes && f->off < r->bytes + n) {
+		if (f->cut) {
+			len = f->off - r->bytes;
+			r->dst_open = false;	/* the rest is dropped */
+		} else {
+			buf[f->off - r->bytes] ^= 1u << f->bit;
+		}
+		r->flipped = true;
+	}
+	r->bytes += len;
+	if (len && relay_send(r, r->dst_fd, buf, len))
+		r->dst_open = false;
+	if (!r->dst_open)
+		shutdown(r->dst_fd, SHUT_WR);
+	return 0;
+}
+
 /* One read from the source: 0, or -1 once the source's end is done. */
 static int relay_forth(struct relay *r, struct relay_rx *x, uint8_t *buf,
 		       size_t size)
@@ -121,6 +148,8 @@ static int relay_forth(struct relay *r, struct relay_rx *x, uint8_t *buf,
 		n = read(r->src_fd, buf, size);
 		return n > 0 ? 0 : -1;
 	}
+	if (f && f->raw)
+		return relay_forth_raw(r, buf, size);
 	if (!x->left) {
 		n = read(r->src_fd, (uint8_t *)&x->rec + x->have,
 			 sizeof(x->rec) - x->have);

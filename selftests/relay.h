@@ -17,7 +17,11 @@
  * Which bit: bit @bit of byte @off of the payload of the @rec'th PAGES
  * record of the stream (0 is the first), or with @in_header of byte @off
  * of that record's header.  With @gfn (not 0) instead: byte @off of guest
- * page @gfn, in the first PAGES record that carries it.
+ * page @gfn, in the first PAGES record that carries it.  With @raw: the
+ * stream is not parsed (it is kTLS ciphertext): bit @bit of its byte
+ * @off, counted from the first byte the source sent (its TLS handshake
+ * included), or with @cut the stream to the destination ends before that
+ * byte (what the source sends on is dropped).
  */
 struct relay_flip {
 	const char *what;
@@ -26,6 +30,8 @@ struct relay_flip {
 	uint8_t bit;
 	bool in_header;
 	uint64_t gfn;
+	bool raw;
+	bool cut;
 };
 
 struct relay {

@@ -163,6 +163,12 @@ stage2() {
 		[ "$($BB cat "$c")" = 1 ] || continue
 		echo 0 >"$c" && others="$others $c"
 	done
+	# The CPU's AES and carry-less multiply for the kernel's crypto
+	# (kTLS's gcm(aes)): on a real host udev loads these by the CPU's
+	# modalias at boot; without them kTLS falls back to generic C AES.
+	for m in aesni_intel ghash_clmulni_intel; do
+		modprobe -q "$m" || log "NOTE: 'modprobe $m' failed"
+	done
 	if modprobe kvm_amd; then
 		if [ -c /dev/kvm ]; then
 			log "kvm_amd loaded, /dev/kvm present"
