@@ -118,20 +118,22 @@ static int relay_forth_raw(struct relay *r, uint8_t *buf, size_t size)
 
 	if (n <= 0)
 		return -1;
+	if (r->cut)
+		return 0;	/* dropped: the destination saw its end */
 	len = n;
 	if (f->off >= r->bytes && f->off < r->bytes + n) {
-		if (f->cut) {
+		if (f->cut)
 			len = f->off - r->bytes;
-			r->dst_open = false;	/* the rest is dropped */
-		} else {
+		else
 			buf[f->off - r->bytes] ^= 1u << f->bit;
-		}
 		r->flipped = true;
+		r->cut = f->cut;
 	}
 	r->bytes += len;
 	if (len && relay_send(r, r->dst_fd, buf, len))
 		r->dst_open = false;
-	if (!r->dst_open)
+	/* The destination's answer still goes back to the source. */
+	if (r->cut)
 		shutdown(r->dst_fd, SHUT_WR);
 	return 0;
 }

@@ -21,7 +21,8 @@
  * stream is not parsed (it is kTLS ciphertext): bit @bit of its byte
  * @off, counted from the first byte the source sent (its TLS handshake
  * included), or with @cut the stream to the destination ends before that
- * byte (what the source sends on is dropped).
+ * byte (what the source sends on is dropped; what the destination says
+ * still reaches the source).
  */
 struct relay_flip {
 	const char *what;
@@ -40,6 +41,7 @@ struct relay {
 	pthread_t thread;
 	bool stop;		/* __atomic: relay_stop() */
 	bool dst_open;		/* the relay thread's: the destination reads */
+	bool cut;		/* the relay thread's: relay_flip.cut done */
 	/* Results, once relay_stop() returned. */
 	bool flipped;		/* the bit was flipped */
 	uint64_t page_recs;	/* PAGES records that went through */
