@@ -46,6 +46,8 @@
 # 12288: a 4 GiB guest migrates to a second one),
 # BENCH_CHECKSUM=1 (instead of the live matrix: vmmig with and without
 # record checksums over the rate sweep, bench_run.sh --checksum),
+# BENCH_TLS=1 (instead of the live matrix: encrypted migration, vmmig over
+# kTLS against GnuTLS in the VMM and QEMU's TLS, bench_run.sh --tls),
 # BENCH_ALLOW_LOAD=1 (run on a busy machine, flagged), VMTEST_APPEND (the
 # test host's extra kernel arguments, default the TSC clocksource).
 set -uo pipefail
@@ -69,6 +71,10 @@ smoke=
 label=
 [ "${BENCH_SMOKE:-0}" = 1 ] && smoke=--smoke label=BENCH_SMOKE=1
 [ "${BENCH_CHECKSUM:-0}" = 1 ] && smoke=--checksum label=BENCH_CHECKSUM=1
+# BENCH_TLS=1 with BENCH_QUICK=1: the quick benchmark's TLS paths too.
+quick_paths=transport,vmmig,vmmig-nozero,userspace
+[ "${BENCH_TLS:-0}" = 1 ] && smoke=--tls label=BENCH_TLS=1 \
+	quick_paths=$quick_paths,vmmig+ktls,userspace+tls
 # The test host's clock: TSC, as on hardware.  Left to itself, 6.1 under
 # TCG falls back to HPET, whose every read is an emulated MMIO access;
 # TCP reads the clock per packet, so that taxed the paths with the most
@@ -252,7 +258,7 @@ for k in $kernels; do
 			--timeout "${BENCH_TIMEOUT:-1500}" -- \
 			sh -c 'selftests/load_module.sh "build/$VMMIG_KVER/vmmig.ko" || exit 1
 			mkdir -p "$VMMIG_OUT/perf" &&
-			selftests/bench_quick --mib 256 --runs "$1" \
+			selftests/bench_quick --mib 256 --runs "$1" --paths "$2" \
 				--perf "$VMMIG_OUT/perf" >"$VMMIG_OUT/quick.log" 2>&1 ||
 				{ cat "$VMMIG_OUT/quick.log"; exit 1; }
 			selftests/bench_quick --mib 256 --runs 1 --src-skew 0 \
@@ -265,7 +271,8 @@ for k in $kernels; do
 					2>/dev/null | grep -v "^#" | grep . |
 					head -n 30 >"${d%.data}.txt"
 			done' \
-			bench "${BENCH_QUICK_RUNS:-3}" >"$out/$k-quick.log" 2>&1 || {
+			bench "${BENCH_QUICK_RUNS:-3}" "$quick_paths" \
+			>"$out/$k-quick.log" 2>&1 || {
 			rc=1
 			echo "   test host failed:"
 			tail -n 15 "$out/$k-quick.log" | sed 's/^/   /'

@@ -38,7 +38,11 @@ import subprocess
 import sys
 
 PATHS = ["vmmig", "userspace", "userspace-zc", "qemu", "qemu+vmmig",
-         "qemu-own", "vmmig+crc32c"]
+         "qemu-own", "vmmig+crc32c", "vmmig+ktls", "userspace+tls",
+         "qemu+tls"]
+# Encrypted paths: compared with each other (vmmig+ktls against the two
+# ways of TLS in userspace) and with plaintext vmmig, not with the rest.
+TLS_PATHS = ("vmmig+ktls", "userspace+tls", "qemu+tls")
 COLORS = ["#c00000", "#1f77b4", "#17becf", "#2ca02c", "#ff7f0e", "#7f7f7f",
           "#9467bd"]
 GIB = 1 << 30
@@ -221,10 +225,17 @@ def table(kver, summ, trans):
             v = next((x for x in rows if x["path"] == "vmmig"), None)
             pairs = [("vmmig/" + o["path"], v, o) for o in rows
                      if v and o["path"] not in ("vmmig", "qemu+vmmig",
-                                                "qemu-own", "vmmig+crc32c")]
+                                                "qemu-own", "vmmig+crc32c")
+                     + TLS_PATHS]
             vc = next((x for x in rows if x["path"] == "vmmig+crc32c"), None)
             if v and vc:
                 pairs.append(("crc32c/vmmig", vc, v))
+            vt = next((x for x in rows if x["path"] == "vmmig+ktls"), None)
+            for o in rows:
+                if vt and o["path"] in ("userspace+tls", "qemu+tls"):
+                    pairs.append(("ktls/" + o["path"], vt, o))
+            if vt and v:
+                pairs.append(("ktls/vmmig", vt, v))
             qv = next((x for x in rows if x["path"] == "qemu+vmmig"), None)
             qo = next((x for x in rows if x["path"] == "qemu-own"), None)
             if qv and qo:

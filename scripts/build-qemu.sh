@@ -97,7 +97,14 @@ if [ -f "$series_dir/series" ]; then
 		patches+=("$series_dir/$p")
 	done <"$series_dir/series"
 fi
-key=$( { echo "$version"; cat "${patches[@]}" /dev/null;
+# GnuTLS: tls-creds objects for the benchmark's TLS migration (bench_qemu.py
+# --tls), the baseline vmmig over kTLS is measured against.
+conf=(--target-list=x86_64-softmmu --without-default-features
+      --enable-kvm --disable-tcg --enable-fdt=system --enable-vmmig
+      --enable-gnutls
+      --disable-docs --disable-install-blobs --meson=/usr/bin/meson
+      --firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu)
+key=$( { echo "$version"; echo "${conf[*]}"; cat "${patches[@]}" /dev/null;
 	 cat "$top"/userspace/lib/*.[ch] "$top"/uapi/linux/*.h; } |
        sha256sum | cut -c1-16)
 
@@ -136,10 +143,6 @@ sed -e "s|@PREFIX@|$top|" -e "s|@LIBDIR@|$top/userspace/lib|" \
 
 # --- configure and build -----------------------------------------------------
 build=$src/build
-conf=(--target-list=x86_64-softmmu --without-default-features
-      --enable-kvm --disable-tcg --enable-fdt=system --enable-vmmig
-      --disable-docs --disable-install-blobs --meson=/usr/bin/meson
-      --firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu)
 # Configured anew when the flags change (a series that adds an option).
 if [ ! -f "$build/build.ninja" ] ||
    [ "$(cat "$build/.vmmig-conf" 2>/dev/null)" != "${conf[*]}" ]; then

@@ -34,6 +34,16 @@
  *                 sends and checksums the copy, the destination reads
  *                 what it received back for the checksum; what integrity
  *                 costs.
+ *   vmmig+ktls    (only when --paths names it) vmmig over kTLS sockets
+ *                 (TLS 1.3, AES-GCM-128, keys from a GnuTLS handshake):
+ *                 pages still sent by reference, TLS seals them in the
+ *                 kernel, the destination decrypts into guest memory.
+ *   userspace+tls (only when --paths names it) the userspace path with
+ *                 its stream in TLS done by GnuTLS in the VMM, as QEMU's
+ *                 TLS migration does it: the same handshake, then
+ *                 gnutls_record_send() of each header and page (QEMU's
+ *                 qio_channel_tls writes each buffer of its iovec), and
+ *                 gnutls_record_recv() on the destination.
  *
  * All paths use a TCP connection over veth between the network namespaces
  * vmmig-src and vmmig-dst, the same guest, the same downtime target
@@ -104,10 +114,15 @@
 #define MAX_ROUNDS	30
 #define MIN_SAMPLE	(1 << 20)	/* bytes for a bandwidth sample, as vmmig */
 
-/* vmmig+crc32c: vmmig with record checksums (what they cost). */
-enum { P_VMMIG, P_USER, P_USER_ZC, P_VMMIG_CSUM, NR_PATHS };
+/*
+ * vmmig+crc32c: vmmig with record checksums (what they cost); vmmig+ktls
+ * and userspace+tls: encrypted, in the kernel and in the VMM.
+ */
+enum { P_VMMIG, P_USER, P_USER_ZC, P_VMMIG_CSUM, P_VMMIG_TLS, P_USER_TLS,
+       NR_PATHS };
 static const char *const path_name[NR_PATHS] = {
-	"vmmig", "userspace", "userspace-zc", "vmmig+crc32c"
+	"vmmig", "userspace", "userspace-zc", "vmmig+crc32c", "vmmig+ktls",
+	"userspace+tls"
 };
 
 struct res {
@@ -202,6 +217,7 @@ struct us_src {
 	uint64_t harvested;	/* ring entries; atomic */
 	uint64_t harvest_ns;	/* atomic */
 	int sock;
+	gnutls_session_t tls;	/* userspace+tls: GnuTLS does the stream */
 	bool zc;		/* MSG_ZEROCOPY */
 	unsigned long zc_sends;	/* notifications to come */
 	uint64_t zc_done, zc_copied;
@@ -394,6 +410,53 @@ static int zc_nobufs(void *ctx)
 }
 
 /*
+ * All of @iov to the destination: into the socket, or with userspace TLS
+ * one gnutls_record_send() per buffer (records of at most 16 KiB), as
+ * QEMU's TLS channel writes an iovec.
+ */
+static int us_send(struct us_src *s, struct iovec *iov, int n)
+{
+	int i;
+
+	if (!s->tls)
+		return send_all(s->sock, iov, n);
+	for (i = 0; i < n; i++) {
+		const uint8_t *p = iov[i].iov_base;
+		size_t len = iov[i].iov_len;
+
+		while (len) {
+			ssize_t w = gnutls_record_send(s->tls, p, len);
+
+			if (w == GNUTLS_E_INTERRUPTED || w == GNUTLS_E_AGAIN)
+				continue;
+			if (w < 0)
+				return -EIO;
+			p += w;
+			len -= w;
+		}
+	}
+	return 0;
+}
+
+/* Up to @len bytes from the peer: recv(), or a TLS record's worth. */
+static ssize_t us_recv(int sock, gnutls_session_t tls, void *buf, size_t len,
+		       int flags)
+{
+	ssize_t r;
+
+	if (!tls)
+		return recv(sock, buf, len, flags);
+	do
+		r = gnutls_record_recv(tls, buf, len);
+	while (r == GNUTLS_E_INTERRUPTED || r == GNUTLS_E_AGAIN);
+	if (r < 0) {
+		errno = EIO;
+		return -1;
+	}
+	return r;
+}
+
+/*
  * Up to 64 dirty pages (one bitmap word), QEMU's legacy pre-copy style: a
  * header per page, zero pages as a header alone, pages copied into the
  * socket with the headers.
@@ -421,7 +484,7 @@ static int send_pages(struct us_src *s, const uint64_t *gfns, int nr)
 		s->bytes += sizeof(hdr[i]);
 	}
 	s->pages += nr;
-	return send_all(s->sock, iov, n);
+	return us_send(s, iov, n);
 }
 
 /*
@@ -510,6 +573,7 @@ static int send_round(struct us_src *s, double deadline)
 struct us_dst {
 	struct mig_guest *g;
 	int sock, blob;
+	gnutls_session_t tls;	/* userspace+tls */
 	uint8_t *buf;
 	size_t cap, head, tail;
 	double cpu_ms;
@@ -538,14 +602,14 @@ static int rd(struct us_dst *d, void *to, size_t len)
 		d->head = d->tail = 0;
 		if (len >= VMM_PAGE) {
 			/* A page (or its rest) straight into guest memory. */
-			r = recv(d->sock, p, len, MSG_WAITALL);
+			r = us_recv(d->sock, d->tls, p, len, MSG_WAITALL);
 			if (r <= 0)
 				return r < 0 ? -errno : -ECONNRESET;
 			p += r;
 			len -= r;
 			continue;
 		}
-		r = recv(d->sock, d->buf, d->cap, 0);
+		r = us_recv(d->sock, d->tls, d->buf, d->cap, 0);
 		if (r <= 0) {
 			if (r < 0 && errno == EINTR)
 				continue;
@@ -633,8 +697,9 @@ static void *us_receiver(void *arg)
 		if (err)
 			break;
 	}
-	if (!err && send(d->sock, &ack, 1, MSG_NOSIGNAL) != 1)
-		err = -errno;
+	if (!err && (d->tls ? gnutls_record_send(d->tls, &ack, 1) :
+			      send(d->sock, &ack, 1, MSG_NOSIGNAL)) != 1)
+		err = errno ? -errno : -EIO;
 	free(state);
 	d->err = err;
 	d->cpu_ms = now_ms(CLOCK_THREAD_CPUTIME_ID) - c0;
@@ -665,8 +730,9 @@ static uint64_t ring_full_total(struct mig_guest *g)
  * thread.  Verifies like __mig_live().
  */
 static void run_user(struct us_src *s, struct mig_guest *dst,
-		     const struct mig_opts *o, struct res *r)
+		     const struct mig_opts *o, bool tls, struct res *r)
 {
+	struct tls_user cu = { 0 }, su = { 0 };
 	struct mig_guest *src = s->g;
 	struct us_dst d = { .g = dst, .blob = -1, .cap = RBUF };
 	int fds[2] = { -1, -1 }, sblob, err, one = 1;
@@ -692,6 +758,12 @@ static void run_user(struct us_src *s, struct mig_guest *dst,
 	if (!err && s->zc &&
 	    setsockopt(fds[0], SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)))
 		err = -errno;
+	if (!err && tls) {
+		err = __tls_pair_user(fds[0], fds[1], KTLS_AES_GCM_128, &cu,
+				      &su);
+		s->tls = cu.s;
+		d.tls = su.s;
+	}
 	if (err) {
 		snprintf(r->fail, sizeof(r->fail), "setup: %s", strerror(-err));
 		goto out;
@@ -770,8 +842,8 @@ static void run_user(struct us_src *s, struct mig_guest *dst,
 		iov[1] = (struct iovec){ state, slen };
 		iov[2] = (struct iovec){ &end[1], sizeof(end[1]) };
 		s->bytes += 2 * sizeof(end[0]) + slen;
-		err = send_all(s->sock, iov, 3);
-		if (!err && recv(s->sock, &ack, 1, MSG_WAITALL) != 1)
+		err = us_send(s, iov, 3);
+		if (!err && us_recv(s->sock, s->tls, &ack, 1, MSG_WAITALL) != 1)
 			err = errno ? -errno : -ECONNRESET;
 		if (err)
 			goto fail;
@@ -845,6 +917,8 @@ out:
 		close(d.blob);
 	free(d.buf);
 	free(state);
+	tls_user_free(&cu);
+	tls_user_free(&su);
 }
 
 /* ---- one run ------------------------------------------------------------- */
@@ -968,7 +1042,8 @@ static void run_one(struct vmmig *h, const struct mig_opts *o0, int path,
 	struct mig_opts o = *o0;
 	struct mig_guest src, dst;
 	struct us_src s = { .g = &src, .zc = path == P_USER_ZC };
-	bool kernel = path == P_VMMIG || path == P_VMMIG_CSUM;
+	bool kernel = path == P_VMMIG || path == P_VMMIG_CSUM ||
+		      path == P_VMMIG_TLS;
 	unsigned int i;
 	int err;
 
@@ -1001,10 +1076,12 @@ static void run_one(struct vmmig *h, const struct mig_opts *o0, int path,
 	r->rate = guest_rate(&src, 1000);
 
 	o.checksum = path == P_VMMIG_CSUM;
+	o.tls = path == P_VMMIG_TLS;
+	o.cipher = KTLS_AES_GCM_128;
 	if (kernel)
 		run_vmmig(h, &src, &dst, &o, r);
 	else
-		run_user(&s, &dst, &o, r);
+		run_user(&s, &dst, &o, path == P_USER_TLS, r);
 out:
 	mig_guest_destroy(&dst);
 	mig_guest_destroy(&src);
@@ -1209,7 +1286,8 @@ static void usage(const char *argv0)
 {
 	fprintf(stderr,
 		"usage: %s [--mib N] [--vcpus N] [--runs R] [--run-base K] [--delays D1,D2,..]\n"
-		"          [--paths vmmig,userspace,userspace-zc,vmmig+crc32c] [--timeout S] [--jsonl PATH]\n"
+		"          [--paths vmmig,userspace,userspace-zc,vmmig+crc32c,vmmig+ktls,userspace+tls]\n"
+		"          [--timeout S] [--jsonl PATH]\n"
 		"          [--src-skew PAGES]   (the source's RAM past a 2 MiB boundary, default 1)\n"
 		"       %s --calibrate F1,F2,..   (prints the delays for these fractions of the fastest rate)\n"
 		"       %s --transport SECONDS [--jsonl PATH]\n"

@@ -14,6 +14,13 @@
  *                 guest memory, skips zero pages, and copies each page
  *                 with a small header into the socket; the destination
  *                 VMM reads headers and copies pages into guest memory
+ *   vmmig+ktls    vmmig over kTLS sockets (TLS 1.3, AES-GCM-128, keys
+ *                 from a GnuTLS handshake, ktls.h): pages by reference
+ *                 into TLS, decrypted straight into guest memory
+ *   userspace+tls userspace with GnuTLS in the VMMs, as QEMU's TLS
+ *                 migration: gnutls_record_send() of each header and
+ *                 page, gnutls_record_recv() on the destination
+ *   (the last two only when --paths names them)
  *
  * Figures, per run and as medians:
  *   wall      from the first byte to the source's end (vmmig: the
@@ -64,6 +71,7 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 
+#include "ktls.h"
 #include "libvmmig.h"
 #include "util.h"
 #include "vmm.h"
@@ -82,14 +90,20 @@ struct result {
 	double wall_s, host_cpu_s, src_cpu_s, dst_cpu_s;
 };
 
-enum path { P_TRANSPORT, P_VMMIG, P_VMMIG_NOZERO, P_USER, NR_PATHS };
+enum path { P_TRANSPORT, P_VMMIG, P_VMMIG_NOZERO, P_USER, P_VMMIG_TLS,
+	    P_USER_TLS, NR_PATHS };
 
 static const char *const path_name[NR_PATHS] = {
 	[P_TRANSPORT] = "transport",
 	[P_VMMIG] = "vmmig",
 	[P_VMMIG_NOZERO] = "vmmig-nozero",
 	[P_USER] = "userspace",
+	[P_VMMIG_TLS] = "vmmig+ktls",
+	[P_USER_TLS] = "userspace+tls",
 };
+
+/* The paths run unless --paths says otherwise: not the TLS ones. */
+#define DEFAULT_PATHS	((1U << P_VMMIG_TLS) - 1)
 
 static void die(const char *what, int err)
 {
@@ -180,22 +194,74 @@ static int recv_all(int fd, void *buf, size_t len)
 struct side {
 	struct vm *vm;
 	int sock;
+	gnutls_session_t tls;	/* userspace+tls */
 	double cpu_s;
 };
 
+/* @len bytes to @u's peer: the socket, or GnuTLS records. */
+static int side_send(struct side *u, struct iovec *iov, int n)
+{
+	int i;
+
+	if (!u->tls)
+		return send_all(u->sock, iov, n);
+	/* As QEMU's TLS channel: each buffer of the iovec on its own. */
+	for (i = 0; i < n; i++) {
+		const char *p = iov[i].iov_base;
+		size_t len = iov[i].iov_len;
+
+		while (len) {
+			ssize_t w = gnutls_record_send(u->tls, p, len);
+
+			if (w == GNUTLS_E_AGAIN || w == GNUTLS_E_INTERRUPTED)
+				continue;
+			if (w < 0)
+				return -1;
+			p += w;
+			len -= w;
+		}
+	}
+	return 0;
+}
+
+static int side_recv(struct side *u, void *buf, size_t len)
+{
+	if (!u->tls)
+		return recv_all(u->sock, buf, len);
+	while (len) {
+		ssize_t r = gnutls_record_recv(u->tls, buf, len);
+
+		if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED)
+			continue;
+		if (r <= 0)
+			return -1;
+		buf = (char *)buf + r;
+		len -= r;
+	}
+	return 0;
+}
+
 static struct result run_pair(struct vm *src, struct vm *dst,
 			      void *(*sender)(void *),
-			      void *(*receiver)(void *))
+			      void *(*receiver)(void *), bool tls)
 {
 	struct side s = { .vm = src }, d = { .vm = dst };
+	struct tls_user cu = { 0 }, su = { 0 };
 	pthread_t ts, td;
 	struct result r;
 	double t0, h0;
-	int sk[2];
+	int sk[2], err;
 
 	tcp_pair(sk);
 	s.sock = sk[0];
 	d.sock = sk[1];
+	if (tls) {
+		err = __tls_pair_user(sk[0], sk[1], KTLS_AES_GCM_128, &cu, &su);
+		if (err)
+			die("TLS handshake", -err);
+		s.tls = cu.s;
+		d.tls = su.s;
+	}
 	h0 = host_busy_ms();
 	t0 = now(CLOCK_MONOTONIC);
 	pthread_create(&td, NULL, receiver, &d);
@@ -206,6 +272,8 @@ static struct result run_pair(struct vm *src, struct vm *dst,
 	r.host_cpu_s = (host_busy_ms() - h0) / 1e3;
 	r.src_cpu_s = s.cpu_s;
 	r.dst_cpu_s = d.cpu_s;
+	tls_user_free(&cu);
+	tls_user_free(&su);
 	close(sk[0]);
 	close(sk[1]);
 	return r;
@@ -297,15 +365,19 @@ static void set_zero_detect(int on)
 }
 
 static struct result run_vmmig(struct vmmig *h, struct vm *src,
-			       struct vm *dst)
+			       struct vm *dst, bool tls)
 {
 	struct vmmig_session_info ss, ds;
 	struct result r;
 	uint32_t sid, did;
 	double t0, h0;
-	int sk[2];
+	int sk[2], err;
 
 	tcp_pair(sk);
+	err = tls ? __ktls_pair(sk[0], sk[1], KTLS_AES_GCM_128, KTLS_BOTH,
+				KTLS_BOTH) : 0;
+	if (err)
+		die("kTLS handshake", -err);
 	if (vmmig_session_create(h, VMMIG_ROLE_DESTINATION, dst->v.fd, &sk[1],
 				 1, NULL, &did) ||
 	    vmmig_session_create(h, VMMIG_ROLE_SOURCE, src->v.fd, &sk[0], 1,
@@ -360,11 +432,11 @@ static void *user_sender(void *arg)
 		h.zero = page_is_zero(p);
 		iov[0] = (struct iovec){ &h, sizeof(h) };
 		iov[1] = (struct iovec){ p, PAGE };
-		if (send_all(u->sock, iov, h.zero ? 1 : 2))
+		if (side_send(u, iov, h.zero ? 1 : 2))
 			die("userspace send", errno);
 	}
 	iov[0] = (struct iovec){ &end, sizeof(end) };
-	if (send_all(u->sock, iov, 1) || recv_all(u->sock, &end, 1))
+	if (side_send(u, iov, 1) || side_recv(u, &end, 1))
 		die("userspace end", EIO);
 	u->cpu_s = now(CLOCK_THREAD_CPUTIME_ID) - c0;
 	return NULL;
@@ -375,10 +447,11 @@ static void *user_receiver(void *arg)
 	struct side *u = arg;
 	double c0 = now(CLOCK_THREAD_CPUTIME_ID);
 	struct uhdr h;
+	struct iovec iov;
 	char ack = 1;
 
 	for (;;) {
-		if (recv_all(u->sock, &h, sizeof(h)))
+		if (side_recv(u, &h, sizeof(h)))
 			die("userspace recv", EIO);
 		if (h.offset == ~0ULL)
 			break;
@@ -386,10 +459,11 @@ static void *user_receiver(void *arg)
 			die("userspace: bad offset", EINVAL);
 		if (h.zero)
 			memset(u->vm->mem + h.offset * PAGE, 0, PAGE);
-		else if (recv_all(u->sock, u->vm->mem + h.offset * PAGE, PAGE))
+		else if (side_recv(u, u->vm->mem + h.offset * PAGE, PAGE))
 			die("userspace recv page", EIO);
 	}
-	if (send(u->sock, &ack, 1, MSG_NOSIGNAL) != 1)
+	iov = (struct iovec){ &ack, 1 };
+	if (side_send(u, &iov, 1))
 		die("userspace ack", errno);
 	u->cpu_s = now(CLOCK_THREAD_CPUTIME_ID) - c0;
 	return NULL;
@@ -487,18 +561,21 @@ static struct result run_path(enum path p, struct vmmig *h, struct vm *src,
 	perf_ctl(pf, "enable\n");
 	switch (p) {
 	case P_TRANSPORT:
-		r = run_pair(src, dst, transport_sender, transport_receiver);
+		r = run_pair(src, dst, transport_sender, transport_receiver,
+			     false);
 		break;
 	case P_VMMIG:
-		r = run_vmmig(h, src, dst);
+	case P_VMMIG_TLS:
+		r = run_vmmig(h, src, dst, p == P_VMMIG_TLS);
 		break;
 	case P_VMMIG_NOZERO:
 		set_zero_detect(0);
-		r = run_vmmig(h, src, dst);
+		r = run_vmmig(h, src, dst, false);
 		set_zero_detect(1);
 		break;
 	default:
-		r = run_pair(src, dst, user_sender, user_receiver);
+		r = run_pair(src, dst, user_sender, user_receiver,
+			     p == P_USER_TLS);
 		break;
 	}
 	perf_ctl(pf, "disable\n");
@@ -546,7 +623,7 @@ static void usage(const char *me)
 {
 	fprintf(stderr,
 		"usage: %s [--mib N] [--runs 1..%d] [--paths P1,P2,..] [--perf DIR] [--src-skew N]\n"
-		"paths: transport, vmmig, vmmig-nozero, userspace (default all)\n",
+		"paths: transport, vmmig, vmmig-nozero, userspace (default), vmmig+ktls, userspace+tls\n",
 		me, MAX_RUNS);
 	exit(2);
 }
@@ -584,7 +661,7 @@ int main(int argc, char **argv)
 	};
 	static struct result res[NR_PATHS][MAX_RUNS];
 	struct perf no_perf = { .ctl = -1, .ack = -1 };
-	unsigned int mask = (1U << NR_PATHS) - 1;
+	unsigned int mask = DEFAULT_PATHS;
 	const char *perf_dir = NULL;
 	unsigned int skew = 1;
 	size_t mib = 256;
@@ -659,6 +736,20 @@ int main(int argc, char **argv)
 		       MEDIAN(P_TRANSPORT, wall_s) / MEDIAN(P_VMMIG, wall_s),
 		       MEDIAN(P_VMMIG, host_cpu_s) /
 		       MEDIAN(P_TRANSPORT, host_cpu_s));
+	if ((mask & (1U << P_VMMIG_TLS)) && (mask & (1U << P_USER_TLS)))
+		printf("vmmig+ktls/userspace+tls: throughput %.2fx, host CPU %.2fx, src CPU %.2fx, dst CPU %.2fx\n",
+		       MEDIAN(P_USER_TLS, wall_s) / MEDIAN(P_VMMIG_TLS, wall_s),
+		       MEDIAN(P_VMMIG_TLS, host_cpu_s) /
+		       MEDIAN(P_USER_TLS, host_cpu_s),
+		       MEDIAN(P_VMMIG_TLS, src_cpu_s) /
+		       MEDIAN(P_USER_TLS, src_cpu_s),
+		       MEDIAN(P_VMMIG_TLS, dst_cpu_s) /
+		       MEDIAN(P_USER_TLS, dst_cpu_s));
+	if ((mask & (1U << P_VMMIG)) && (mask & (1U << P_VMMIG_TLS)))
+		printf("vmmig+ktls/vmmig: throughput %.2fx, host CPU %.2fx\n",
+		       MEDIAN(P_VMMIG, wall_s) / MEDIAN(P_VMMIG_TLS, wall_s),
+		       MEDIAN(P_VMMIG_TLS, host_cpu_s) /
+		       MEDIAN(P_VMMIG, host_cpu_s));
 	if ((mask & (1U << P_VMMIG)) && (mask & (1U << P_VMMIG_NOZERO)))
 		printf("zero-page check: vmmig source CPU %.3f s/GiB with it, %.3f s/GiB without\n",
 		       MEDIAN(P_VMMIG, src_cpu_s) / gib,

@@ -5,7 +5,7 @@
 # loaded).  Every figure goes, one JSON object per run, to OUT/live.jsonl;
 # scripts/bench_report.py turns that into the table, the JSON and the chart.
 #
-#   bench_run.sh OUT [--smoke | --checksum] [--runs N]
+#   bench_run.sh OUT [--smoke | --checksum | --tls] [--runs N]
 #
 # In the order it runs:
 #   transport   the link alone (bench_live --transport): a connection of
@@ -33,20 +33,28 @@
 # guest with qemu+vmmig and qemu-own, and vmmig's profile.
 # --checksum: what record checksums cost, alone: the link, then the rate
 # sweep with vmmig and vmmig+crc32c only, N runs, and both profiles.
+# --tls: encrypted migration (TLS 1.3, AES-GCM-128): the link, then idle
+# and 1/1000 of the fastest rate with vmmig, vmmig+ktls (kTLS),
+# userspace+tls (GnuTLS in the VMM) and Debian's QEMU with tls-creds-psk
+# (qemu+tls), N runs, and the profiles of the three TLS paths.  Only slow
+# rates: the test host emulates AES-NI, and TLS moves some 10 MB/s there
+# (README), so faster guests would only show 30 rounds that never end.
 #
 # The network namespaces vmmig-src and vmmig-dst with their veth pair
 # (10.99.0.1 - 10.99.0.2) are set up here unless they exist already.
 set -u -o pipefail
 
-out=${1:?usage: bench_run.sh OUT [--smoke | --checksum] [--runs N]}
+out=${1:?usage: bench_run.sh OUT [--smoke | --checksum | --tls] [--runs N]}
 shift
 runs=3
 smoke=0
 checksum=0
+tls=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--smoke) smoke=1 ;;
 	--checksum) checksum=1 ;;
+	--tls) tls=1 ;;
 	--runs) runs=$2; shift ;;
 	*) echo "bench_run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -83,12 +91,13 @@ config() { # config MIB VCPUS DELAY LABEL
 		[ "$with_qemu" = 1 ] || continue
 		# QEMU's stamp guest runs without paging: RAM below 4 GiB.
 		[ "$1" -le 2048 ] || continue
+		# shellcheck disable=SC2086 # $qemu_tls: one flag or none
 		python3 "$here/bench_qemu.py" --mib "$1" --vcpus "$2" \
-			--delay "$3" --runs 1 --run-base "$k" --jsonl "$jsonl" ||
-			echo "bench_qemu.py exited $?"
+			--delay "$3" --runs 1 --run-base "$k" --jsonl "$jsonl" \
+			$qemu_tls || echo "bench_qemu.py exited $?"
 		# The patched QEMU (integrations/qemu): x-vmmig on, and the
 		# same binary's own pre-copy.
-		[ -n "$pqemu" ] || continue
+		[ -n "$pqemu" ] && [ -z "$qemu_tls" ] || continue
 		python3 "$here/bench_qemu.py" --qemu "$pqemu" --vmmig \
 			--mib "$1" --vcpus "$2" --delay "$3" --runs 1 \
 			--run-base "$k" --jsonl "$jsonl" ||
@@ -130,10 +139,11 @@ profiles() {
 	for p in "$@"; do
 		echo "== profile: $p"
 		rec=(perf record -a -g -e cpu-clock -F 999 -o "$out/perf/live-$p.data" --)
-		if [ $p = qemu ]; then
+		if [ $p = qemu ] || [ $p = qemu+tls ]; then
+			# shellcheck disable=SC2046 # one flag or none
 			"${rec[@]}" python3 "$here/bench_qemu.py" --mib 256 \
 				--vcpus 2 --delay "$d" --runs 1 --run-base 99 \
-				--jsonl /dev/null
+				--jsonl /dev/null $([ $p = qemu+tls ] && echo --tls)
 		else
 			"${rec[@]}" "$here/bench_live" --mib 256 --vcpus 2 \
 				--delays "$d" --runs 1 --run-base 99 --paths $p \
@@ -152,6 +162,7 @@ profiles() {
 # integrity costs), the smoke leaves it to make check's tests.
 live_paths=vmmig,userspace,userspace-zc
 with_qemu=1
+qemu_tls=
 t0=$(date +%s)
 if [ $smoke = 1 ]; then
 	"$here/bench_live" --transport 1 --jsonl "$jsonl" || exit 1
@@ -210,6 +221,17 @@ elif [ $checksum = 1 ]; then
 		config 256 2 "$d" "checksum cost"
 	done
 	profiles "$d_10" vmmig vmmig+crc32c
+elif [ $tls = 1 ]; then
+	"$here/bench_live" --transport 3 --jsonl "$jsonl" || exit 1
+	read -r d_1000 d_idle < <("$here/bench_live" \
+		--calibrate 0.001,0.0001 | sed -n 's/^delays //p')
+	[ -n "${d_idle:-}" ] || exit 1
+	live_paths=vmmig,vmmig+ktls,userspace+tls
+	qemu_tls=--tls
+	for d in $d_idle $d_1000; do
+		config 256 2 "$d" "TLS cost"
+	done
+	profiles "$d_idle" vmmig+ktls userspace+tls qemu+tls
 else
 	"$here/bench_live" --transport 3 --jsonl "$jsonl" || exit 1
 	read -r d_max d_10 d_100 d_idle < <("$here/bench_live" \
