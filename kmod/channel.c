@@ -277,18 +277,24 @@ static const struct vmmig_channel_ops vmmig_tcp_ops = {
  * this kind never takes them.
  *
  * Send: a record's pages go by reference (sendmsg(MSG_SPLICE_PAGES),
- * 6.1's sendpage); TLS reads them when it seals each TLS record, and the
- * call returns once every one is sealed.  The header ends a TLS record of
- * its own and so do the pages: each run of pages then starts a TLS record
- * of its own, which the receiver can decrypt straight into guest memory
- * (tls_sw_recvmsg() does that only for a whole record that fits the
- * destination).  That costs 22 bytes and a TLS record per vmmig record.
+ * 6.1's sendpage); TLS reads them when it seals each TLS record.  The
+ * header of a record of at least VMMIG_TLS_ALIGN_PAGES pages ends a TLS
+ * record of its own: its pages then start a TLS record, and every full
+ * one the receiver decrypts straight into guest memory (tls_sw_recvmsg()
+ * does that only for a whole record that fits the destination), for 22
+ * bytes and a TLS record more.  Smaller records (scattered dirty pages)
+ * are packed into full TLS records instead, as MSG_MORE says: a TLS
+ * record per 4 KiB page and per header would cost an AEAD operation and
+ * a push each, and the receiver copies what it decrypts of those.
  *
  * Receive: a record that is not application data is never returned
  * without a control buffer (tls_sw_recvmsg() fails with -EIO and copies
  * nothing, so it never lands in guest memory); vmmig_ktls_error() then
  * reads it with one to say what it was.
  */
+
+/* A record's pages fill at least one TLS record (16 KiB) of their own. */
+#define VMMIG_TLS_ALIGN_PAGES	(SZ_16K / PAGE_SIZE)
 
 /* TLS record content types (RFC 8446 5.1) and handshake types (4). */
 #define VMMIG_TLS_ALERT			21
@@ -351,12 +357,15 @@ static int vmmig_ktls_send_rec(struct vmmig_channel *ch, const void *hdr,
 			       size_t len, struct page **pages,
 			       unsigned int nr, bool more)
 {
-	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+	struct msghdr msg = {
+		.msg_flags = MSG_NOSIGNAL | (more ? MSG_MORE : 0),
+	};
 	unsigned int i;
 	bool splice = true;
 	int err;
 
-	err = vmmig_sock_send(ch, hdr, len, nr ? false : more);
+	err = vmmig_sock_send(ch, hdr, len,
+			      nr ? nr < VMMIG_TLS_ALIGN_PAGES : more);
 	if (err || !nr)
 		return err;
 	for (i = 0; i < nr; i++) {
@@ -372,7 +381,7 @@ static int vmmig_ktls_send_rec(struct vmmig_channel *ch, const void *hdr,
 	for (i = 0; i < nr && !err; i++) {
 		void *p = kmap_local_page(pages[i]);
 
-		err = vmmig_sock_send(ch, p, PAGE_SIZE, i + 1 < nr);
+		err = vmmig_sock_send(ch, p, PAGE_SIZE, more || i + 1 < nr);
 		kunmap_local(p);
 	}
 	return err;
