@@ -137,8 +137,13 @@ static u32 vmmig_live_send_round(struct vmmig_live *l, u64 remaining)
 	l->peer.round_sent = l->round;
 	if (l->peer.features & VMMIG_WIRE_F_PROGRESS)
 		l->peer.asked++;
+	/*
+	 * The destination answers it (PROGRESS): it ends the burst.  A
+	 * corked TCP tail goes out at the next ACK anyway, but a kTLS
+	 * record that MSG_MORE holds open goes out only with the next send.
+	 */
 	err = vmmig_send_rec(l->ch, VMMIG_WIRE_ROUND, 0, 0, 0, &r, sizeof(r),
-			     true);
+			     false);
 	l->last_sent = ktime_get();
 	l->asked_sent = l->ch->sent;
 	return err ? vmmig_channel_reason(err) : VMMIG_REASON_NONE;
