@@ -409,33 +409,12 @@ static int zc_nobufs(void *ctx)
 	return zc_reap(s, false);
 }
 
-/*
- * All of @iov to the destination: into the socket, or with userspace TLS
- * one gnutls_record_send() per buffer (records of at most 16 KiB), as
- * QEMU's TLS channel writes an iovec.
- */
+/* All of @iov to the destination: into the socket, or through GnuTLS. */
 static int us_send(struct us_src *s, struct iovec *iov, int n)
 {
-	int i;
-
 	if (!s->tls)
 		return send_all(s->sock, iov, n);
-	for (i = 0; i < n; i++) {
-		const uint8_t *p = iov[i].iov_base;
-		size_t len = iov[i].iov_len;
-
-		while (len) {
-			ssize_t w = gnutls_record_send(s->tls, p, len);
-
-			if (w == GNUTLS_E_INTERRUPTED || w == GNUTLS_E_AGAIN)
-				continue;
-			if (w < 0)
-				return -EIO;
-			p += w;
-			len -= w;
-		}
-	}
-	return 0;
+	return tls_user_sendv(s->tls, iov, n);
 }
 
 /* Up to @len bytes from the peer: recv(), or a TLS record's worth. */
@@ -446,9 +425,7 @@ static ssize_t us_recv(int sock, gnutls_session_t tls, void *buf, size_t len,
 
 	if (!tls)
 		return recv(sock, buf, len, flags);
-	do
-		r = gnutls_record_recv(tls, buf, len);
-	while (r == GNUTLS_E_INTERRUPTED || r == GNUTLS_E_AGAIN);
+	r = tls_user_recv(tls, buf, len);
 	if (r < 0) {
 		errno = EIO;
 		return -1;

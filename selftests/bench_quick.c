@@ -201,27 +201,9 @@ struct side {
 /* @len bytes to @u's peer: the socket, or GnuTLS records. */
 static int side_send(struct side *u, struct iovec *iov, int n)
 {
-	int i;
-
 	if (!u->tls)
 		return send_all(u->sock, iov, n);
-	/* As QEMU's TLS channel: each buffer of the iovec on its own. */
-	for (i = 0; i < n; i++) {
-		const char *p = iov[i].iov_base;
-		size_t len = iov[i].iov_len;
-
-		while (len) {
-			ssize_t w = gnutls_record_send(u->tls, p, len);
-
-			if (w == GNUTLS_E_AGAIN || w == GNUTLS_E_INTERRUPTED)
-				continue;
-			if (w < 0)
-				return -1;
-			p += w;
-			len -= w;
-		}
-	}
-	return 0;
+	return tls_user_sendv(u->tls, iov, n) ? -1 : 0;
 }
 
 static int side_recv(struct side *u, void *buf, size_t len)
@@ -229,10 +211,8 @@ static int side_recv(struct side *u, void *buf, size_t len)
 	if (!u->tls)
 		return recv_all(u->sock, buf, len);
 	while (len) {
-		ssize_t r = gnutls_record_recv(u->tls, buf, len);
+		ssize_t r = tls_user_recv(u->tls, buf, len);
 
-		if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED)
-			continue;
 		if (r <= 0)
 			return -1;
 		buf = (char *)buf + r;

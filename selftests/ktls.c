@@ -286,6 +286,38 @@ int __tls_pair_user(int cfd, int sfd, enum ktls_cipher c,
 	return err;
 }
 
+int tls_user_sendv(gnutls_session_t s, const struct iovec *iov, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		const char *p = iov[i].iov_base;
+		size_t len = iov[i].iov_len;
+
+		while (len) {
+			ssize_t w = gnutls_record_send(s, p, len);
+
+			if (w == GNUTLS_E_AGAIN || w == GNUTLS_E_INTERRUPTED)
+				continue;
+			if (w < 0)
+				return -EIO;
+			p += w;
+			len -= w;
+		}
+	}
+	return 0;
+}
+
+ssize_t tls_user_recv(gnutls_session_t s, void *buf, size_t len)
+{
+	ssize_t r;
+
+	do
+		r = gnutls_record_recv(s, buf, len);
+	while (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED);
+	return r < 0 ? -EIO : r;
+}
+
 void tls_user_free(struct tls_user *u)
 {
 	ktls_session_free(u->s, u->xc, u->ps, u->pc);

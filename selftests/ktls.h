@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
 
 #include <gnutls/gnutls.h>
 
@@ -68,6 +70,14 @@ int __tls_pair_user(int cfd, int sfd, enum ktls_cipher c,
 		    struct tls_user *cu, struct tls_user *su);
 /* Free the session (sends nothing) and its credentials; may be repeated. */
 void tls_user_free(struct tls_user *u);
+
+/*
+ * All of @iov through GnuTLS, one gnutls_record_send() per buffer (records
+ * of at most 16 KiB), as QEMU's TLS channel writes an iovec.  0 or -EIO.
+ */
+int tls_user_sendv(gnutls_session_t s, const struct iovec *iov, int n);
+/* Up to @len bytes, at most one record's: > 0, 0 at the peer's end, -EIO. */
+ssize_t tls_user_recv(gnutls_session_t s, void *buf, size_t len);
 
 /* TLS_CIPHER_* of <linux/tls.h> that @c negotiates. */
 uint16_t ktls_cipher_type(enum ktls_cipher c);
