@@ -35,7 +35,9 @@ Method, per run:
      tls-creds-psk, a fresh pre-shared key per run, priority
      TLS_PRIORITY: without it GnuTLS picks ChaCha20 for PSK), as
      bench_live's vmmig+ktls and userspace+tls paths: QEMU does TLS in
-     userspace with GnuTLS, through its own push/pull callbacks.
+     userspace with GnuTLS, through its own push/pull callbacks.  With
+     --vmmig too (qemu+vmmig+tls), x-vmmig's connection makes its own
+     handshake with those credentials and the module runs over kTLS.
   4. Verification, as bench_live: once the destination runs, every vCPU's
      delay is set to 0 there and the run passes only if every vCPU sweeps
      its working set twice more (ctl.iter up by 2, within 60 s) and the
@@ -367,17 +369,19 @@ def machine_arg(machine):
 TLS_PRIORITY = 'NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-128-GCM'
 
 
-def tls_creds(tmpdir, endpoint):
+def tls_creds(tmpdir, endpoint, priority=TLS_PRIORITY):
     """--tls: a tls-creds-psk object for @endpoint ('client' or 'server')
-    with the run's key in @tmpdir/psk/keys.psk (made once per run)."""
+    with the run's key in @tmpdir/psk/keys.psk (made once per run); with
+    @priority None, QEMU's default priority."""
     d = os.path.join(tmpdir, 'psk')
     path = os.path.join(d, 'keys.psk')
     if not os.path.exists(path):
         os.mkdir(d, 0o700)
         with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), 'w') as f:
             f.write('qemu:%s\n' % os.urandom(32).hex())
-    obj = 'tls-creds-psk,id=tls0,endpoint=%s,dir=%s,priority=%s' % (
-        endpoint, d, TLS_PRIORITY)
+    obj = 'tls-creds-psk,id=tls0,endpoint=%s,dir=%s' % (endpoint, d)
+    if priority:
+        obj += ',priority=' + priority
     # The server looks the client's name up; only the client names it.
     if endpoint == 'client':
         obj += ',username=qemu'
@@ -458,6 +462,7 @@ def new_record(a, run):
         'harvested': None, 'harvest_ns': None, 'zc_sends': None,
         'zc_copied': None, 'boot_ms': None, 'boot_attempts': 0,
         'dirty_ring': None, 'vmmig_session': None, 'vmmig_downtime_ms': None,
+        'encryption': None,
         'ws_pages': a.ws_pages,
         'ring_entries': a.ring, 'downtime_target_ms': a.downtime_ms,
         'max_rounds': a.max_rounds,
@@ -533,6 +538,7 @@ def migrate(a, src, dst, port, r):
         r['pages'] = (r['pages'] or 0) + vm['pages'] - vm['zero-pages']
         r['zero_pages'] = (r['zero_pages'] or 0) + vm['zero-pages']
         r['ring_full'] = vm['ring-full']
+        r['encryption'] = vm.get('encryption')
 
     # The destination's work ends when it has loaded everything and runs.
     deadline = time.monotonic() + VERIFY_S
