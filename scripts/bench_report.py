@@ -39,10 +39,11 @@ import sys
 
 PATHS = ["vmmig", "userspace", "userspace-zc", "qemu", "qemu+vmmig",
          "qemu-own", "vmmig+crc32c", "vmmig+ktls", "userspace+tls",
-         "qemu+tls"]
+         "qemu+tls", "qemu+vmmig+tls"]
 # Encrypted paths: compared with each other (vmmig+ktls against the two
-# ways of TLS in userspace) and with plaintext vmmig, not with the rest.
-TLS_PATHS = ("vmmig+ktls", "userspace+tls", "qemu+tls")
+# ways of TLS in userspace; QEMU's x-vmmig over kTLS against QEMU's own
+# TLS migration) and with plaintext vmmig, not with the rest.
+TLS_PATHS = ("vmmig+ktls", "userspace+tls", "qemu+tls", "qemu+vmmig+tls")
 COLORS = ["#c00000", "#1f77b4", "#17becf", "#2ca02c", "#ff7f0e", "#7f7f7f",
           "#9467bd"]
 GIB = 1 << 30
@@ -236,6 +237,11 @@ def table(kver, summ, trans):
                     pairs.append(("ktls/" + o["path"], vt, o))
             if vt and v:
                 pairs.append(("ktls/vmmig", vt, v))
+            qvt = next((x for x in rows if x["path"] == "qemu+vmmig+tls"),
+                       None)
+            qt = next((x for x in rows if x["path"] == "qemu+tls"), None)
+            if qvt and qt:
+                pairs.append(("q+vmmig+tls/q+tls", qvt, qt))
             qv = next((x for x in rows if x["path"] == "qemu+vmmig"), None)
             qo = next((x for x in rows if x["path"] == "qemu-own"), None)
             if qv and qo:

@@ -35,8 +35,9 @@
 # sweep with vmmig and vmmig+crc32c only, N runs, and both profiles.
 # --tls: encrypted migration (TLS 1.3, AES-GCM-128): the link, then idle
 # and 1/1000 of the fastest rate with vmmig, vmmig+ktls (kTLS),
-# userspace+tls (GnuTLS in the VMM) and Debian's QEMU with tls-creds-psk
-# (qemu+tls), N runs, and the profiles of the three TLS paths.  Only slow
+# userspace+tls (GnuTLS in the VMM), Debian's QEMU with tls-creds-psk
+# (qemu+tls) and the patched QEMU's x-vmmig with the same tls-creds
+# (qemu+vmmig+tls: kTLS), N runs, and the profiles of the four TLS paths.  Only slow
 # rates: the test host emulates AES-NI, and TLS moves some 10 MB/s there
 # (README), so faster guests would only show 30 rounds that never end.
 #
@@ -96,8 +97,16 @@ config() { # config MIB VCPUS DELAY LABEL
 			--delay "$3" --runs 1 --run-base "$k" --jsonl "$jsonl" \
 			$qemu_tls || echo "bench_qemu.py exited $?"
 		# The patched QEMU (integrations/qemu): x-vmmig on, and the
-		# same binary's own pre-copy.
-		[ -n "$pqemu" ] && [ -z "$qemu_tls" ] || continue
+		# same binary's own pre-copy; with TLS, x-vmmig over its
+		# tls-creds (QEMU's handshake, kTLS for the module).
+		[ -n "$pqemu" ] || continue
+		if [ -n "$qemu_tls" ]; then
+			python3 "$here/bench_qemu.py" --qemu "$pqemu" --vmmig \
+				--tls --mib "$1" --vcpus "$2" --delay "$3" \
+				--runs 1 --run-base "$k" --jsonl "$jsonl" ||
+				echo "bench_qemu.py --vmmig --tls exited $?"
+			continue
+		fi
 		python3 "$here/bench_qemu.py" --qemu "$pqemu" --vmmig \
 			--mib "$1" --vcpus "$2" --delay "$3" --runs 1 \
 			--run-base "$k" --jsonl "$jsonl" ||
@@ -144,6 +153,11 @@ profiles() {
 			"${rec[@]}" python3 "$here/bench_qemu.py" --mib 256 \
 				--vcpus 2 --delay "$d" --runs 1 --run-base 99 \
 				--jsonl /dev/null $([ $p = qemu+tls ] && echo --tls)
+		elif [ $p = qemu+vmmig+tls ]; then
+			[ -n "$pqemu" ] || continue
+			"${rec[@]}" python3 "$here/bench_qemu.py" --qemu "$pqemu" \
+				--vmmig --tls --mib 256 --vcpus 2 --delay "$d" \
+				--runs 1 --run-base 99 --jsonl /dev/null
 		else
 			"${rec[@]}" "$here/bench_live" --mib 256 --vcpus 2 \
 				--delays "$d" --runs 1 --run-base 99 --paths $p \
@@ -231,7 +245,7 @@ elif [ $tls = 1 ]; then
 	for d in $d_idle $d_1000; do
 		config 256 2 "$d" "TLS cost"
 	done
-	profiles "$d_idle" vmmig+ktls userspace+tls qemu+tls
+	profiles "$d_idle" vmmig+ktls userspace+tls qemu+tls qemu+vmmig+tls
 else
 	"$here/bench_live" --transport 3 --jsonl "$jsonl" || exit 1
 	read -r d_max d_10 d_100 d_idle < <("$here/bench_live" \
