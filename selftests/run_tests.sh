@@ -124,20 +124,40 @@ fi
 want_suite() { [ -z "${VMMIG_SUITES:-}" ] || [[ " $VMMIG_SUITES " == *" $1 "* ]]; }
 
 # Indent a suite's TAP as a subtest; after each case's result, how long
-# the case took (where a slow kernel spends the suite's time).
+# the case took (where a slow kernel spends the suite's time).  A failed
+# case goes to the summary with its diagnostics: the two comment lines
+# before it (kselftest_harness prints them first) and the two after it
+# (qemu_vmmig_test.py), cut to 300 characters, so that the tail of a log
+# says why.
 case_times() {
-	local line t=$SECONDS
+	local line t=$SECONDS prev1= prev2= after=0
 	while IFS= read -r line; do
 		printf '    %s\n' "$line"
 		case $line in
 		"ok "* | "not ok "*)
 			printf '    # %ss\n' $((SECONDS - t))
-			t=$SECONDS ;;
+			t=$SECONDS
+			after=0 ;;
+		"#"*)
+			if [ "$after" -gt 0 ]; then
+				echo "      ${line:0:300}" >>"$fail_log"
+				after=$((after - 1))
+			fi
+			prev1=$prev2
+			prev2=$line
+			continue ;;
 		esac
 		case $line in
 		"not ok "*"# TODO"*) ;;
-		"not ok "*) echo "  ${line#not ok }" >>"$fail_log" ;;
+		"not ok "*)
+			echo "  ${line#not ok }" >>"$fail_log"
+			for line in "$prev1" "$prev2"; do
+				[ -n "$line" ] && echo "      ${line:0:300}" >>"$fail_log"
+			done
+			after=2 ;;
 		esac
+		prev1=
+		prev2=
 	done
 }
 
