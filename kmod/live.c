@@ -389,6 +389,34 @@ static bool vmmig_live_limit(struct vmmig_live *l)
 }
 
 /*
+ * Pre-copy hit its limit and fails: not-converged, unless the destination
+ * failed first.  A destination that failed stops answering and sends its
+ * ACK, which may still be on its way after rounds that sent little: wait
+ * for the answers to the ROUNDs asked (a live destination gives them at
+ * once), at most a peer timeout, and take its reason if it has one.
+ */
+static u32 vmmig_live_limit_reason(struct vmmig_live *l)
+{
+	struct vmmig_session *s = l->s;
+	ktime_t start = ktime_get();
+	u32 reason;
+
+	for (;;) {
+		reason = vmmig_live_peer(l);
+		if (reason)
+			return reason;
+		if (l->peer.answered == l->peer.asked ||
+		    ktime_ms_delta(ktime_get(), start) >=
+		    s->params.peer_timeout_ms)
+			return VMMIG_REASON_NOT_CONVERGED;
+		wait_event_interruptible_timeout(s->wq, vmmig_live_stopping(s),
+						 msecs_to_jiffies(VMMIG_LIVE_IDLE_MS));
+		if (vmmig_live_stopping(s))
+			return VMMIG_REASON_CANCEL;
+	}
+}
+
+/*
  * Nothing dirty, or not ready only for what is in flight: wait for the
  * guest, the destination, the switchover or the end.  Announces ready
  * (*@announced) once the destination has read enough.
@@ -475,7 +503,7 @@ static u32 vmmig_live_precopy(struct vmmig_live *l)
 			announced = vmmig_live_ready(l);
 		} else if (!announced && vmmig_live_limit(l)) {
 			if (s->params.on_limit == VMMIG_ON_LIMIT_FAIL)
-				return VMMIG_REASON_NOT_CONVERGED;
+				return vmmig_live_limit_reason(l);
 			announced = vmmig_live_ready(l);
 		} else if (announced) {
 			vmmig_live_measure(l);
