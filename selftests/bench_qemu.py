@@ -369,6 +369,22 @@ def machine_arg(machine):
 TLS_PRIORITY = 'NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-128-GCM'
 
 
+# RFC 7919's ffdhe2048 group (PKCS#3): a tls-creds server without
+# dh-params.pem generates 2048-bit DH parameters as it starts, which takes
+# from seconds to minutes in the test host (a random prime search under
+# TCG): a destination then missed its boot deadline.  TLS 1.3 with a PSK
+# uses (EC)DHE groups of its own, so this only saves that search.
+FFDHE2048_PEM = """-----BEGIN DH PARAMETERS-----
+MIIBCAKCAQEA//////////+t+FRYortKmq/cViAnPTzx2LnFg84tNpWp4TZBFGQz
++8yTnc4kmz75fS/jY2MMddj2gbICrsRhetPfHtXV/WVhJDP1H18GbtCFY2VVPe0a
+87VXE15/V8k1mE8McODmi3fipona8+/och3xWKE2rec1MKzKT0g6eXq8CrGCsyT7
+YdEIqUuyyOP7uWrat2DX9GgdT0Kj3jlN9K5W7edjcrsZCwenyO4KbXCeAvzhzffi
+7MA0BM0oNC9hkXL+nOmFg/+OTxIy7vKBg8P+OxtMb61zO7X8vC7CIAXFjvGDfRaD
+ssbzSibBsu/6iGtCOGEoXJf//////////wIBAg==
+-----END DH PARAMETERS-----
+"""
+
+
 def tls_creds(tmpdir, endpoint, priority=TLS_PRIORITY):
     """--tls: a tls-creds-psk object for @endpoint ('client' or 'server')
     with the run's key in @tmpdir/psk/keys.psk (made once per run); with
@@ -379,6 +395,8 @@ def tls_creds(tmpdir, endpoint, priority=TLS_PRIORITY):
         os.mkdir(d, 0o700)
         with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), 'w') as f:
             f.write('qemu:%s\n' % os.urandom(32).hex())
+        with open(os.path.join(d, 'dh-params.pem'), 'w') as f:
+            f.write(FFDHE2048_PEM)
     obj = 'tls-creds-psk,id=tls0,endpoint=%s,dir=%s' % (endpoint, d)
     if priority:
         obj += ',priority=' + priority
