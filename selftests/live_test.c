@@ -273,9 +273,9 @@ TEST_F_TIMEOUT(live, checksum_catches_flipped_bits, 1800)
 		EXPECT_EQ(VMMIG_REASON_BAD_CHECKSUM, r.dst.reason)
 			TH_LOG("%s: destination %s", flips[i].what,
 			       vmmig_reason_name(r.dst.reason));
-		/* The source learns it from the destination's ACK. */
-		EXPECT_EQ(VMMIG_REASON_BAD_CHECKSUM, r.src.reason)
-			TH_LOG("%s: source %s, round %u", flips[i].what,
+		/* expect_failed() checks it; this says which flip. */
+		if (r.src.reason != VMMIG_REASON_BAD_CHECKSUM)
+			TH_LOG("%s: source %s in round %u", flips[i].what,
 			       vmmig_reason_name(r.src.reason),
 			       r.src.stats.round);
 		expect_failed(_metadata, &r, VMMIG_STATE_FAILED,
