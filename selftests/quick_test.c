@@ -1748,13 +1748,12 @@ TEST_F_TIMEOUT(quick, ktls_tampered_and_truncated, 900)
 		EXPECT_GT(total_pages(), di.stats.pages) TH_LOG("%s", f->what);
 		/*
 		 * A cut stream may end inside a page (records under 4 pages
-		 * share TLS records): that page is the source's up to the
+		 * share TLS records): that one page is the source's up to the
 		 * cut.  A flipped bit must leave nothing of its record.
 		 */
-		if (!f->cut) {
-			EXPECT_EQ(0, pages_foreign(&self->src, &self->dst))
-				TH_LOG("%s", f->what);
-		}
+		EXPECT_GE(f->cut ? 1 : 0,
+			  pages_foreign(&self->src, &self->dst))
+			TH_LOG("%s", f->what);
 		vmmig_session_destroy(self->h, sid);
 		vmmig_session_destroy(self->h, did);
 		close(a[0]);
